@@ -1,0 +1,187 @@
+#include <dirent.h>
+#include <fcntl.h>
+#include <libmount.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "cgroup.h"
+#include "util.h"
+
+#define DESTROY_WAIT_MS 5000
+
+static void mnt_table_freep(struct libmnt_table **t)
+{
+        mnt_unref_table(*t);
+}
+
+/* Where the cgroup2 hierarchy is mounted, and the mount's own root inside it. */
+static int find_cgroup2_mount(char *target, size_t tsize, char *root, size_t rsize)
+{
+        _cleanup_(mnt_table_freep) struct libmnt_table *table = mnt_new_table_from_file("/proc/self/mountinfo");
+        struct libmnt_iter *iter;
+        struct libmnt_fs *fs;
+        int r = -ENOENT;
+
+        if (!table)
+                return -ENOMEM;
+        iter = mnt_new_iter(MNT_ITER_FORWARD);
+        if (!iter)
+                return -ENOMEM;
+        while (mnt_table_next_fs(table, iter, &fs) == 0) {
+                if (strcmp(mnt_fs_get_fstype(fs) ?: "", "cgroup2") != 0)
+                        continue;
+                snprintf(target, tsize, "%s", mnt_fs_get_target(fs));
+                snprintf(root, rsize, "%s", mnt_fs_get_root(fs) ?: "/");
+                r = 0;
+                break;
+        }
+        mnt_free_iter(iter);
+        return r;
+}
+
+int cgroup_create(char *path, size_t size)
+{
+        char mount_point[PATH_MAX], mount_root[PATH_MAX], own[PATH_MAX];
+        _cleanup_free_ char *content = NULL;
+        int r;
+
+        if ((r = find_cgroup2_mount(mount_point, sizeof(mount_point), mount_root, sizeof(mount_root))) < 0)
+                return r;
+        if ((r = read_file("/proc/self/cgroup", 65536, &content, NULL)) < 0)
+                return r;
+        /* The cgroup2 line is "0::/path". */
+        const char *line = strstr(content, "0::");
+        if (!line || (line != content && line[-1] != '\n'))
+                return -ENOENT;
+        line += 3;
+        size_t len = strcspn(line, "\n");
+        snprintf(own, sizeof(own), "%.*s", (int) len, line);
+
+        const char *relative = own;
+        size_t root_len = strlen(mount_root);
+        if (strcmp(mount_root, "/") != 0) {
+                if (strncmp(own, mount_root, root_len) != 0)
+                        return -ENOENT;
+                relative = own + root_len;
+        }
+        int n = snprintf(path, size, "%s%s/rescue-spawn-%d", mount_point,
+                         strcmp(relative, "/") == 0 ? "" : relative, (int) getpid());
+        if (n < 0 || (size_t) n >= size)
+                return -ENAMETOOLONG;
+        if (mkdir(path, 0755) < 0)
+                return negative_errno();
+        return 0;
+}
+
+int cgroup_attach(const char *path, pid_t pid)
+{
+        char file[PATH_MAX], value[32];
+        int r;
+
+        if ((r = path_join(file, sizeof(file), path, "cgroup.procs")) < 0)
+                return r;
+        snprintf(value, sizeof(value), "%d\n", (int) pid);
+        _cleanup_close_ int fd = open(file, O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        return write_all(fd, value, strlen(value));
+}
+
+/* Subgroups first: rmdir only takes empty, childless groups. */
+static int remove_tree(const char *path)
+{
+        DIR *dir = opendir(path);
+        struct dirent *de;
+        char child[PATH_MAX];
+
+        if (!dir)
+                return errno == ENOENT ? 0 : negative_errno();
+        while ((de = readdir(dir))) {
+                if (de->d_type != DT_DIR || strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                        continue;
+                if (path_join(child, sizeof(child), path, de->d_name) == 0)
+                        (void) remove_tree(child);
+        }
+        closedir(dir);
+        if (rmdir(path) < 0 && errno != ENOENT)
+                return negative_errno();
+        return 0;
+}
+
+static bool cgroup_populated(const char *path)
+{
+        char file[PATH_MAX];
+        _cleanup_free_ char *events = NULL;
+
+        if (path_join(file, sizeof(file), path, "cgroup.events") < 0 ||
+            read_file(file, 4096, &events, NULL) < 0)
+                return false;
+        return strstr(events, "populated 1") != NULL;
+}
+
+int cgroup_destroy(const char *path)
+{
+        char file[PATH_MAX];
+        int r;
+
+        if ((r = path_join(file, sizeof(file), path, "cgroup.kill")) < 0)
+                return r;
+        /* cgroup.kill (Linux 5.14) SIGKILLs the whole subtree, including what escaped PID 1's watch. */
+        (void) write_file(file, "1", 0);
+        for (long long deadline = now_ms() + DESTROY_WAIT_MS; cgroup_populated(path) && now_ms() < deadline;)
+                usleep(2000);
+        return remove_tree(path);
+}
+
+int guard_start(const char *cgroup_path, const char *runtime_dir, pid_t *pid)
+{
+        int fds[2];
+
+        if (pipe2(fds, O_CLOEXEC) < 0)
+                return negative_errno();
+        pid_t child = fork();
+        if (child < 0) {
+                int r = negative_errno();
+                close(fds[0]);
+                close(fds[1]);
+                return r;
+        }
+        if (child > 0) {
+                close(fds[0]);
+                *pid = child;
+                return fds[1];
+        }
+
+        /* The guard: a Ctrl-C or SIGTERM meant for the helper must not stop the cleanup. */
+        static const int ignored[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGTSTP, SIGTTOU, SIGTTIN };
+        for (size_t i = 0; i < ARRAY_SIZE(ignored); i++)
+                signal(ignored[i], SIG_IGN);
+        /* Nothing of the helper's stays open here but stderr and the pipe: a reader of
+         * the helper's stdout must see EOF when the helper ends. */
+        if (dup2(fds[0], 3) < 0)
+                _exit(1);
+        syscall(SYS_close_range, 4u, ~0u, 0u);
+        int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (null_fd >= 0) {
+                dup2(null_fd, 0);
+                dup2(null_fd, 1);
+        }
+        prctl(PR_SET_NAME, "rescue-spawn-gd");
+
+        for (;;) {
+                char byte;
+                ssize_t n = read(3, &byte, 1);
+                if (n == 0 || (n < 0 && errno != EINTR))
+                        break;
+        }
+        if (cgroup_path && cgroup_path[0])
+                (void) cgroup_destroy(cgroup_path);
+        if (runtime_dir && runtime_dir[0])
+                (void) rmdir(runtime_dir);
+        _exit(0);
+}

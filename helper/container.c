@@ -1,0 +1,416 @@
+#include <fcntl.h>
+#include <grp.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "caps.h"
+#include "cgroup.h"
+#include "container.h"
+#include "log.h"
+#include "mounts.h"
+#include "notify.h"
+#include "seccomp.h"
+#include "util.h"
+
+/* Root in the container is root on the host for file ownership; the namespaces,
+ * not the uid, are what confine it. */
+#define ID_MAP "0 0 4294967295\n"
+
+/* The first process's steps, reported to the helper when one fails. */
+enum child_step {
+        STEP_START,
+        STEP_CGROUP_NS,
+        STEP_API_MOUNTS,
+        STEP_LOOPBACK,
+        STEP_PIVOT_ROOT,
+        STEP_USER_NS,
+        STEP_USER_NS_READY,     /* not a failure: the helper now writes the ID maps */
+        STEP_REBOOT_LISTENER,   /* not a failure: carries the seccomp listener fd */
+        STEP_IDS,
+        STEP_NAMESPACES,
+        STEP_HOSTNAME,
+        STEP_CAPS,
+        STEP_SECCOMP,
+        STEP_EXEC,
+};
+
+static const char *const step_names[] = {
+        [STEP_START] = "start the container",
+        [STEP_CGROUP_NS] = "create a cgroup namespace",
+        [STEP_API_MOUNTS] = "mount /proc and /sys",
+        [STEP_LOOPBACK] = "bring up the loopback interface",
+        [STEP_PIVOT_ROOT] = "change into the image's root",
+        [STEP_USER_NS] = "create a user namespace",
+        [STEP_USER_NS_READY] = "map user IDs",
+        [STEP_REBOOT_LISTENER] = "pass on the reboot listener",
+        [STEP_IDS] = "become root of the user namespace",
+        [STEP_NAMESPACES] = "create mount, UTS and IPC namespaces",
+        [STEP_HOSTNAME] = "set the hostname",
+        [STEP_CAPS] = "drop capabilities",
+        [STEP_SECCOMP] = "install the seccomp filter",
+        [STEP_EXEC] = "execute init",
+};
+
+struct child_report {
+        int step;
+        int error;              /* errno */
+        char detail[160];
+};
+
+static void report(int fd, enum child_step step, int error, const char *detail)
+{
+        struct child_report rep = { .step = step, .error = error };
+        snprintf(rep.detail, sizeof(rep.detail), "%s", detail ?: "");
+        (void) write_all(fd, &rep, sizeof(rep));
+}
+
+static void __attribute__((noreturn)) fail(int fd, enum child_step step, int error, const char *detail)
+{
+        report(fd, step, error < 0 ? -error : error, detail);
+        _exit(127);
+}
+
+static int read_byte(int fd, char *byte)
+{
+        for (;;) {
+                ssize_t n = read(fd, byte, 1);
+                if (n == 1)
+                        return 0;
+                if (n == 0)
+                        return -EPIPE;
+                if (errno != EINTR)
+                        return negative_errno();
+        }
+}
+
+static int loopback_up(void)
+{
+        struct ifreq ifr = { .ifr_name = "lo" };
+        _cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+        if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+                return negative_errno();
+        ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+        if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+                return negative_errno();
+        return 0;
+}
+
+/* Restrictions every process of the container lives under; the last step before exec. */
+static int restrict_self(enum child_step *step, int *reboot_notify_fd)
+{
+        int r;
+
+        *step = STEP_CAPS;
+        if ((r = caps_restrict()) < 0)
+                return r;
+        *step = STEP_SECCOMP;
+        return seccomp_install(reboot_notify_fd);
+}
+
+/* Hand the seccomp listener to the helper: it watches for reboot(2). */
+static int send_fd(int sock, int fd)
+{
+        union {
+                struct cmsghdr header;
+                char space[CMSG_SPACE(sizeof(int))];
+        } control = {};
+        struct child_report rep = { .step = STEP_REBOOT_LISTENER };
+        struct iovec iov = { .iov_base = &rep, .iov_len = sizeof(rep) };
+        struct msghdr msg = {
+                .msg_iov = &iov, .msg_iovlen = 1,
+                .msg_control = &control, .msg_controllen = sizeof(control),
+        };
+        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &fd, sizeof(int));
+        return sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 ? negative_errno() : 0;
+}
+
+static void become_root(int report_fd)
+{
+        if (setresgid(0, 0, 0) < 0 || setgroups(0, NULL) < 0 || setresuid(0, 0, 0) < 0)
+                fail(report_fd, STEP_IDS, errno, NULL);
+}
+
+/* Signals blocked or ignored by the helper must not stay so in the container. */
+static void reset_signals(void)
+{
+        sigset_t none;
+
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        for (int sig = 1; sig < _NSIG; sig++)
+                if (sig != SIGKILL && sig != SIGSTOP)
+                        signal(sig, SIG_DFL);
+}
+
+static void exec_argv(char *const *argv, char *const *envp)
+{
+        clearenv();
+        for (char *const *e = envp; e && *e; e++)
+                putenv(*e);
+        execvp(argv[0], argv);
+}
+
+static void __attribute__((noreturn)) child_main(const struct container_config *cfg, int from_parent, int to_parent)
+{
+        const char *failed_path = NULL;
+        enum child_step step;
+        char go;
+        int r;
+
+        /* The container must not outlive the helper, even a SIGKILLed one. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        reset_signals();
+        if (read_byte(from_parent, &go) < 0)
+                _exit(127);
+
+        if (cfg->cgroup_path && unshare(CLONE_NEWCGROUP) < 0)
+                fail(to_parent, STEP_CGROUP_NS, errno, NULL);
+        r = mounts_setup_api(cfg->root_dir, cfg->cmdline_file, cfg->cgroup_path != NULL, &failed_path);
+        if (r < 0)
+                fail(to_parent, STEP_API_MOUNTS, r, failed_path);
+        if ((r = loopback_up()) < 0)
+                fail(to_parent, STEP_LOOPBACK, r, NULL);
+
+        /* pivot_root(".", ".") stacks the old root on the new one; detaching it leaves
+         * nothing of the host's tree in this mount namespace. umount2 directly: libmount
+         * would look the target up in a mount table that now holds two "/". */
+        if (chdir(cfg->root_dir) < 0 || syscall(SYS_pivot_root, ".", ".") < 0 ||
+            umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
+                fail(to_parent, STEP_PIVOT_ROOT, errno, NULL);
+
+        if (unshare(CLONE_NEWUSER) < 0)
+                fail(to_parent, STEP_USER_NS, errno, NULL);
+        report(to_parent, STEP_USER_NS_READY, 0, NULL);
+        if (read_byte(from_parent, &go) < 0)
+                _exit(127);
+        become_root(to_parent);
+
+        /* Owned by the new user namespace: every mount inherited here is locked. */
+        if (unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC) < 0)
+                fail(to_parent, STEP_NAMESPACES, errno, NULL);
+        if (sethostname(cfg->hostname, strlen(cfg->hostname)) < 0)
+                fail(to_parent, STEP_HOSTNAME, errno, NULL);
+        int reboot_fd = -1;
+        if ((r = restrict_self(&step, &reboot_fd)) < 0)
+                fail(to_parent, step, r, NULL);
+        if ((r = send_fd(to_parent, reboot_fd)) < 0)
+                fail(to_parent, STEP_REBOOT_LISTENER, r, NULL);
+        closep(&reboot_fd);
+
+        /* The helper may have died since the first check: its end of the pipe tells. */
+        struct pollfd pfd = { .fd = from_parent, .events = POLLIN };
+        if (poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLHUP | POLLERR)))
+                _exit(127);
+
+        exec_argv(cfg->argv, cfg->envp);
+        fail(to_parent, STEP_EXEC, errno, cfg->argv[0]);
+}
+
+static int write_id_maps(pid_t pid)
+{
+        char path[64];
+        int r;
+
+        snprintf(path, sizeof(path), "/proc/%d/uid_map", (int) pid);
+        if ((r = write_file(path, ID_MAP, 0)) < 0)
+                return r;
+        snprintf(path, sizeof(path), "/proc/%d/gid_map", (int) pid);
+        return write_file(path, ID_MAP, 0);
+}
+
+static ssize_t receive_report(int sock, struct child_report *rep, int *fd)
+{
+        union {
+                struct cmsghdr header;
+                char space[CMSG_SPACE(sizeof(int))];
+        } control;
+        struct iovec iov = { .iov_base = rep, .iov_len = sizeof(*rep) };
+        struct msghdr msg = {
+                .msg_iov = &iov, .msg_iovlen = 1,
+                .msg_control = &control, .msg_controllen = sizeof(control),
+        };
+        ssize_t n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+        struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&msg) : NULL;
+
+        if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+                memcpy(fd, CMSG_DATA(c), sizeof(int));
+        return n;
+}
+
+static void format_failure(const struct child_report *rep, char *error, size_t size)
+{
+        const char *what = rep->step >= 0 && (size_t) rep->step < ARRAY_SIZE(step_names) ? step_names[rep->step] : "start";
+        if (rep->detail[0])
+                snprintf(error, size, "could not %s (%s): %s", what, rep->detail, strerror(rep->error));
+        else
+                snprintf(error, size, "could not %s: %s", what, strerror(rep->error));
+}
+
+int container_start(const struct container_config *cfg, struct container *c,
+                    enum container_failure *failure, char *error, size_t error_size)
+{
+        _cleanup_close_ int to_child_r = -1, to_child_w = -1, from_child_r = -1, from_child_w = -1;
+        struct child_report rep;
+        int fds[2], r;
+
+        *c = (struct container) { .pid = -1, .notify_fd = -1, .reboot_fd = -1 };
+        *failure = CONTAINER_FAILED_HERE;
+        if (pipe2(fds, O_CLOEXEC) < 0)
+                return negative_errno();
+        to_child_r = fds[0], to_child_w = fds[1];
+        /* A socket, not a pipe: it also carries the seccomp listener's fd. */
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) < 0)
+                return negative_errno();
+        from_child_r = fds[0], from_child_w = fds[1];
+
+        /* Like fork(), but the child is PID 1 of a new PID namespace, with its own
+         * mount and network namespaces. */
+        pid_t pid = (pid_t) syscall(SYS_clone, CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | SIGCHLD, NULL, NULL, NULL, NULL);
+        if (pid < 0) {
+                r = negative_errno();
+                snprintf(error, error_size, "could not create PID, mount and network namespaces: %s%s", strerror(-r),
+                         r == -EPERM || r == -EINVAL ? " (namespaces are not available to this process)" : "");
+                return r;
+        }
+        if (pid == 0) {
+                closep(&to_child_w);
+                closep(&from_child_r);
+                child_main(cfg, to_child_r, from_child_w);
+        }
+        closep(&to_child_r);
+        closep(&from_child_w);
+        c->pid = pid;
+
+        if (cfg->cgroup_path && (r = cgroup_attach(cfg->cgroup_path, pid)) < 0) {
+                snprintf(error, error_size, "could not move the container into its cgroup: %s", strerror(-r));
+                return r;
+        }
+        c->notify_fd = notify_open_in_netns(pid);
+        if (c->notify_fd < 0)
+                log_debug("no notify socket: %s", strerror(-c->notify_fd));
+        if ((r = write_all(to_child_w, "G", 1)) < 0)
+                return r;
+
+        for (;;) {
+                int fd = -1;
+                ssize_t n = receive_report(from_child_r, &rep, &fd);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n == 0) {
+                        c->exec_ms = now_ms();   /* EOF: the pipe was closed by a successful exec */
+                        return 0;
+                }
+                if (n != sizeof(rep)) {
+                        snprintf(error, error_size, "the container's first process died while starting");
+                        return -EPIPE;
+                }
+                if (rep.step == STEP_REBOOT_LISTENER) {
+                        c->reboot_fd = fd;
+                        continue;
+                }
+                if (rep.step != STEP_USER_NS_READY)
+                        break;
+                if ((r = write_id_maps(pid)) < 0) {
+                        snprintf(error, error_size, "could not write the user namespace's ID maps: %s", strerror(-r));
+                        return r;
+                }
+                if ((r = write_all(to_child_w, "M", 1)) < 0)
+                        return r;
+        }
+
+        format_failure(&rep, error, error_size);
+        if (rep.step == STEP_USER_NS)
+                snprintf(error + strlen(error), error_size - strlen(error),
+                         " (user namespaces are not available here: check /proc/sys/user/max_user_namespaces)");
+        if (rep.step == STEP_EXEC)
+                *failure = CONTAINER_FAILED_IMAGE;
+        return -rep.error;
+}
+
+pid_t container_spawn(const struct container *c, int out_fd)
+{
+        /* Namespaces owned by the host first, the user namespace last: once in it,
+         * the host's namespaces are out of reach. */
+        static const struct {
+                const char *name;
+                int type;
+        } namespaces[] = {
+                { "cgroup", CLONE_NEWCGROUP }, { "net", CLONE_NEWNET }, { "pid", CLONE_NEWPID },
+                { "ipc", CLONE_NEWIPC }, { "uts", CLONE_NEWUTS }, { "mnt", CLONE_NEWNS },
+                { "user", CLONE_NEWUSER },
+        };
+        int ns_fds[ARRAY_SIZE(namespaces)];
+        char path[64];
+
+        for (size_t i = 0; i < ARRAY_SIZE(namespaces); i++) {
+                snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int) c->pid, namespaces[i].name);
+                ns_fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+                if (ns_fds[i] < 0) {
+                        int r = negative_errno();
+                        while (i-- > 0)
+                                close(ns_fds[i]);
+                        return r;
+                }
+        }
+
+        pid_t pid = fork();
+        if (pid != 0) {
+                for (size_t i = 0; i < ARRAY_SIZE(namespaces); i++)
+                        close(ns_fds[i]);
+                return pid < 0 ? negative_errno() : pid;
+        }
+
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        reset_signals();
+        for (size_t i = 0; i < ARRAY_SIZE(namespaces); i++)
+                if (setns(ns_fds[i], namespaces[i].type) < 0)
+                        _exit(126);
+        /* The PID namespace applies to children: fork once more to be inside it. */
+        pid_t inner = fork();
+        if (inner < 0)
+                _exit(126);
+        if (inner > 0) {
+                int status;
+                while (waitpid(inner, &status, 0) < 0 && errno == EINTR)
+                        ;
+                _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+        }
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        enum child_step step;
+        int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(out_fd, 2) < 0)
+                _exit(126);
+        if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0 || restrict_self(&step, NULL) < 0)
+                _exit(126);
+        return 0;
+}
+
+pid_t container_exec(const struct container *c, char *const *argv, int out_fd)
+{
+        static char *const probe_env[] = {
+                "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                "HOME=/root", "LANG=C", "TERM=dumb", NULL,
+        };
+        pid_t pid = container_spawn(c, out_fd);
+
+        if (pid != 0)
+                return pid;
+        exec_argv(argv, probe_env);
+        _exit(127);
+}

@@ -1,0 +1,19 @@
+/* Messages of the helper on stderr, prefixed "rescue-spawn: ".
+ * While the user's terminal is in raw mode, lines end in CR LF. */
+#pragma once
+
+#include <stdbool.h>
+
+enum log_level {
+        LOG_LEVEL_ERROR,
+        LOG_LEVEL_INFO,
+        LOG_LEVEL_DEBUG,
+};
+
+void log_set_level(enum log_level level);
+enum log_level log_get_level(void);
+void log_set_raw_terminal(bool raw);
+
+void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

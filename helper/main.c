@@ -1,0 +1,292 @@
+/* rescue-spawn: boot a Relax-and-Recover rescue tree in namespaces.
+ *
+ * The order of work: check the input (nothing is created for bad input), start
+ * the guard that cleans up even after a SIGKILL, prepare the tree in a private
+ * mount namespace, start PID 1, supervise it, report. */
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "cgroup.h"
+#include "check.h"
+#include "container.h"
+#include "log.h"
+#include "mounts.h"
+#include "options.h"
+#include "rootfs.h"
+#include "supervisor.h"
+#include "terminals.h"
+#include "util.h"
+
+enum exit_code {
+        EXIT_OK = 0,
+        EXIT_FAILED = 1,        /* init died, timeout; --check: FAIL */
+        EXIT_BAD_INPUT = 2,
+        EXIT_CANNOT_RUN = 3,
+};
+
+struct runtime {
+        char dir[PATH_MAX];     /* private tmpfs: overlay upper layer, cmdline file */
+        char root[PATH_MAX];    /* the container's root as the helper sees it */
+        char cmdline_file[PATH_MAX];
+        char cgroup[PATH_MAX];  /* empty: none */
+        pid_t guard_pid;
+        int guard_fd;
+};
+
+static int runtime_prepare(struct runtime *rt, const struct options *o)
+{
+        static const char *const bases[] = { "/run", "/tmp" };
+        int r;
+
+        rt->dir[0] = '\0';
+        for (size_t i = 0; i < ARRAY_SIZE(bases) && !rt->dir[0]; i++) {
+                snprintf(rt->dir, sizeof(rt->dir), "%s/rescue-spawn.XXXXXX", bases[i]);
+                if (!mkdtemp(rt->dir))
+                        rt->dir[0] = '\0';
+        }
+        if (!rt->dir[0]) {
+                r = negative_errno();
+                log_error("cannot create a runtime directory in /run or /tmp: %s", strerror(-r));
+                return r;
+        }
+
+        r = cgroup_create(rt->cgroup, sizeof(rt->cgroup));
+        if (r < 0) {
+                log_info("warning: no cgroup for the container (%s): systemd inside may fail", strerror(-r));
+                rt->cgroup[0] = '\0';
+        }
+        /* From here on, whatever happens to us, the guard removes the cgroup and the directory. */
+        rt->guard_fd = guard_start(rt->cgroup, rt->dir, &rt->guard_pid);
+        if (rt->guard_fd < 0) {
+                log_error("cannot start the cleanup guard: %s", strerror(-rt->guard_fd));
+                if (rt->cgroup[0])
+                        cgroup_destroy(rt->cgroup);
+                rmdir(rt->dir);
+                return rt->guard_fd;
+        }
+
+        /* All mounts of this run live in a mount namespace that dies with us. */
+        if (unshare(CLONE_NEWNS) < 0) {
+                r = negative_errno();
+                log_error("cannot create a mount namespace: %s", strerror(-r));
+                return r;
+        }
+        if ((r = mounts_make_private()) < 0 ||
+            (r = mount_fs("tmpfs", rt->dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700")) < 0) {
+                log_error("cannot prepare the runtime directory: %s", strerror(-r));
+                return r;
+        }
+        if ((r = path_join(rt->root, sizeof(rt->root), rt->dir, "root")) < 0 ||
+            (r = path_join(rt->cmdline_file, sizeof(rt->cmdline_file), rt->dir, "cmdline")) < 0)
+                return r;
+
+        char cmdline[4096];
+        snprintf(cmdline, sizeof(cmdline), "%s\n", o->cmdline);
+        if ((r = write_file(rt->cmdline_file, cmdline, 0444)) < 0) {
+                log_error("cannot write the command line file: %s", strerror(-r));
+                return r;
+        }
+        return 0;
+}
+
+static void runtime_release(struct runtime *rt)
+{
+        int status;
+
+        if (rt->guard_fd < 0)
+                return;
+        closep(&rt->guard_fd);
+        while (waitpid(rt->guard_pid, &status, 0) < 0 && errno == EINTR)
+                ;
+}
+
+static int exit_code_for(const struct supervisor *s, const struct options *o)
+{
+        if (o->command) {
+                if (s->end == END_POWEROFF || s->end == END_HALT || s->end == END_REBOOT)
+                        return EXIT_OK;
+                if (s->end == END_EXITED)
+                        return WEXITSTATUS(s->init_status);
+                return 128 + WTERMSIG(s->init_status);
+        }
+        if (s->stop_cause == STOP_TIMEOUT)
+                return EXIT_FAILED;
+        if (s->stop_cause == STOP_USER || s->stop_cause == STOP_QUIT)
+                return EXIT_OK;
+        switch (s->end) {
+        case END_POWEROFF:
+        case END_HALT:
+        case END_REBOOT:
+                return EXIT_OK;
+        case END_EXITED:
+                return WEXITSTATUS(s->init_status) == 0 ? EXIT_OK : EXIT_FAILED;
+        default:
+                return EXIT_FAILED;
+        }
+}
+
+int main(int argc, char **argv)
+{
+        struct options o;
+        struct rootfs_info info;
+        struct runtime rt = { .guard_fd = -1 };
+        struct terminals terminals = {};
+        struct container container = { .pid = -1, .notify_fd = -1, .reboot_fd = -1 };
+        char error[512];
+        int r, exit_code = EXIT_CANNOT_RUN;
+
+        r = options_parse(argc, argv, &o, error, sizeof(error));
+        if (r == OPTIONS_HELP) {
+                options_usage();
+                return EXIT_OK;
+        }
+        if (r == OPTIONS_VERSION) {
+                printf("rescue-spawn %s\n", RESCUE_SPAWN_VERSION);
+                return EXIT_OK;
+        }
+        if (r < 0) {
+                log_error("%s", error);
+                return EXIT_BAD_INPUT;
+        }
+        log_set_level(o.verbosity < 0 ? LOG_LEVEL_ERROR : o.verbosity > 0 ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
+
+        if (rootfs_inspect(o.rootfs, o.command, &info, error, sizeof(error)) < 0) {
+                log_error("%s", error);
+                return EXIT_BAD_INPUT;
+        }
+        if (geteuid() != 0) {
+                log_error("must run as root (it creates namespaces, mounts and a cgroup)");
+                return EXIT_CANNOT_RUN;
+        }
+        const char *word = cmdline_dangerous_word(o.cmdline);
+        if (word)
+                log_info("warning: the command line holds '%s': the rescue system will act on it", word);
+
+        enum console_mode console = o.mode == RUN_CHECK ? CONSOLE_NONE
+                : isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) ? CONSOLE_INTERACTIVE : CONSOLE_PASSIVE;
+        struct winsize ws = { .ws_row = 25, .ws_col = 80 };
+        if (console == CONSOLE_INTERACTIVE)
+                (void) ioctl(STDIN_FILENO, TIOCGWINSZ, &ws);
+
+        /* Signals are read from a signalfd in the main loop; children unblock them. */
+        sigset_t blocked;
+        sigemptyset(&blocked);
+        for (int sig = 1; sig < SIGRTMIN; sig++)
+                if (sig != SIGKILL && sig != SIGSTOP && sig != SIGSEGV && sig != SIGBUS && sig != SIGFPE &&
+                    sig != SIGILL && sig != SIGTSTP && sig != SIGCONT && sig != SIGTTIN && sig != SIGTTOU &&
+                    sig != SIGPIPE && sig != SIGALRM && sig != SIGUSR1 && sig != SIGUSR2)
+                        sigaddset(&blocked, sig);
+        sigprocmask(SIG_BLOCK, &blocked, NULL);
+        signal(SIGPIPE, SIG_IGN);
+
+        struct check *check = NULL;
+        if (o.mode == RUN_CHECK && check_new(&o, &info, &check) < 0)
+                return EXIT_CANNOT_RUN;
+
+        if (runtime_prepare(&rt, &o) < 0)
+                goto out;
+        log_debug("booting %s (%s) from %s", o.rootfs, init_kind_name(info.init_kind), rt.dir);
+        if ((r = mounts_setup_root(o.rootfs, rt.dir, rt.root, o.in_place)) < 0) {
+                log_error("cannot mount the image's tree: %s", strerror(-r));
+                goto out;
+        }
+        if ((r = mounts_setup_dev(rt.root)) < 0 ||
+            (r = terminals_create(&terminals, rt.root, o.ttys, &ws)) < 0) {
+                log_error("cannot prepare /dev and the terminals: %s", strerror(-r));
+                goto out;
+        }
+        const char *log_dir = check ? check_log_dir(check) : o.log_dir;
+        if (log_dir && (r = terminals_open_logs(&terminals, log_dir)) < 0) {
+                log_error("cannot write tty logs to %s: %s", log_dir, strerror(-r));
+                goto out;
+        }
+
+        char env_ttys[16 * (MAX_TTYS + 1)] = "container_ttys=";
+        for (unsigned i = 1; i <= o.ttys; i++)
+                snprintf(env_ttys + strlen(env_ttys), sizeof(env_ttys) - strlen(env_ttys), "%stty%u", i > 1 ? " " : "", i);
+        char *envp[] = {
+                "container=rescue-spawn",
+                env_ttys,
+                "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                "TERM=linux",
+                "HOME=/",
+                "NOTIFY_SOCKET=" NOTIFY_SOCKET_ADDRESS,
+                NULL,
+        };
+        char *init_argv[] = { info.init, NULL };
+        struct container_config cfg = {
+                .root_dir = rt.root,
+                .cmdline_file = rt.cmdline_file,
+                .cgroup_path = rt.cgroup[0] ? rt.cgroup : NULL,
+                .hostname = o.hostname ?: info.hostname,
+                .argv = o.command ?: init_argv,
+                .envp = envp,
+        };
+        enum container_failure failure;
+        if (container_start(&cfg, &container, &failure, error, sizeof(error)) < 0) {
+                if (check && failure == CONTAINER_FAILED_IMAGE)
+                        exit_code = check_fail_start(check, error);
+                else {
+                        log_error("%s", error);
+                        exit_code = failure == CONTAINER_FAILED_IMAGE ? EXIT_FAILED : EXIT_CANNOT_RUN;
+                }
+                if (container.pid > 0) {
+                        kill(container.pid, SIGKILL);
+                        waitpid(container.pid, NULL, 0);
+                }
+                goto out;
+        }
+        log_debug("init started (host PID %d)", (int) container.pid);
+
+        struct supervisor sup = {
+                .terminals = &terminals,
+                .container = &container,
+                .init_kind = info.init_kind,
+                .console = console,
+                .timeout_s = o.timeout_s,
+                .stop_timeout_s = o.stop_timeout_s,
+        };
+        if (check)
+                check_attach(check, &sup);
+        if ((r = supervisor_init(&sup)) < 0) {
+                log_error("cannot set up the main loop: %s", strerror(-r));
+                kill(container.pid, SIGKILL);
+                waitpid(container.pid, NULL, 0);
+                goto out;
+        }
+        r = supervisor_run(&sup);
+        supervisor_restore_terminal(&sup);
+        if (r < 0) {
+                log_error("main loop failed: %s", strerror(-r));
+                kill(container.pid, SIGKILL);
+                waitpid(container.pid, NULL, 0);
+                goto out;
+        }
+
+        char reason[128];
+        const char *end = end_reason_describe(sup.end, sup.init_status, reason, sizeof(reason));
+        if (check) {
+                exit_code = check_finish(check, &sup);
+        } else {
+                exit_code = exit_code_for(&sup, &o);
+                if (!o.command)
+                        log_info("the image %s after %.1f s", end, (double) (sup.end_ms - sup.start_ms) / 1000);
+                else
+                        log_debug("the command %s", end);
+        }
+
+out:
+        closep(&container.notify_fd);
+        closep(&container.reboot_fd);
+        terminals_free(&terminals);
+        runtime_release(&rt);
+        if (check)
+                exit_code = check_free(check, exit_code);
+        return exit_code;
+}

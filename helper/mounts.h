@@ -1,0 +1,31 @@
+/* Every mount the container gets, as tables, applied through libmount.
+ *
+ * The supervisor prepares the tree under RUNTIME/root in its private mount
+ * namespace (overlay, /dev); the container's first process adds what must be
+ * mounted from inside its new PID and network namespaces (/proc, /sys, cgroup)
+ * before it enters its user namespace, which locks all of them. */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+/* mount(2) through libmount; flags are MS_*, options the fs-specific data. */
+int mount_fs(const char *source, const char *target, const char *fstype,
+             unsigned long flags, const char *options);
+
+/* Make every mount of this (new) mount namespace private. */
+int mounts_make_private(void);
+
+/* ROOTFS at root_dir: an overlay whose upper layer lives in runtime_dir, or ROOTFS itself. */
+int mounts_setup_root(const char *rootfs, const char *runtime_dir, const char *root_dir, bool in_place);
+
+/* A private /dev under root_dir: tmpfs, the harmless device nodes, devpts. */
+int mounts_setup_dev(const char *root_dir);
+
+/* /proc (with its masks and cmdline_file over /proc/cmdline), read-only /sys and,
+ * when with_cgroup, a cgroup2 at /sys/fs/cgroup. Called in the container's namespaces. */
+int mounts_setup_api(const char *root_dir, const char *cmdline_file, bool with_cgroup,
+                     const char **failed_step);
+
+/* Create an empty file (mount point for a bind-mounted tty). */
+int make_mount_point_file(const char *path);

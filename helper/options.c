@@ -1,0 +1,217 @@
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "options.h"
+
+enum {
+        OPT_CHECK = 0x100,
+        OPT_TIMEOUT,
+        OPT_STOP_TIMEOUT,
+        OPT_REPORT_DIR,
+        OPT_LOG_DIR,
+        OPT_PROMETHEUS,
+        OPT_TTYS,
+        OPT_CMDLINE,
+        OPT_HOSTNAME,
+        OPT_IMAGE_NAME,
+        OPT_IN_PLACE,
+        OPT_VERSION,
+};
+
+static const struct option long_options[] = {
+        { "check",        no_argument,       NULL, OPT_CHECK },
+        { "timeout",      required_argument, NULL, OPT_TIMEOUT },
+        { "stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT },
+        { "report-dir",   required_argument, NULL, OPT_REPORT_DIR },
+        { "log-dir",      required_argument, NULL, OPT_LOG_DIR },
+        { "prometheus",   required_argument, NULL, OPT_PROMETHEUS },
+        { "ttys",         required_argument, NULL, OPT_TTYS },
+        { "cmdline",      required_argument, NULL, OPT_CMDLINE },
+        { "hostname",     required_argument, NULL, OPT_HOSTNAME },
+        { "image-name",   required_argument, NULL, OPT_IMAGE_NAME },
+        { "in-place",     no_argument,       NULL, OPT_IN_PLACE },
+        { "quiet",        no_argument,       NULL, 'q' },
+        { "verbose",      no_argument,       NULL, 'v' },
+        { "help",         no_argument,       NULL, 'h' },
+        { "version",      no_argument,       NULL, OPT_VERSION },
+        {}
+};
+
+void options_usage(void)
+{
+        printf("Usage: rescue-spawn [OPTIONS] ROOTFS [-- COMMAND [ARGS...]]\n"
+               "Boot a Relax-and-Recover rescue tree in namespaces, with a login prompt on every tty.\n"
+               "\n"
+               "  --check               unattended test: PASS/FAIL verdict and reports\n"
+               "  --timeout=SECONDS     power off and stop after SECONDS (default: none;\n"
+               "                        %d with --check)\n"
+               "  --stop-timeout=SECS   wait this long for a clean power off before killing (%d)\n"
+               "  --report-dir=DIR      write summary.txt, report.json, junit.xml and tty logs\n"
+               "  --log-dir=DIR         write every tty's output to DIR/tty-NAME.log\n"
+               "  --prometheus=FILE     write a node_exporter textfile (rear_testrescue_*)\n"
+               "  --ttys=N              virtual terminals /dev/tty1..N (default %d, at most %d)\n"
+               "  --cmdline=STRING      the container's /proc/cmdline (default \"%s\")\n"
+               "  --hostname=NAME       hostname inside (default: the image's /etc/hostname)\n"
+               "  --image-name=NAME     name of the image in reports\n"
+               "  --in-place            boot ROOTFS itself read-write (default: through an\n"
+               "                        overlay whose changes are thrown away)\n"
+               "  -q, --quiet           only errors and the verdict\n"
+               "  -v, --verbose         show every step\n"
+               "  -h, --help            this text\n"
+               "      --version         print the version\n"
+               "\n"
+               "Escape key on a terminal: Ctrl-] then 0 console, 1-9 ttyN, s ttyS0,\n"
+               "p power off, q quit at once, ? help; Ctrl-] Ctrl-] sends Ctrl-].\n"
+               "\n"
+               "Exit status: 0 powered off / PASS, 1 init died, timeout / FAIL, 2 usage or\n"
+               "bad input, 3 the test could not run here; with COMMAND, its exit status.\n",
+               DEFAULT_CHECK_TIMEOUT_S, DEFAULT_STOP_TIMEOUT_S, DEFAULT_TTYS, MAX_TTYS, DEFAULT_CMDLINE);
+}
+
+static int parse_unsigned(const char *s, unsigned min, unsigned max, unsigned *ret)
+{
+        char *end;
+        if (!*s || *s == '-' || *s == '+')
+                return -1;
+        errno = 0;
+        unsigned long v = strtoul(s, &end, 10);
+        if (errno || *end || v < min || v > max)
+                return -1;
+        *ret = (unsigned) v;
+        return 0;
+}
+
+int options_parse(int argc, char **argv, struct options *o, char *error, size_t error_size)
+{
+        *o = (struct options) {
+                .ttys = DEFAULT_TTYS,
+                .cmdline = DEFAULT_CMDLINE,
+                .stop_timeout_s = DEFAULT_STOP_TIMEOUT_S,
+        };
+        bool timeout_given = false;
+        int c;
+
+        optind = 0;     /* glibc: full re-initialisation, so that tests can parse twice */
+        opterr = 0;
+        /* "+": stop at the first non-option, so that COMMAND's own options are left alone. */
+        while ((c = getopt_long(argc, argv, "+qvh", long_options, NULL)) != -1) {
+                switch (c) {
+                case OPT_CHECK:
+                        o->mode = RUN_CHECK;
+                        break;
+                case OPT_TIMEOUT:
+                        if (parse_unsigned(optarg, 0, 86400 * 7, &o->timeout_s) < 0)
+                                goto bad_value;
+                        timeout_given = true;
+                        break;
+                case OPT_STOP_TIMEOUT:
+                        if (parse_unsigned(optarg, 0, 3600, &o->stop_timeout_s) < 0)
+                                goto bad_value;
+                        break;
+                case OPT_REPORT_DIR:
+                        o->report_dir = optarg;
+                        break;
+                case OPT_LOG_DIR:
+                        o->log_dir = optarg;
+                        break;
+                case OPT_PROMETHEUS:
+                        o->prometheus_file = optarg;
+                        break;
+                case OPT_TTYS:
+                        if (parse_unsigned(optarg, 1, MAX_TTYS, &o->ttys) < 0)
+                                goto bad_value;
+                        break;
+                case OPT_CMDLINE:
+                        if (strchr(optarg, '\n')) {
+                                snprintf(error, error_size, "--cmdline must be one line");
+                                return -EINVAL;
+                        }
+                        o->cmdline = optarg;
+                        break;
+                case OPT_HOSTNAME:
+                        if (!*optarg || strlen(optarg) > 64 || strchr(optarg, '/')) {
+                                snprintf(error, error_size, "--hostname: not a valid host name: '%s'", optarg);
+                                return -EINVAL;
+                        }
+                        o->hostname = optarg;
+                        break;
+                case OPT_IMAGE_NAME:
+                        o->image_name = optarg;
+                        break;
+                case OPT_IN_PLACE:
+                        o->in_place = true;
+                        break;
+                case 'q':
+                        o->verbosity = -1;
+                        break;
+                case 'v':
+                        o->verbosity = 1;
+                        break;
+                case 'h':
+                        return OPTIONS_HELP;
+                case OPT_VERSION:
+                        return OPTIONS_VERSION;
+                case ':':
+                        snprintf(error, error_size, "option '%s' needs a value", argv[optind - 1]);
+                        return -EINVAL;
+                default:
+                        snprintf(error, error_size, "unknown option '%s' (see --help)", argv[optind - 1]);
+                        return -EINVAL;
+                }
+                continue;
+        bad_value:
+                snprintf(error, error_size, "option '%s': invalid value '%s'", argv[optind - 1], optarg);
+                return -EINVAL;
+        }
+
+        if (optind >= argc) {
+                snprintf(error, error_size, "no ROOTFS given (see --help)");
+                return -EINVAL;
+        }
+        o->rootfs = argv[optind++];
+        if (optind < argc) {
+                if (strcmp(argv[optind], "--") == 0)
+                        optind++;
+                else {
+                        snprintf(error, error_size, "unexpected argument '%s' (a COMMAND follows '--')", argv[optind]);
+                        return -EINVAL;
+                }
+                if (optind >= argc) {
+                        snprintf(error, error_size, "no COMMAND after '--'");
+                        return -EINVAL;
+                }
+                o->command = argv + optind;
+        }
+        if (o->mode == RUN_CHECK && o->command) {
+                snprintf(error, error_size, "--check boots the image's init; it takes no COMMAND");
+                return -EINVAL;
+        }
+        if (o->mode == RUN_CHECK && !timeout_given)
+                o->timeout_s = DEFAULT_CHECK_TIMEOUT_S;
+        return OPTIONS_RUN;
+}
+
+const char *cmdline_dangerous_word(const char *cmdline)
+{
+        static const char *const dangerous[] = { "unattended", "auto_recover", "automatic", "debug" };
+        const char *p = cmdline;
+
+        while (*p) {
+                size_t len;
+                while (*p == ' ' || *p == '\t')
+                        p++;
+                len = strcspn(p, " \t");
+                for (size_t i = 0; i < sizeof(dangerous) / sizeof(dangerous[0]); i++) {
+                        size_t dlen = strlen(dangerous[i]);
+                        /* ReaR matches the bare word and "word=..." alike. */
+                        if (len >= dlen && strncmp(p, dangerous[i], dlen) == 0 && (len == dlen || p[dlen] == '='))
+                                return dangerous[i];
+                }
+                p += len;
+        }
+        return NULL;
+}

@@ -1,0 +1,48 @@
+/* Command line of rescue-spawn (see CONTRACT.md). Parsing is pure: no side effects. */
+#pragma once
+
+#include <stdbool.h>
+
+#define DEFAULT_TTYS 6
+#define MAX_TTYS 12
+#define DEFAULT_CMDLINE "BOOT_IMAGE=kernel rescue-spawn"
+#define DEFAULT_CHECK_TIMEOUT_S 300
+#define DEFAULT_STOP_TIMEOUT_S 15
+
+enum run_mode {
+        RUN_AUTO,               /* interactive on a terminal, else passive */
+        RUN_CHECK,              /* unattended verdict */
+};
+
+struct options {
+        const char *rootfs;
+        char **command;         /* NULL: boot the image's init */
+        enum run_mode mode;
+        unsigned timeout_s;     /* 0: none */
+        unsigned stop_timeout_s;
+        const char *report_dir;
+        const char *log_dir;
+        const char *prometheus_file;
+        unsigned ttys;
+        const char *cmdline;
+        const char *hostname;   /* NULL: from the image */
+        const char *image_name; /* NULL: the rootfs path */
+        bool in_place;
+        int verbosity;          /* -1 quiet, 0 normal, 1 verbose */
+};
+
+enum {
+        OPTIONS_RUN = 0,
+        OPTIONS_HELP = 1,
+        OPTIONS_VERSION = 2,
+};
+
+/* Returns OPTIONS_RUN, OPTIONS_HELP, OPTIONS_VERSION, or -EINVAL with a
+ * one-line reason in error (size error_size). */
+int options_parse(int argc, char **argv, struct options *o, char *error, size_t error_size);
+
+/* Words on a kernel command line that make a ReaR rescue system act on its own
+ * (start "rear recover", wait at debug prompts). Returns the first one found, or NULL. */
+const char *cmdline_dangerous_word(const char *cmdline);
+
+void options_usage(void);

@@ -1,0 +1,157 @@
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <termios.h>
+
+#include "mounts.h"
+#include "terminals.h"
+#include "util.h"
+
+/* How long a hung-up terminal is left alone before it is polled again: a getty's
+ * vhangup() makes the master report EIO/POLLHUP until the next open. */
+#define HANGUP_RETRY_MS 50
+
+static int bind_slave(const char *root_dir, unsigned pty_number, const char *device)
+{
+        char slave[PATH_MAX], dev[PATH_MAX], target[PATH_MAX];
+        char pts[32];
+        int r;
+
+        snprintf(pts, sizeof(pts), "pts/%u", pty_number);
+        if ((r = path_join(dev, sizeof(dev), root_dir, "dev")) < 0 ||
+            (r = path_join(target, sizeof(target), dev, device)) < 0 ||
+            (r = path_join(slave, sizeof(slave), dev, pts)) < 0)
+                return r;
+        if ((r = make_mount_point_file(target)) < 0)
+                return r;
+        return mount_fs(slave, target, NULL, MS_BIND, NULL);
+}
+
+static int allocate_pty(const char *root_dir, struct terminal *t, const struct winsize *ws, unsigned *number)
+{
+        char ptmx[PATH_MAX];
+        int unlock = 0, r;
+
+        if ((r = path_join(ptmx, sizeof(ptmx), root_dir, "dev/pts/ptmx")) < 0)
+                return r;
+        _cleanup_close_ int master = open(ptmx, O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+        if (master < 0)
+                return negative_errno();
+        if (ioctl(master, TIOCSPTLCK, &unlock) < 0 || ioctl(master, TIOCGPTN, number) < 0)
+                return negative_errno();
+        int holder = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (holder < 0)
+                return negative_errno();
+        (void) ioctl(master, TIOCSWINSZ, ws);
+        t->holder = holder;
+        t->master = take_fd(&master);
+        return 0;
+}
+
+int terminals_create(struct terminals *ts, const char *root_dir, unsigned vts, const struct winsize *ws)
+{
+        unsigned numbers[vts + 2];
+        int r;
+
+        *ts = (struct terminals) { .vts = vts, .count = vts + 2 };
+        ts->items = calloc(ts->count, sizeof(*ts->items));
+        if (!ts->items)
+                return -ENOMEM;
+        for (size_t i = 0; i < ts->count; i++) {
+                struct terminal *t = &ts->items[i];
+                t->master = t->holder = t->log_fd = -1;
+                if (i == 0) {
+                        t->kind = TERMINAL_CONSOLE;
+                        snprintf(t->name, sizeof(t->name), "console");
+                } else if (i <= vts) {
+                        t->kind = TERMINAL_VT;
+                        snprintf(t->name, sizeof(t->name), "tty%zu", i);
+                } else {
+                        t->kind = TERMINAL_SERIAL;
+                        snprintf(t->name, sizeof(t->name), "ttyS0");
+                }
+        }
+        for (size_t i = 0; i < ts->count; i++) {
+                if ((r = allocate_pty(root_dir, &ts->items[i], ws, &numbers[i])) < 0 ||
+                    (r = bind_slave(root_dir, numbers[i], ts->items[i].name)) < 0)
+                        return r;
+        }
+        /* /dev/tty0 is the active virtual terminal; at boot that is tty1. */
+        return bind_slave(root_dir, numbers[1], "tty0");
+}
+
+void terminals_free(struct terminals *ts)
+{
+        for (size_t i = 0; i < ts->count; i++) {
+                closep(&ts->items[i].master);
+                closep(&ts->items[i].holder);
+                closep(&ts->items[i].log_fd);
+        }
+        free(ts->items);
+        *ts = (struct terminals) {};
+}
+
+int terminals_open_logs(struct terminals *ts, const char *dir)
+{
+        char name[32], path[PATH_MAX];
+        int r;
+
+        for (size_t i = 0; i < ts->count; i++) {
+                snprintf(name, sizeof(name), "tty-%s.log", ts->items[i].name);
+                if ((r = path_join(path, sizeof(path), dir, name)) < 0)
+                        return r;
+                ts->items[i].log_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+                if (ts->items[i].log_fd < 0)
+                        return negative_errno();
+        }
+        return 0;
+}
+
+void terminals_set_winsize(struct terminals *ts, const struct winsize *ws)
+{
+        for (size_t i = 0; i < ts->count; i++)
+                (void) ioctl(ts->items[i].master, TIOCSWINSZ, ws);
+}
+
+struct terminal *terminals_find(struct terminals *ts, const char *name)
+{
+        if (strcmp(name, "tty0") == 0)
+                name = "tty1";
+        for (size_t i = 0; i < ts->count; i++)
+                if (strcmp(ts->items[i].name, name) == 0)
+                        return &ts->items[i];
+        return NULL;
+}
+
+ssize_t terminal_read(struct terminal *t, char *buf, size_t size, long long now)
+{
+        ssize_t n = read(t->master, buf, size);
+
+        if (n < 0) {
+                if (errno == EAGAIN || errno == EINTR)
+                        return 0;
+                if (errno == EIO) {
+                        t->hung = true;
+                        t->retry_ms = now + HANGUP_RETRY_MS;
+                        return 0;
+                }
+                return negative_errno();
+        }
+        if (n == 0)
+                return 0;
+        if (!t->first_output_ms)
+                t->first_output_ms = now;
+        t->last_output_ms = now;
+        ring_append(&t->output, buf, (size_t) n);
+        if (t->log_fd >= 0)
+                (void) write_all(t->log_fd, buf, (size_t) n);
+        return n;
+}
+
+void terminals_retry_hung(struct terminals *ts, long long now)
+{
+        for (size_t i = 0; i < ts->count; i++)
+                if (ts->items[i].hung && now >= ts->items[i].retry_ms)
+                        ts->items[i].hung = false;
+}

@@ -1,0 +1,72 @@
+/* Small helpers shared by every file: cleanup attributes and error plumbing.
+ * Convention: functions return 0 (or a count) on success and -errno on failure;
+ * the caller decides what to log. */
+#pragma once
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static inline void closep(int *fd)
+{
+        if (*fd >= 0) {
+                int saved = errno;
+                close(*fd);
+                errno = saved;
+                *fd = -1;
+        }
+}
+
+static inline void freep(void *p)
+{
+        free(*(void **) p);
+}
+
+static inline void fclosep(FILE **f)
+{
+        if (*f)
+                fclose(*f);
+}
+
+#define _cleanup_(f) __attribute__((cleanup(f)))
+#define _cleanup_close_ _cleanup_(closep)
+#define _cleanup_free_ _cleanup_(freep)
+#define _cleanup_fclose_ _cleanup_(fclosep)
+
+/* Hand an fd out of a _cleanup_close_ variable. */
+static inline int take_fd(int *fd)
+{
+        int r = *fd;
+        *fd = -1;
+        return r;
+}
+
+static inline void *take_ptr(void *pp)
+{
+        void **p = pp;
+        void *r = *p;
+        *p = NULL;
+        return r;
+}
+
+/* -errno of the last failed libc call, never 0. */
+static inline int negative_errno(void)
+{
+        return errno > 0 ? -errno : -EIO;
+}
+
+/* Write all of buf, retrying on EINTR and short writes. */
+int write_all(int fd, const void *buf, size_t len);
+/* Write a whole small file (create or truncate) with the given mode. */
+int write_file(const char *path, const char *content, int mode);
+/* Read up to max bytes of a file into a NUL-terminated malloc'd buffer. */
+int read_file(const char *path, size_t max, char **ret, size_t *ret_len);
+/* Monotonic clock in milliseconds. */
+long long now_ms(void);
+
+/* buf = "a/b"; -ENAMETOOLONG when it does not fit. */
+int path_join(char *buf, size_t size, const char *a, const char *b);

@@ -1,0 +1,30 @@
+# 100_check_options.sh
+#
+# Check the TESTRESCUE_* options before anything is done
+# (see lib/testrescue-workflow.sh and /etc/rear/testrescue.conf).
+
+case "$TESTRESCUE_MODE" in
+    (auto|interactive|check) ;;
+    (*) Error "TESTRESCUE_MODE='$TESTRESCUE_MODE' is invalid (use auto, interactive or check)" ;;
+esac
+
+case "$TESTRESCUE_FAIL_ACTION" in
+    (error|warn) ;;
+    (*) Error "TESTRESCUE_FAIL_ACTION='$TESTRESCUE_FAIL_ACTION' is invalid (use error or warn)" ;;
+esac
+
+is_positive_integer "$TESTRESCUE_TIMEOUT" >/dev/null || Error "TESTRESCUE_TIMEOUT='$TESTRESCUE_TIMEOUT' is invalid (use a number of seconds greater than 0)"
+
+if test "$TESTRESCUE_TTYS" ; then
+    is_positive_integer "$TESTRESCUE_TTYS" >/dev/null || Error "TESTRESCUE_TTYS='$TESTRESCUE_TTYS' is invalid (use a number greater than 0)"
+fi
+
+# These words in the kernel command line make the rescue system run 'rear recover' by itself:
+local word
+for word in $TESTRESCUE_CMDLINE ; do
+    case "$word" in
+        (unattended|auto_recover|automatic)
+            Error "TESTRESCUE_CMDLINE must not contain '$word': it makes the rescue system start 'rear recover' by itself"
+            ;;
+    esac
+done
