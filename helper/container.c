@@ -39,6 +39,7 @@ enum child_step {
         STEP_IDS,
         STEP_NAMESPACES,
         STEP_HOSTNAME,
+        STEP_CONSOLE,
         STEP_CAPS,
         STEP_SECCOMP,
         STEP_EXEC,
@@ -56,6 +57,7 @@ static const char *const step_names[] = {
         [STEP_IDS] = "become root of the user namespace",
         [STEP_NAMESPACES] = "create mount, UTS and IPC namespaces",
         [STEP_HOSTNAME] = "set the hostname",
+        [STEP_CONSOLE] = "open /dev/console",
         [STEP_CAPS] = "drop capabilities",
         [STEP_SECCOMP] = "install the seccomp filter",
         [STEP_EXEC] = "execute init",
@@ -103,6 +105,23 @@ static int loopback_up(void)
         ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
         if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
                 return negative_errno();
+        return 0;
+}
+
+/* As the kernel starts init: /dev/console on stdin, stdout and stderr, and (as
+ * systemd expects) as the controlling terminal of a session of its own, never the
+ * user's terminal. */
+static int console_as_stdio(void)
+{
+        if (setsid() < 0)
+                return negative_errno();
+        int fd = open("/dev/console", O_RDWR);
+        if (fd < 0)
+                return negative_errno();
+        if (ioctl(fd, TIOCSCTTY, 0) < 0 || dup2(fd, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+                return negative_errno();
+        if (fd > 2)
+                close(fd);
         return 0;
 }
 
@@ -206,6 +225,8 @@ static void __attribute__((noreturn)) child_main(const struct container_config *
                 fail(to_parent, STEP_NAMESPACES, errno, NULL);
         if (sethostname(cfg->hostname, strlen(cfg->hostname)) < 0)
                 fail(to_parent, STEP_HOSTNAME, errno, NULL);
+        if ((r = console_as_stdio()) < 0)
+                fail(to_parent, STEP_CONSOLE, r, NULL);
         int reboot_fd = -1;
         if ((r = restrict_self(&step, &reboot_fd)) < 0)
                 fail(to_parent, step, r, NULL);

@@ -26,7 +26,8 @@ enum init_kind init_kind_from_bytes(const char *bytes, size_t len)
 {
         if (memmem(bytes, len, "BusyBox v", 9))
                 return INIT_BUSYBOX;
-        if (memmem(bytes, len, "SYSTEMD_", 8) && memmem(bytes, len, "systemd", 7))
+        /* systemd's PID 1 binary links its private libraries by name. */
+        if (memmem(bytes, len, "libsystemd-shared", 17) || memmem(bytes, len, "libsystemd-core", 15))
                 return INIT_SYSTEMD;
         return INIT_SYSVINIT;
 }

@@ -1,0 +1,1415 @@
+/* The ELF dependency probe (see elfcheck.h).
+ *
+ * Why not ldd: ldd runs the tree's dynamic loader once per file (fork, exec, map every
+ * library, relocate); on the ~1500 ELF files of a rescue image that takes many seconds.
+ * Here every file costs an open, an fstat and a few preads of its headers, and every
+ * lookup (directory, candidate library file, library name in the default search) is done
+ * once per tree and remembered, so a 500 MB image is checked in a few tens of ms.
+ *
+ * Reading is defensive: every offset and size taken from a file is checked against the
+ * file's size before it is used, nothing is mmap'ed, so a corrupt or truncated file (or
+ * ld.so.cache) can only produce a problem report, never a crash. */
+#include <dirent.h>
+#include <elf.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <linux/openat2.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include "elfcheck.h"
+#include "util.h"
+
+/* First read of every regular file: the ELF header and, in practice, the program headers. */
+#define HEAD_BYTES 4096u
+/* A .dynstr up to this size is read whole; beyond that each string is read on its own. */
+#define STRTAB_WHOLE_MAX (64u << 10)
+/* Longest DT_NEEDED/DT_RPATH/DT_RUNPATH string read (long RPATH lists exceed PATH_MAX). */
+#define STRING_MAX (64u << 10)
+/* Real dynamic sections are well under 1 KiB; entries past this are not looked at. */
+#define DYNAMIC_MAX (1u << 20)
+#define LDCACHE_MAX (64u << 20)
+#define CONF_MAX (1u << 20)
+/* Bounds the include recursion of ld.so.conf (a file may include itself). */
+#define CONF_DEPTH_MAX 8
+/* Each level holds a dir fd; rescue trees are a dozen levels deep. */
+#define WALK_DEPTH_MAX 200
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define HOST_ELFDATA ELFDATA2LSB
+#else
+#define HOST_ELFDATA ELFDATA2MSB
+#endif
+
+/* What a file is, as a program or library of the tree. */
+enum verdict {
+        V_OK,
+        V_MISSING,      /* candidate paths only */
+        /* Not ours to check (tree files) or skipped by the loader's search (candidates). */
+        V_NOT_ELF,
+        V_FOREIGN,      /* other class, byte order or machine */
+        V_OTHER_TYPE,   /* ET_REL (kernel modules, .o), ET_CORE, ... */
+        V_DEBUGINFO,    /* separate debug info: headers of a library, no contents */
+        /* Broken. */
+        V_UNREADABLE,
+        V_NOT_REGULAR,
+        V_TRUNCATED,
+        V_BAD_HEADER,
+        V_BAD_PHDRS,
+        V_BAD_INTERP,
+        V_BAD_DYNAMIC,
+        V_BAD_STRING,
+        _V_MAX,
+};
+
+static const char *const verdict_text[_V_MAX] = {
+        [V_OK] = "ok",
+        [V_MISSING] = "not found",
+        [V_NOT_ELF] = "no ELF header",
+        [V_FOREIGN] = "wrong ELF class or machine",
+        [V_OTHER_TYPE] = "neither a program nor a shared library",
+        [V_DEBUGINFO] = "separate debug information",
+        [V_UNREADABLE] = "read error",
+        [V_NOT_REGULAR] = "not a regular file",
+        [V_TRUNCATED] = "truncated",
+        [V_BAD_HEADER] = "bad ELF header",
+        [V_BAD_PHDRS] = "bad program headers",
+        [V_BAD_INTERP] = "bad PT_INTERP",
+        [V_BAD_DYNAMIC] = "bad dynamic section",
+        [V_BAD_STRING] = "bad dynamic string table",
+};
+
+/* ---- a string-keyed hash map (open addressing; keys are copied) ---- */
+
+struct map_slot {
+        char *key;              /* NULL: empty slot */
+        uint64_t hash;
+        void *value;
+};
+
+struct map {
+        struct map_slot *slots;
+        size_t used, cap;       /* cap is 0 or a power of two */
+};
+
+static uint64_t hash_string(const char *s)
+{
+        uint64_t h = 0xcbf29ce484222325ULL;    /* FNV-1a */
+
+        for (; *s; s++)
+                h = (h ^ (unsigned char) *s) * 0x100000001b3ULL;
+        return h;
+}
+
+static struct map_slot *map_find(const struct map *m, const char *key, uint64_t h)
+{
+        for (size_t i = h & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+                struct map_slot *s = &m->slots[i];
+                if (!s->key || (s->hash == h && strcmp(s->key, key) == 0))
+                        return s;
+        }
+}
+
+static bool map_get(const struct map *m, const char *key, void **value)
+{
+        if (m->cap == 0)
+                return false;
+        struct map_slot *s = map_find(m, key, hash_string(key));
+        if (!s->key)
+                return false;
+        if (value)
+                *value = s->value;
+        return true;
+}
+
+static int map_grow(struct map *m)
+{
+        size_t cap = m->cap ? m->cap * 2 : 256;
+        struct map_slot *slots = calloc(cap, sizeof(*slots));
+        if (!slots)
+                return -ENOMEM;
+
+        struct map old = *m;
+        m->slots = slots;
+        m->cap = cap;
+        for (size_t i = 0; i < old.cap; i++)
+                if (old.slots[i].key)
+                        *map_find(m, old.slots[i].key, old.slots[i].hash) = old.slots[i];
+        free(old.slots);
+        return 0;
+}
+
+/* Adds or replaces; -ENOMEM. */
+static int map_put(struct map *m, const char *key, void *value)
+{
+        if ((m->used + 1) * 2 > m->cap) {
+                int r = map_grow(m);
+                if (r < 0)
+                        return r;
+        }
+        uint64_t h = hash_string(key);
+        struct map_slot *s = map_find(m, key, h);
+        if (!s->key) {
+                s->key = strdup(key);
+                if (!s->key)
+                        return -ENOMEM;
+                s->hash = h;
+                m->used++;
+        }
+        s->value = value;
+        return 0;
+}
+
+static void map_free(struct map *m, bool free_values)
+{
+        for (size_t i = 0; i < m->cap; i++) {
+                free(m->slots[i].key);
+                if (free_values)
+                        free(m->slots[i].value);
+        }
+        free(m->slots);
+        *m = (struct map) {};
+}
+
+/* A growable list of strings. */
+struct strv {
+        char **s;
+        size_t n, cap;
+};
+
+static int strv_push(struct strv *v, const char *s)
+{
+        if (v->n == v->cap) {
+                size_t cap = v->cap ? v->cap * 2 : 8;
+                char **p = realloc(v->s, cap * sizeof(*p));
+                if (!p)
+                        return -ENOMEM;
+                v->s = p;
+                v->cap = cap;
+        }
+        v->s[v->n] = strdup(s);
+        if (!v->s[v->n])
+                return -ENOMEM;
+        v->n++;
+        return 0;
+}
+
+static void strv_free(struct strv *v)
+{
+        for (size_t i = 0; i < v->n; i++)
+                free(v->s[i]);
+        free(v->s);
+        *v = (struct strv) {};
+}
+
+/* ---- the state of one check ---- */
+
+struct arch {
+        uint16_t machine;
+        unsigned char cls;
+        const char *triplet;    /* Debian multiarch directory */
+        const char *platform;   /* $PLATFORM, NULL: left unexpanded */
+};
+
+/* Only where Debian and the other distributions ReaR supports put libraries. */
+static const struct arch arches[] = {
+        { EM_X86_64, ELFCLASS64, "x86_64-linux-gnu", "x86_64" },
+        { EM_X86_64, ELFCLASS32, "x86_64-linux-gnux32", "x86_64" },
+        { EM_386, ELFCLASS32, "i386-linux-gnu", "i686" },
+        { EM_AARCH64, ELFCLASS64, "aarch64-linux-gnu", "aarch64" },
+        { EM_ARM, ELFCLASS32, "arm-linux-gnueabihf", NULL },
+        { EM_PPC64, ELFCLASS64, "powerpc64le-linux-gnu", NULL },
+        { EM_S390, ELFCLASS64, "s390x-linux-gnu", NULL },
+        { EM_RISCV, ELFCLASS64, "riscv64-linux-gnu", NULL },
+};
+
+struct ctx {
+        int root_fd;
+        dev_t root_dev;
+        /* The tree's ELF flavour: other files are skipped, other libraries passed over. */
+        unsigned char cls, data;
+        uint16_t machine;
+        const struct arch *arch;
+        char lib_dst[64];               /* value of $LIB */
+        struct strv default_dirs;
+        struct strv conf_dirs;          /* from /etc/ld.so.conf, in order, no duplicates */
+        struct map conf_seen;           /* dir -> NULL */
+        struct map ldcache;             /* name -> struct strv * of paths, in cache order */
+        struct map probes;              /* in-root path -> enum verdict */
+        struct map dirs;                /* in-root dir -> (void *) 1 exists, 2 missing */
+        struct map names;               /* name -> struct cached_lookup *, for the search
+                                         * that does not depend on the file */
+        char interp_soname[NAME_MAX + 1];  /* basename of the main program's interpreter */
+        elf_problem_fn problem;
+        void *userdata;
+        size_t n_checked;
+        int error;                      /* sticky -ENOMEM */
+        char path[PATH_MAX];            /* in-root path of the file being checked */
+};
+
+struct lookup {
+        enum verdict verdict;           /* V_OK, V_MISSING or what is wrong with path */
+        char path[PATH_MAX];            /* where it was found */
+};
+
+struct cached_lookup {
+        enum verdict verdict;
+        char path[];
+};
+
+static void oom(struct ctx *c)
+{
+        c->error = -ENOMEM;
+}
+
+static void report(struct ctx *c, const char *path, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+static void report(struct ctx *c, const char *path, const char *fmt, ...)
+{
+        char msg[2 * PATH_MAX + 256];
+        va_list ap;
+
+        if (!c->problem)
+                return;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        c->problem(c->userdata, path, msg);
+}
+
+/* Absolute symlinks of the tree point into the tree: resolve them as the image would. */
+static int open_in_root(const struct ctx *c, const char *path, int flags)
+{
+        struct open_how how = {
+                .flags = (uint64_t) (flags | O_CLOEXEC),
+                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+        };
+        int fd = (int) syscall(SYS_openat2, c->root_fd, path, &how, sizeof(how));
+        return fd < 0 ? negative_errno() : fd;
+}
+
+/* Bytes read (less only at end of file) or -errno. */
+static ssize_t pread_full(int fd, void *buf, size_t len, uint64_t offset)
+{
+        size_t done = 0;
+
+        if (offset > (uint64_t) INT64_MAX)
+                return 0;
+        while (done < len) {
+                ssize_t n = pread(fd, (char *) buf + done, len - done, (off_t) (offset + done));
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return negative_errno();
+                }
+                if (n == 0)
+                        break;
+                done += (size_t) n;
+        }
+        return (ssize_t) done;
+}
+
+static bool range_in_file(uint64_t offset, uint64_t len, uint64_t size)
+{
+        return offset <= size && len <= size - offset;
+}
+
+/* ---- ELF reading ---- */
+
+struct elf_file {
+        int fd;
+        uint64_t size;
+        size_t head_len;
+        unsigned char head[HEAD_BYTES];
+        size_t phnum;
+        Elf64_Phdr *phdrs;      /* converted from Elf32_Phdr for 32-bit files */
+};
+
+struct elf_deps {
+        char *interp;           /* NULL: none */
+        char *rpath, *runpath;  /* NULL: none */
+        struct strv needed;
+        bool nodeflib;          /* DF_1_NODEFLIB: no default directories */
+};
+
+static void elf_file_done(struct elf_file *f)
+{
+        free(f->phdrs);
+        f->phdrs = NULL;
+}
+
+static void elf_deps_done(struct elf_deps *d)
+{
+        free(d->interp);
+        free(d->rpath);
+        free(d->runpath);
+        strv_free(&d->needed);
+}
+
+/* The checks of glibc's open_verify() that decide whether a file is loadable, plus that the
+ * program headers and the file contents of the PT_LOAD segments are inside the file (a
+ * truncated segment maps fine and kills the program with SIGBUS later). */
+static enum verdict elf_read_head(struct ctx *c, struct elf_file *f)
+{
+        ssize_t n = pread_full(f->fd, f->head, sizeof(f->head), 0);
+        if (n < 0)
+                return V_UNREADABLE;
+        f->head_len = (size_t) n;
+        if (f->head_len < SELFMAG || memcmp(f->head, ELFMAG, SELFMAG) != 0)
+                return V_NOT_ELF;
+        if (f->head_len < EI_NIDENT)
+                return V_TRUNCATED;
+
+        unsigned char cls = f->head[EI_CLASS], data = f->head[EI_DATA];
+        if ((cls != ELFCLASS32 && cls != ELFCLASS64) || (data != ELFDATA2LSB && data != ELFDATA2MSB) ||
+            f->head[EI_VERSION] != EV_CURRENT)
+                return V_BAD_HEADER;
+        if (cls != c->cls || data != c->data)
+                return V_FOREIGN;
+
+        uint16_t type, machine, phentsize, phnum;
+        uint32_t version;
+        uint64_t phoff;
+        size_t entsize;
+        if (cls == ELFCLASS64) {
+                Elf64_Ehdr e;
+                if (f->head_len < sizeof(e))
+                        return V_TRUNCATED;
+                memcpy(&e, f->head, sizeof(e));
+                type = e.e_type, machine = e.e_machine, version = e.e_version;
+                phoff = e.e_phoff, phentsize = e.e_phentsize, phnum = e.e_phnum;
+                entsize = sizeof(Elf64_Phdr);
+        } else {
+                Elf32_Ehdr e;
+                if (f->head_len < sizeof(e))
+                        return V_TRUNCATED;
+                memcpy(&e, f->head, sizeof(e));
+                type = e.e_type, machine = e.e_machine, version = e.e_version;
+                phoff = e.e_phoff, phentsize = e.e_phentsize, phnum = e.e_phnum;
+                entsize = sizeof(Elf32_Phdr);
+        }
+        if (c->machine == EM_NONE)
+                c->machine = machine;   /* no main program found: the first ELF file decides */
+        if (machine != c->machine)
+                return V_FOREIGN;
+        if (type != ET_EXEC && type != ET_DYN)
+                return V_OTHER_TYPE;
+        if (version != EV_CURRENT)
+                return V_BAD_HEADER;
+        if (phnum == 0 || phentsize != entsize)
+                return V_BAD_PHDRS;
+
+        uint64_t table = (uint64_t) phnum * entsize;
+        if (!range_in_file(phoff, table, f->size))
+                return V_TRUNCATED;
+
+        _cleanup_free_ unsigned char *buf = NULL;
+        const unsigned char *raw;
+        if (phoff + table <= f->head_len)
+                raw = f->head + phoff;
+        else {
+                buf = malloc(table);
+                if (!buf) {
+                        oom(c);
+                        return V_UNREADABLE;
+                }
+                n = pread_full(f->fd, buf, table, phoff);
+                if (n < 0)
+                        return V_UNREADABLE;
+                if ((uint64_t) n < table)
+                        return V_TRUNCATED;
+                raw = buf;
+        }
+
+        f->phdrs = calloc(phnum, sizeof(Elf64_Phdr));
+        if (!f->phdrs) {
+                oom(c);
+                return V_UNREADABLE;
+        }
+        f->phnum = phnum;
+        for (size_t i = 0; i < phnum; i++) {
+                Elf64_Phdr *p = &f->phdrs[i];
+                if (cls == ELFCLASS64)
+                        memcpy(p, raw + i * entsize, sizeof(*p));
+                else {
+                        Elf32_Phdr q;
+                        memcpy(&q, raw + i * entsize, sizeof(q));
+                        *p = (Elf64_Phdr) {
+                                .p_type = q.p_type, .p_flags = q.p_flags, .p_offset = q.p_offset,
+                                .p_vaddr = q.p_vaddr, .p_paddr = q.p_paddr, .p_filesz = q.p_filesz,
+                                .p_memsz = q.p_memsz, .p_align = q.p_align,
+                        };
+                }
+                if (p->p_type == PT_LOAD && !range_in_file(p->p_offset, p->p_filesz, f->size))
+                        return V_TRUNCATED;
+        }
+        return V_OK;
+}
+
+/* The file offset of an address in the file's image, through the PT_LOAD holding it. */
+static bool vaddr_to_offset(const struct elf_file *f, uint64_t addr, uint64_t *offset)
+{
+        for (size_t i = 0; i < f->phnum; i++) {
+                const Elf64_Phdr *p = &f->phdrs[i];
+                if (p->p_type == PT_LOAD && addr >= p->p_vaddr && addr - p->p_vaddr < p->p_filesz) {
+                        *offset = p->p_offset + (addr - p->p_vaddr);
+                        return true;
+                }
+        }
+        return false;
+}
+
+struct strtab {
+        const struct elf_file *f;
+        uint64_t offset, size;  /* size: bounded by DT_STRSZ and by the end of the file */
+        char *whole;            /* the whole table when it is small */
+};
+
+/* A malloc'd copy of the string at off, or a verdict. */
+static enum verdict strtab_get(struct ctx *c, const struct strtab *t, uint64_t off, char **ret)
+{
+        if (off >= t->size)
+                return V_BAD_STRING;
+
+        uint64_t avail = t->size - off;
+        if (t->whole) {
+                const char *s = t->whole + off;
+                if (!memchr(s, '\0', avail))
+                        return V_BAD_STRING;
+                *ret = strdup(s);
+        } else {
+                size_t len = avail < STRING_MAX ? (size_t) avail : STRING_MAX;
+                _cleanup_free_ char *buf = malloc(len + 1);
+                if (!buf) {
+                        oom(c);
+                        return V_UNREADABLE;
+                }
+                ssize_t n = pread_full(t->f->fd, buf, len, t->offset + off);
+                if (n < 0)
+                        return V_UNREADABLE;
+                if (!memchr(buf, '\0', (size_t) n))
+                        return V_BAD_STRING;
+                *ret = strdup(buf);
+        }
+        if (!*ret) {
+                oom(c);
+                return V_UNREADABLE;
+        }
+        return V_OK;
+}
+
+/* PT_INTERP and, from the dynamic section, DT_NEEDED, DT_RPATH, DT_RUNPATH. */
+static enum verdict elf_read_deps(struct ctx *c, const struct elf_file *f, struct elf_deps *d)
+{
+        const Elf64_Phdr *interp = NULL, *dyn = NULL;
+        for (size_t i = 0; i < f->phnum; i++) {
+                if (f->phdrs[i].p_type == PT_INTERP && !interp)
+                        interp = &f->phdrs[i];
+                else if (f->phdrs[i].p_type == PT_DYNAMIC && !dyn)
+                        dyn = &f->phdrs[i];
+        }
+
+        /* objcopy --only-keep-debug keeps the program headers but empties every allocated
+         * section: such a file (in /usr/lib/debug) is never loaded. */
+        if (dyn && dyn->p_filesz == 0 && dyn->p_memsz > 0)
+                return V_DEBUGINFO;
+
+        if (interp) {
+                /* The kernel wants a NUL-terminated path of at most PATH_MAX bytes. */
+                if (interp->p_filesz < 2 || interp->p_filesz > PATH_MAX)
+                        return V_BAD_INTERP;
+                if (!range_in_file(interp->p_offset, interp->p_filesz, f->size))
+                        return V_TRUNCATED;
+                d->interp = malloc(interp->p_filesz);
+                if (!d->interp) {
+                        oom(c);
+                        return V_UNREADABLE;
+                }
+                ssize_t n = pread_full(f->fd, d->interp, interp->p_filesz, interp->p_offset);
+                if (n < 0)
+                        return V_UNREADABLE;
+                if ((uint64_t) n < interp->p_filesz)
+                        return V_TRUNCATED;
+                if (d->interp[interp->p_filesz - 1] != '\0' || d->interp[0] == '\0')
+                        return V_BAD_INTERP;
+        }
+
+        if (!dyn || dyn->p_filesz == 0)
+                return V_OK;    /* static */
+        if (!range_in_file(dyn->p_offset, dyn->p_filesz, f->size))
+                return V_TRUNCATED;
+
+        bool is64 = c->cls == ELFCLASS64;
+        size_t entsize = is64 ? sizeof(Elf64_Dyn) : sizeof(Elf32_Dyn);
+        size_t len = dyn->p_filesz < DYNAMIC_MAX ? (size_t) dyn->p_filesz : DYNAMIC_MAX;
+        len -= len % entsize;
+        _cleanup_free_ unsigned char *buf = malloc(len ? len : 1);
+        if (!buf) {
+                oom(c);
+                return V_UNREADABLE;
+        }
+        ssize_t n = pread_full(f->fd, buf, len, dyn->p_offset);
+        if (n < 0)
+                return V_UNREADABLE;
+        if ((size_t) n < len)
+                return V_TRUNCATED;
+
+        size_t n_entries = len / entsize, n_needed = 0;
+        _cleanup_free_ uint64_t *needed = malloc((n_entries ? n_entries : 1) * sizeof(uint64_t));
+        if (!needed) {
+                oom(c);
+                return V_UNREADABLE;
+        }
+        uint64_t strtab_addr = 0, strsz = UINT64_MAX, rpath = 0, runpath = 0;
+        bool have_strtab = false, have_rpath = false, have_runpath = false;
+        for (size_t i = 0; i < n_entries; i++) {
+                int64_t tag;
+                uint64_t val;
+                if (is64) {
+                        Elf64_Dyn e;
+                        memcpy(&e, buf + i * entsize, sizeof(e));
+                        tag = e.d_tag, val = e.d_un.d_val;
+                } else {
+                        Elf32_Dyn e;
+                        memcpy(&e, buf + i * entsize, sizeof(e));
+                        tag = e.d_tag, val = e.d_un.d_val;
+                }
+                if (tag == DT_NULL)
+                        break;
+                switch (tag) {
+                case DT_NEEDED:
+                        needed[n_needed++] = val;
+                        break;
+                case DT_STRTAB:
+                        strtab_addr = val, have_strtab = true;
+                        break;
+                case DT_STRSZ:
+                        strsz = val;
+                        break;
+                case DT_RPATH:
+                        rpath = val, have_rpath = true;
+                        break;
+                case DT_RUNPATH:
+                        runpath = val, have_runpath = true;
+                        break;
+                case DT_FLAGS_1:
+                        d->nodeflib = val & DF_1_NODEFLIB;
+                        break;
+                }
+        }
+        if (n_needed == 0 && !have_rpath && !have_runpath)
+                return V_OK;
+
+        struct strtab t = { .f = f };
+        if (!have_strtab || !vaddr_to_offset(f, strtab_addr, &t.offset))
+                return V_BAD_DYNAMIC;
+        t.size = f->size - t.offset;    /* t.offset is inside the file: PT_LOADs were checked */
+        if (strsz < t.size)
+                t.size = strsz;
+        _cleanup_free_ char *whole = NULL;
+        if (t.size <= STRTAB_WHOLE_MAX) {
+                whole = malloc(t.size ? t.size : 1);
+                if (!whole) {
+                        oom(c);
+                        return V_UNREADABLE;
+                }
+                n = pread_full(f->fd, whole, t.size, t.offset);
+                if (n < 0)
+                        return V_UNREADABLE;
+                t.size = (uint64_t) n;
+                t.whole = whole;
+        }
+
+        enum verdict v;
+        if (have_rpath && (v = strtab_get(c, &t, rpath, &d->rpath)) != V_OK)
+                return v;
+        if (have_runpath && (v = strtab_get(c, &t, runpath, &d->runpath)) != V_OK)
+                return v;
+        for (size_t i = 0; i < n_needed; i++) {
+                _cleanup_free_ char *s = NULL;
+                if ((v = strtab_get(c, &t, needed[i], &s)) != V_OK)
+                        return v;
+                if (s[0] == '\0')
+                        return V_BAD_STRING;
+                if (strv_push(&d->needed, s) < 0) {
+                        oom(c);
+                        return V_UNREADABLE;
+                }
+        }
+        return V_OK;
+}
+
+/* ---- lookups in the tree, remembered ---- */
+
+static enum verdict probe_uncached(struct ctx *c, const char *path)
+{
+        /* O_PATH first: opening a device node for reading can have side effects. */
+        _cleanup_close_ int pfd = open_in_root(c, path, O_PATH);
+        if (pfd < 0)
+                return V_MISSING;       /* like ld.so, which goes on searching after any error */
+        struct stat st;
+        if (fstat(pfd, &st) < 0)
+                return V_UNREADABLE;
+        if (!S_ISREG(st.st_mode))
+                return V_NOT_REGULAR;
+
+        _cleanup_close_ int fd = open_in_root(c, path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return V_MISSING;
+        struct elf_file f = { .fd = fd, .size = (uint64_t) st.st_size };
+        enum verdict v = elf_read_head(c, &f);
+        elf_file_done(&f);
+        return v;
+}
+
+/* What the file at an in-root path is, as a library or interpreter. */
+static enum verdict probe_path(struct ctx *c, const char *path)
+{
+        void *v;
+
+        if (map_get(&c->probes, path, &v))
+                return (enum verdict) (uintptr_t) v;
+        enum verdict r = probe_uncached(c, path);
+        if (map_put(&c->probes, path, (void *) (uintptr_t) r) < 0)
+                oom(c);
+        return r;
+}
+
+/* ld.so too remembers which search directories do not exist and skips them. */
+static bool dir_exists(struct ctx *c, const char *dir)
+{
+        void *v;
+
+        if (map_get(&c->dirs, dir, &v))
+                return (uintptr_t) v == 1;
+        _cleanup_close_ int fd = open_in_root(c, dir, O_PATH | O_DIRECTORY);
+        if (map_put(&c->dirs, dir, (void *) (uintptr_t) (fd >= 0 ? 1 : 2)) < 0)
+                oom(c);
+        return fd >= 0;
+}
+
+/* As ld.so: a missing file or one of another class or machine is passed over, anything
+ * else found ends the search (a broken file is a fatal error of ld.so). */
+static bool try_path(struct ctx *c, const char *path, struct lookup *r)
+{
+        enum verdict v = probe_path(c, path);
+        if (v == V_MISSING || v == V_FOREIGN)
+                return false;
+        r->verdict = v;
+        snprintf(r->path, sizeof(r->path), "%s", path);
+        return true;
+}
+
+static bool try_dir(struct ctx *c, const char *dir, const char *name, struct lookup *r)
+{
+        char path[PATH_MAX];
+        size_t len = strlen(dir);
+
+        while (len > 1 && dir[len - 1] == '/')
+                len--;
+        if (len == 1 && dir[0] == '/')
+                len = 0;
+        int k = snprintf(path, sizeof(path), "%.*s/%s", (int) len, dir, name);
+        if (k < 0 || (size_t) k >= sizeof(path))
+                return false;
+        if (!dir_exists(c, len ? dir : "/"))
+                return false;
+        return try_path(c, path, r);
+}
+
+static bool is_default_dir_of(const struct ctx *c, const char *path)
+{
+        const char *slash = strrchr(path, '/');
+        if (!slash)
+                return false;
+        size_t len = (size_t) (slash - path);
+        for (size_t i = 0; i < c->default_dirs.n; i++)
+                if (strlen(c->default_dirs.s[i]) == len && strncmp(c->default_dirs.s[i], path, len) == 0)
+                        return true;
+        return false;
+}
+
+/* The part of the search that is the same for every file: ld.so.cache, then the
+ * directories of ld.so.conf, then the default directories. */
+static void search_system(struct ctx *c, const char *name, bool nodeflib, struct lookup *r)
+{
+        void *v;
+
+        if (!nodeflib && map_get(&c->names, name, &v)) {
+                const struct cached_lookup *cl = v;
+                r->verdict = cl->verdict;
+                snprintf(r->path, sizeof(r->path), "%s", cl->path);
+                return;
+        }
+
+        r->verdict = V_MISSING;
+        r->path[0] = '\0';
+        if (map_get(&c->ldcache, name, &v)) {
+                const struct strv *paths = v;
+                for (size_t i = 0; i < paths->n; i++) {
+                        if (nodeflib && is_default_dir_of(c, paths->s[i]))
+                                continue;
+                        if (try_path(c, paths->s[i], r))
+                                goto found;
+                }
+        }
+        for (size_t i = 0; i < c->conf_dirs.n; i++)
+                if (try_dir(c, c->conf_dirs.s[i], name, r))
+                        goto found;
+        if (!nodeflib)
+                for (size_t i = 0; i < c->default_dirs.n; i++)
+                        if (try_dir(c, c->default_dirs.s[i], name, r))
+                                goto found;
+found:
+        if (nodeflib)
+                return;
+        size_t plen = strlen(r->path);
+        struct cached_lookup *cl = malloc(sizeof(*cl) + plen + 1);
+        if (!cl) {
+                oom(c);
+                return;
+        }
+        cl->verdict = r->verdict;
+        memcpy(cl->path, r->path, plen + 1);
+        if (map_put(&c->names, name, cl) < 0) {
+                free(cl);
+                oom(c);
+        }
+}
+
+static bool is_ident_char(char ch)
+{
+        return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_';
+}
+
+/* Expands $ORIGIN, $LIB, $PLATFORM (also written ${...}) of s[0..len) into out; an unknown
+ * or unexpandable $NAME stays as it is, like in ld.so. False when it does not fit. */
+static bool expand_dst(const struct ctx *c, const char *s, size_t len, const char *origin, char *out, size_t size)
+{
+        const struct {
+                const char *name;
+                const char *value;
+        } dsts[] = {
+                { "ORIGIN", origin },
+                { "LIB", c->lib_dst },
+                { "PLATFORM", c->arch ? c->arch->platform : NULL },
+        };
+        size_t o = 0;
+
+        for (size_t i = 0; i < len;) {
+                const char *value = NULL;
+                size_t skip = 0;
+                if (s[i] == '$')
+                        for (size_t k = 0; k < ARRAY_SIZE(dsts) && !skip; k++) {
+                                size_t nl = strlen(dsts[k].name);
+                                if (!dsts[k].value)
+                                        continue;
+                                if (len - i > nl && strncmp(s + i + 1, dsts[k].name, nl) == 0 &&
+                                    (len - i == nl + 1 || !is_ident_char(s[i + 1 + nl])))
+                                        skip = nl + 1;
+                                else if (len - i >= nl + 3 && s[i + 1] == '{' &&
+                                         strncmp(s + i + 2, dsts[k].name, nl) == 0 && s[i + 2 + nl] == '}')
+                                        skip = nl + 3;
+                                if (skip)
+                                        value = dsts[k].value;
+                        }
+                if (value) {
+                        size_t vl = strlen(value);
+                        if (o + vl >= size)
+                                return false;
+                        memcpy(out + o, value, vl);
+                        o += vl;
+                        i += skip;
+                } else {
+                        if (o + 1 >= size)
+                                return false;
+                        out[o++] = s[i++];
+                }
+        }
+        out[o] = '\0';
+        return true;
+}
+
+/* One DT_NEEDED of a file, searched as ld.so does, with the file's own DT_RPATH or
+ * DT_RUNPATH only (see elfcheck.h). */
+static void resolve_needed(struct ctx *c, const char *name, const struct strv *own, const char *origin,
+                           bool nodeflib, struct lookup *r)
+{
+        /* The interpreter is loaded before everything else, and DT_NEEDED entries are first
+         * matched against the sonames of loaded objects (libc.so.6 needs ld-linux*.so.2). */
+        if (c->interp_soname[0] && strcmp(name, c->interp_soname) == 0) {
+                r->verdict = V_OK;
+                r->path[0] = '\0';
+                return;
+        }
+
+        if (strchr(name, '/')) {
+                r->verdict = V_MISSING;
+                if (!expand_dst(c, name, strlen(name), origin, r->path, sizeof(r->path)))
+                        return;
+                r->verdict = probe_path(c, r->path);
+                return;
+        }
+
+        for (size_t i = 0; i < own->n; i++)
+                if (try_dir(c, own->s[i], name, r))
+                        return;
+        search_system(c, name, nodeflib, r);
+}
+
+/* Directories of a DT_RPATH/DT_RUNPATH string, expanded. Empty entries (the current
+ * directory of the process) are left out: they depend on where a program is started. */
+static void split_search_path(struct ctx *c, const char *s, const char *origin, struct strv *dirs)
+{
+        while (*s) {
+                size_t len = strcspn(s, ":");
+                char dir[PATH_MAX];
+                if (len > 0 && expand_dst(c, s, len, origin, dir, sizeof(dir)) && strv_push(dirs, dir) < 0)
+                        oom(c);
+                s += len;
+                if (*s == ':')
+                        s++;
+        }
+}
+
+static void check_deps(struct ctx *c, const struct elf_deps *d)
+{
+        const char *path = c->path;
+        struct lookup r;
+
+        if (d->interp) {
+                enum verdict v = probe_path(c, d->interp);
+                if (v == V_MISSING)
+                        report(c, path, "interpreter %s not found", d->interp);
+                else if (v != V_OK)
+                        report(c, path, "interpreter %s: not a valid ELF file (%s)", d->interp, verdict_text[v]);
+        }
+        if (d->needed.n == 0)
+                return;
+
+        char origin[PATH_MAX];
+        const char *slash = strrchr(path, '/');
+        size_t olen = slash ? (size_t) (slash - path) : 0;
+        snprintf(origin, sizeof(origin), "%.*s", (int) olen, path);
+        if (origin[0] == '\0')
+                strcpy(origin, "/");
+
+        struct strv own = {};
+        const char *search = d->runpath ? d->runpath : d->rpath;
+        if (search)
+                split_search_path(c, search, origin, &own);
+
+        for (size_t i = 0; i < d->needed.n && !c->error; i++) {
+                const char *name = d->needed.s[i];
+                resolve_needed(c, name, &own, origin, d->nodeflib, &r);
+                if (r.verdict == V_OK)
+                        continue;
+                if (r.verdict == V_MISSING)
+                        report(c, path, "%s not found", name);
+                else
+                        report(c, path, "%s: not a valid ELF file (%s: %s)", name, r.path, verdict_text[r.verdict]);
+        }
+        strv_free(&own);
+}
+
+/* ---- the walk ---- */
+
+static void check_file(struct ctx *c, int dir_fd, const char *name)
+{
+        _cleanup_close_ int fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+        if (fd < 0)
+                return;
+        struct stat st;
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+                return;
+
+        struct elf_file f = { .fd = fd, .size = (uint64_t) st.st_size };
+        struct elf_deps d = {};
+        enum verdict v = elf_read_head(c, &f);
+        if (v == V_OK)
+                v = elf_read_deps(c, &f, &d);
+        switch (v) {
+        case V_NOT_ELF:
+        case V_FOREIGN:
+        case V_OTHER_TYPE:
+        case V_DEBUGINFO:
+                break;
+        case V_OK:
+                c->n_checked++;
+                check_deps(c, &d);
+                break;
+        default:
+                if (c->error || (v == V_UNREADABLE && f.head_len == 0))
+                        break;  /* out of memory, or not known to be an ELF file at all */
+                c->n_checked++;
+                report(c, c->path, "not a valid ELF file (%s)", verdict_text[v]);
+                break;
+        }
+        elf_deps_done(&d);
+        elf_file_done(&f);
+}
+
+/* Takes dir_fd. c->path[0..plen) is the in-root path of the directory. Returns -errno when
+ * the directory cannot be read (only the caller of the top level cares). */
+static int walk_dir(struct ctx *c, int dir_fd, size_t plen, unsigned depth)
+{
+        DIR *d = fdopendir(dir_fd);
+        if (!d) {
+                int r = negative_errno();
+                close(dir_fd);
+                return r;
+        }
+
+        int r = 0;
+        for (;;) {
+                errno = 0;
+                struct dirent *de = readdir(d);
+                if (!de) {
+                        if (errno != 0)
+                                r = negative_errno();
+                        break;
+                }
+                if (c->error)
+                        break;
+                const char *name = de->d_name;
+                if (name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0')))
+                        continue;
+                size_t nlen = strlen(name);
+                if (plen + 1 + nlen >= sizeof(c->path))
+                        continue;
+                unsigned char type = de->d_type;
+                if (type == DT_UNKNOWN) {
+                        struct stat st;
+                        if (fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                                continue;
+                        type = IFTODT(st.st_mode);
+                }
+                c->path[plen] = '/';
+                memcpy(c->path + plen + 1, name, nlen + 1);
+
+                if (type == DT_DIR) {
+                        if (depth >= WALK_DEPTH_MAX)
+                                continue;
+                        int fd = openat(dirfd(d), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        if (fd < 0)
+                                continue;
+                        struct stat st;
+                        /* Only directories are compared: on an overlayfs, files may report the
+                         * st_dev of their lower layer. */
+                        if (fstat(fd, &st) < 0 || st.st_dev != c->root_dev) {
+                                close(fd);
+                                continue;
+                        }
+                        (void) walk_dir(c, fd, plen + 1 + nlen, depth + 1);
+                } else if (type == DT_REG)
+                        check_file(c, dirfd(d), name);
+        }
+        c->path[plen] = '\0';
+        closedir(d);
+        return r;
+}
+
+/* ---- the tree's configuration ---- */
+
+static int read_in_root(struct ctx *c, const char *path, size_t max, char **ret, size_t *ret_len)
+{
+        _cleanup_close_ int pfd = open_in_root(c, path, O_PATH);
+        if (pfd < 0)
+                return pfd;
+        struct stat st;
+        if (fstat(pfd, &st) < 0)
+                return negative_errno();
+        if (!S_ISREG(st.st_mode))
+                return -EINVAL;
+        _cleanup_close_ int fd = open_in_root(c, path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return fd;
+
+        size_t len = (uint64_t) st.st_size < max ? (size_t) st.st_size : max;
+        _cleanup_free_ char *buf = malloc(len + 1);
+        if (!buf)
+                return -ENOMEM;
+        ssize_t n = pread_full(fd, buf, len, 0);
+        if (n < 0)
+                return (int) n;
+        buf[n] = '\0';
+        *ret = take_ptr(&buf);
+        *ret_len = (size_t) n;
+        return 0;
+}
+
+static uint32_t get_u32(const char *p)
+{
+        uint32_t v;
+        memcpy(&v, p, sizeof(v));
+        return v;
+}
+
+static void ldcache_add(struct ctx *c, const char *strings, size_t strings_len, uint32_t key, uint32_t value)
+{
+        if (key >= strings_len || value >= strings_len)
+                return;
+        const char *name = strings + key, *path = strings + value;
+        if (!memchr(name, '\0', strings_len - key) || !memchr(path, '\0', strings_len - value))
+                return;
+
+        void *v;
+        struct strv *paths;
+        if (map_get(&c->ldcache, name, &v))
+                paths = v;
+        else {
+                paths = calloc(1, sizeof(*paths));
+                if (!paths || map_put(&c->ldcache, name, paths) < 0) {
+                        free(paths);
+                        oom(c);
+                        return;
+                }
+        }
+        if (strv_push(paths, path) < 0)
+                oom(c);
+}
+
+/* /etc/ld.so.cache of the tree, as glibc's dl-cache.h describes it: the old format
+ * "ld.so-1.7.0" (header of 16 bytes, entries of 12: flags, key, value; strings relative to
+ * the end of the entries), optionally followed (8-byte aligned) by the new format
+ * "glibc-ld.so.cache1.1" (header of 48 bytes with nlibs at 20, entries of 24: flags, key,
+ * value, osversion, hwcap; strings relative to its own start), which since glibc 2.32 is
+ * the whole file. Entries are not filtered by their flags: the class and machine of every
+ * candidate file are checked anyway. An unknown or corrupt cache counts as empty. */
+static void load_ldcache(struct ctx *c)
+{
+        static const char old_magic[] = "ld.so-1.7.0", new_magic[] = "glibc-ld.so.cache1.1";
+        const size_t old_header = 16, old_entry = 12, new_header = 48, new_entry = 24;
+        _cleanup_free_ char *buf = NULL;
+        size_t len;
+
+        if (read_in_root(c, "/etc/ld.so.cache", LDCACHE_MAX, &buf, &len) < 0)
+                return;
+
+        size_t new_at = SIZE_MAX;
+        if (len >= old_header && memcmp(buf, old_magic, sizeof(old_magic) - 1) == 0) {
+                uint32_t nlibs = get_u32(buf + 12);
+                if ((len - old_header) / old_entry < nlibs)
+                        return;
+                size_t end = old_header + (size_t) nlibs * old_entry;
+                size_t aligned = (end + 7) & ~(size_t) 7;
+                if (aligned <= len && len - aligned >= new_header &&
+                    memcmp(buf + aligned, new_magic, sizeof(new_magic) - 1) == 0)
+                        new_at = aligned;
+                else {
+                        for (uint32_t i = 0; i < nlibs; i++) {
+                                const char *e = buf + old_header + (size_t) i * old_entry;
+                                ldcache_add(c, buf + end, len - end, get_u32(e + 4), get_u32(e + 8));
+                        }
+                        return;
+                }
+        } else if (len >= new_header && memcmp(buf, new_magic, sizeof(new_magic) - 1) == 0)
+                new_at = 0;
+        if (new_at == SIZE_MAX)
+                return;
+
+        const char *base = buf + new_at;
+        size_t blen = len - new_at;
+        uint32_t nlibs = get_u32(base + 20);
+        if ((blen - new_header) / new_entry < nlibs)
+                return;
+        for (uint32_t i = 0; i < nlibs && !c->error; i++) {
+                const char *e = base + new_header + (size_t) i * new_entry;
+                int32_t flags = (int32_t) get_u32(e);
+                /* FLAG_ELF or FLAG_ELF_LIBC6 in the type bits: not a libc5/a.out entry. */
+                if ((flags & 0xff) != 1 && (flags & 0xff) != 3)
+                        continue;
+                ldcache_add(c, base, blen, get_u32(e + 4), get_u32(e + 8));
+        }
+}
+
+static void add_conf_dir(struct ctx *c, const char *dir)
+{
+        if (map_get(&c->conf_seen, dir, NULL))
+                return;
+        if (map_put(&c->conf_seen, dir, NULL) < 0 || strv_push(&c->conf_dirs, dir) < 0)
+                oom(c);
+}
+
+static void parse_conf(struct ctx *c, const char *path, unsigned depth);
+
+static int cmp_str(const void *a, const void *b)
+{
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* "include PATTERN": like glob() in ldconfig, but only the last component may have
+ * wildcards (the only form distributions use: /etc/ld.so.conf.d/ *.conf). A relative
+ * pattern is relative to the directory of the including file. */
+static void include_conf(struct ctx *c, const char *pattern, const char *including, unsigned depth)
+{
+        char full[PATH_MAX];
+        int k;
+
+        if (pattern[0] == '/')
+                k = snprintf(full, sizeof(full), "%s", pattern);
+        else {
+                const char *slash = strrchr(including, '/');
+                int dlen = slash ? (int) (slash - including) : 0;
+                k = snprintf(full, sizeof(full), "%.*s/%s", dlen, including, pattern);
+        }
+        if (k < 0 || (size_t) k >= sizeof(full))
+                return;
+
+        char *slash = strrchr(full, '/');
+        const char *file_pattern = slash + 1;
+        *slash = '\0';
+        const char *dir = full[0] ? full : "/";
+        if (strpbrk(dir, "*?["))
+                return;
+        if (!strpbrk(file_pattern, "*?[")) {
+                char one[PATH_MAX];
+                if (snprintf(one, sizeof(one), "%s/%s", full, file_pattern) < (int) sizeof(one))
+                        parse_conf(c, one, depth + 1);
+                return;
+        }
+
+        int fd = open_in_root(c, dir, O_RDONLY | O_DIRECTORY);
+        if (fd < 0)
+                return;
+        DIR *d = fdopendir(fd);
+        if (!d) {
+                close(fd);
+                return;
+        }
+        struct strv names = {};
+        struct dirent *de;
+        while ((de = readdir(d)))
+                if (fnmatch(file_pattern, de->d_name, FNM_PERIOD) == 0 && strv_push(&names, de->d_name) < 0)
+                        oom(c);
+        closedir(d);
+
+        if (names.n)
+                qsort(names.s, names.n, sizeof(*names.s), cmp_str);
+        for (size_t i = 0; i < names.n && !c->error; i++) {
+                char one[PATH_MAX];
+                if (snprintf(one, sizeof(one), "%s/%s", full, names.s[i]) < (int) sizeof(one))
+                        parse_conf(c, one, depth + 1);
+        }
+        strv_free(&names);
+}
+
+/* ld.so itself never reads ld.so.conf: ldconfig turns it into ld.so.cache. Its directories
+ * are searched too so that a cache that is older than the tree does not hide libraries
+ * (see elfcheck.h). One directory per line ("DIR=TYPE" of libc5 times is accepted),
+ * "include PATTERN...", "hwcap ..." ignored, '#' comments. */
+static void parse_conf(struct ctx *c, const char *path, unsigned depth)
+{
+        _cleanup_free_ char *buf = NULL;
+        size_t len;
+
+        if (depth > CONF_DEPTH_MAX || read_in_root(c, path, CONF_MAX, &buf, &len) < 0)
+                return;
+
+        char *save = NULL;
+        for (char *line = strtok_r(buf, "\n", &save); line && !c->error; line = strtok_r(NULL, "\n", &save)) {
+                line[strcspn(line, "#")] = '\0';
+                line += strspn(line, " \t\r\f\v");
+                size_t l = strlen(line);
+                while (l > 0 && strchr(" \t\r\f\v", line[l - 1]))
+                        line[--l] = '\0';
+                if (l == 0)
+                        continue;
+
+                if (strncmp(line, "include", 7) == 0 && (line[7] == ' ' || line[7] == '\t')) {
+                        char *psave = NULL;
+                        for (char *p = strtok_r(line + 8, " \t", &psave); p; p = strtok_r(NULL, " \t", &psave))
+                                include_conf(c, p, path, depth);
+                        continue;
+                }
+                if (strncmp(line, "hwcap", 5) == 0 && (line[5] == ' ' || line[5] == '\t'))
+                        continue;
+
+                char *eq = strchr(line, '=');
+                if (eq)
+                        *eq = '\0';
+                l = strlen(line);
+                while (l > 1 && line[l - 1] == '/')
+                        line[--l] = '\0';
+                if (l > 0)
+                        add_conf_dir(c, line);
+        }
+}
+
+static void host_flavour(struct ctx *c)
+{
+        c->cls = sizeof(void *) == 8 ? ELFCLASS64 : ELFCLASS32;
+        c->data = HOST_ELFDATA;
+#if defined(__x86_64__) && defined(__ILP32__)
+        c->machine = EM_X86_64;
+#elif defined(__x86_64__)
+        c->machine = EM_X86_64;
+#elif defined(__i386__)
+        c->machine = EM_386;
+#elif defined(__aarch64__)
+        c->machine = EM_AARCH64;
+#elif defined(__arm__)
+        c->machine = EM_ARM;
+#elif defined(__powerpc64__)
+        c->machine = EM_PPC64;
+#elif defined(__s390x__)
+        c->machine = EM_S390;
+#elif defined(__riscv)
+        c->machine = EM_RISCV;
+#else
+        c->machine = EM_NONE;   /* taken from the first ELF file of the walk */
+#endif
+}
+
+/* The tree's class and machine: those of its shell or init, which must run natively in the
+ * container; failing those, of the helper itself. Also the soname of their interpreter. */
+static void detect_flavour(struct ctx *c)
+{
+        static const char *const mains[] = {
+                "/bin/sh", "/bin/bash", "/usr/bin/bash", "/sbin/init", "/usr/lib/systemd/systemd",
+                "/bin/busybox", "/usr/bin/env", "/bin/ls",
+        };
+        const char *main_path = NULL;
+
+        host_flavour(c);
+        for (size_t i = 0; i < ARRAY_SIZE(mains) && !main_path; i++) {
+                _cleanup_close_ int pfd = open_in_root(c, mains[i], O_PATH);
+                struct stat st;
+                if (pfd < 0 || fstat(pfd, &st) < 0 || !S_ISREG(st.st_mode))
+                        continue;
+                _cleanup_close_ int fd = open_in_root(c, mains[i], O_RDONLY | O_NOCTTY | O_NONBLOCK);
+                unsigned char e[sizeof(Elf64_Ehdr)];
+                if (fd < 0 || pread_full(fd, e, sizeof(e), 0) != (ssize_t) sizeof(e))
+                        continue;
+                if (memcmp(e, ELFMAG, SELFMAG) != 0 || e[EI_DATA] != HOST_ELFDATA ||
+                    (e[EI_CLASS] != ELFCLASS32 && e[EI_CLASS] != ELFCLASS64))
+                        continue;
+                uint16_t type, machine;
+                /* e_type and e_machine follow e_ident in both classes. */
+                memcpy(&type, e + EI_NIDENT, sizeof(type));
+                memcpy(&machine, e + EI_NIDENT + 2, sizeof(machine));
+                if (type != ET_EXEC && type != ET_DYN)
+                        continue;
+                c->cls = e[EI_CLASS];
+                c->data = e[EI_DATA];
+                c->machine = machine;
+                main_path = mains[i];
+        }
+
+        for (size_t i = 0; i < ARRAY_SIZE(arches); i++)
+                if (arches[i].machine == c->machine && arches[i].cls == c->cls)
+                        c->arch = &arches[i];
+
+        if (!main_path)
+                return;
+        _cleanup_close_ int fd = open_in_root(c, main_path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) < 0)
+                return;
+        struct elf_file f = { .fd = fd, .size = (uint64_t) st.st_size };
+        struct elf_deps d = {};
+        if (elf_read_head(c, &f) == V_OK && elf_read_deps(c, &f, &d) == V_OK && d.interp &&
+            probe_path(c, d.interp) == V_OK) {
+                const char *base = strrchr(d.interp, '/');
+                snprintf(c->interp_soname, sizeof(c->interp_soname), "%s", base ? base + 1 : d.interp);
+        }
+        elf_deps_done(&d);
+        elf_file_done(&f);
+}
+
+/* glibc's default directories, with Debian's multiarch ones first; $LIB as the tree has it. */
+static void setup_dirs(struct ctx *c)
+{
+        char dir[64];
+        bool multiarch = false;
+
+        if (c->arch) {
+                snprintf(dir, sizeof(dir), "/lib/%s", c->arch->triplet);
+                multiarch = dir_exists(c, dir);
+                if (strv_push(&c->default_dirs, dir) < 0)
+                        oom(c);
+                snprintf(dir, sizeof(dir), "/usr/lib/%s", c->arch->triplet);
+                if (strv_push(&c->default_dirs, dir) < 0)
+                        oom(c);
+        }
+        if (c->cls == ELFCLASS64 && (strv_push(&c->default_dirs, "/lib64") < 0 ||
+                                     strv_push(&c->default_dirs, "/usr/lib64") < 0))
+                oom(c);
+        if (strv_push(&c->default_dirs, "/lib") < 0 || strv_push(&c->default_dirs, "/usr/lib") < 0)
+                oom(c);
+
+        if (multiarch)
+                snprintf(c->lib_dst, sizeof(c->lib_dst), "lib/%s", c->arch->triplet);
+        else
+                snprintf(c->lib_dst, sizeof(c->lib_dst), "%s", c->cls == ELFCLASS64 ? "lib64" : "lib");
+}
+
+static void ctx_done(struct ctx *c)
+{
+        for (size_t i = 0; i < c->ldcache.cap; i++)
+                if (c->ldcache.slots[i].key) {
+                        strv_free(c->ldcache.slots[i].value);
+                        free(c->ldcache.slots[i].value);
+                        c->ldcache.slots[i].value = NULL;
+                }
+        map_free(&c->ldcache, false);
+        map_free(&c->probes, false);
+        map_free(&c->dirs, false);
+        map_free(&c->names, true);
+        map_free(&c->conf_seen, false);
+        strv_free(&c->default_dirs);
+        strv_free(&c->conf_dirs);
+        if (c->root_fd >= 0)
+                close(c->root_fd);
+}
+
+int elf_check_tree(const char *root, elf_problem_fn problem, void *userdata, size_t *n_checked)
+{
+        struct ctx *c = calloc(1, sizeof(*c));
+        struct stat st;
+        int r = 0;
+
+        if (n_checked)
+                *n_checked = 0;
+        if (!c)
+                return -ENOMEM;
+        c->problem = problem;
+        c->userdata = userdata;
+        c->root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (c->root_fd < 0 || fstat(c->root_fd, &st) < 0) {
+                r = negative_errno();
+                goto out;
+        }
+        c->root_dev = st.st_dev;
+
+        detect_flavour(c);
+        setup_dirs(c);
+        load_ldcache(c);
+        parse_conf(c, "/etc/ld.so.conf", 0);
+        if (c->error) {
+                r = c->error;
+                goto out;
+        }
+
+        /* A file description of its own: the walk's readdir moves its offset. */
+        int fd = openat(c->root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0) {
+                r = negative_errno();
+                goto out;
+        }
+        c->path[0] = '\0';
+        r = walk_dir(c, fd, 0, 0);
+        if (r == 0)
+                r = c->error;
+out:
+        if (n_checked)
+                *n_checked = c->n_checked;
+        ctx_done(c);
+        free(c);
+        return r;
+}
