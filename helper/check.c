@@ -1,3 +1,4 @@
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -19,6 +20,8 @@
  * up to 5 s after the last job. */
 #define SETTLE_GRACE_MS 15000
 #define LOGIN_STEP_MS 20000
+/* How long a systemd image may take beyond its ready line to send READY=1. */
+#define NOTIFY_GRACE_MS 30000
 #define PROBE_TIMEOUT_MS 60000
 #define PROBE_OUTPUT_MAX (256u << 10)
 #define EXCERPT_BYTES 1500
@@ -39,7 +42,6 @@ struct tty_watch {
         enum text_state state;
         char partial[512];
         size_t len;
-        size_t seen;            /* bytes of terminal->output already parsed */
         long long prompt_ms;
         const struct getty *getty;      /* the image starts a getty here (NULL: not expected) */
         bool shell_prompt, password_prompt, login_incorrect, marker;
@@ -76,6 +78,8 @@ struct check {
         size_t n_watch;
 
         long long ready_line_ms, corrupted_ms, settled_ms, done_ms;
+        long long waited_ms;            /* time some sleep(1) of the image ran, until the first prompt */
+        long long last_tick_ms;
         char failed_units_console[1024];
 
         enum login_phase login;
@@ -87,8 +91,11 @@ struct check {
         struct probe *probes;
         size_t n_probes;
         bool probes_started;
-        bool has_systemctl, sshd_configured;
-        int sshd_port;
+        bool has_systemctl;
+        bool sshd_configured;           /* ReaR's "ssh:" line in /etc/inittab */
+        bool sshd_binary;
+        unsigned sshd_port;
+        long long sshd_listening_ms;
 
         char start_error[512];
         struct check_item *items;
@@ -174,11 +181,16 @@ static void on_line(struct check *c, struct tty_watch *w, const char *line, long
         }
         if (strncmp(line, "Running ", 8) == 0 && strstr(line, "..."))
                 milestone(c, now, "boot: %s", line);
-        const char *failed = strstr(line, "FAILED] Failed to start ");
-        if (failed && strlen(c->failed_units_console) + strlen(failed) + 3 < sizeof(c->failed_units_console)) {
-                if (c->failed_units_console[0])
-                        strcat(c->failed_units_console, "; ");
-                strcat(c->failed_units_console, failed + 24);
+        /* systemd at ReaR's LogLevel=debug names the unit exactly: "UNIT: Failed with result 'x'." */
+        const char *failed = strstr(line, ": Failed with result '");
+        if (failed && !c->done_ms) {
+                char unit[128];
+                snprintf(unit, sizeof(unit), "%.*s", (int) (failed - line), line);
+                if (!strstr(c->failed_units_console, unit) &&
+                    strlen(c->failed_units_console) + strlen(unit) + 2 < sizeof(c->failed_units_console))
+                        snprintf(c->failed_units_console + strlen(c->failed_units_console),
+                                 sizeof(c->failed_units_console) - strlen(c->failed_units_console),
+                                 "%s%s", c->failed_units_console[0] ? " " : "", unit);
         }
         if (strcmp(line, LOGIN_MARKER) == 0)
                 w->marker = true;
@@ -232,18 +244,10 @@ static void feed_text(struct check *c, struct tty_watch *w, const char *bytes, s
         on_partial(c, w, now);
 }
 
-static void check_on_output(void *userdata, struct terminal *t, long long now)
+static void check_on_output(void *userdata, struct terminal *t, const char *bytes, size_t n, long long now)
 {
         struct check *c = userdata;
-        struct tty_watch *w = &c->watch[t - c->s->terminals->items];
-        size_t total = t->output.len;
-
-        /* The ring keeps the last bytes only; parse what arrived since the last call. */
-        size_t fresh = total >= w->seen ? total - w->seen : total;
-        if (total == RING_SIZE)
-                fresh = t->output.len < fresh ? t->output.len : fresh;
-        feed_text(c, w, t->output.data + total - fresh, fresh, now);
-        w->seen = total;
+        feed_text(c, &c->watch[t - c->s->terminals->items], bytes, n, now);
 }
 
 /* ---- logging in like a person ---- */
@@ -354,7 +358,7 @@ static int probe_required_progs(void)
                 "/etc/rear/os.conf /etc/rear/site.conf /etc/rear/local.conf /etc/rear/rescue.conf; do "
                 "test -r $f && source $f >/dev/null 2>&1; done; "
                 "test ${#REQUIRED_PROGS[@]} -gt 0 || { echo 'no REQUIRED_PROGS in the image'\"'\"'s ReaR configuration'; exit 2; }; "
-                "missing=0; for p in \"${REQUIRED_PROGS[@]}\"; do type -P \"$p\" >/dev/null || { echo \"missing: $p\"; missing=1; }; done; "
+                "missing=0; for p in \"${REQUIRED_PROGS[@]}\"; do test -n \"$p\" || continue; type -P \"$p\" >/dev/null || { echo \"missing: $p\"; missing=1; }; done; "
                 "echo \"checked ${#REQUIRED_PROGS[@]}\"; exit $missing", NULL };
         return run_argv(argv);
 }
@@ -390,14 +394,26 @@ static const struct ignored_unit {
         const char *reason;
 } ignored_units[] = {
         { "systemd-udev-trigger.service", "triggers kernel uevents: /sys is read-only in a container" },
+        { "systemd-udevd.service", "manages kernel devices: a container has none and no uevents" },
         { "systemd-modules-load.service", "loads kernel modules: refused in a container" },
         { "systemd-sysctl.service", "sets kernel parameters: /proc/sys is read-only in a container" },
         { "systemd-remount-fs.service", "remounts the root file system: the container's is prepared for it" },
         { "systemd-vconsole-setup.service", "sets up a virtual console: a container has pseudo-terminals" },
 };
 
-static const char *unit_ignored(const char *unit)
+/* Units whose programs ReaR copies only from a host that runs systemd. */
+static const char *const systemd_tool_units[] = {
+        "systemd-udevd.service", "systemd-udev-trigger.service", "systemd-journald.service",
+};
+
+static const char *unit_ignored(const struct check *c, const char *unit)
 {
+        if (strcmp(unit, "sshd.service") == 0 && c->sshd_configured && !c->sshd_binary)
+                return "the image asks for sshd but has none (no OpenSSH server on the host when mkrescue ran)";
+        if (!c->has_systemctl)
+                for (size_t i = 0; i < ARRAY_SIZE(systemd_tool_units); i++)
+                        if (strcmp(unit, systemd_tool_units[i]) == 0)
+                                return "the image has no systemd tools (ReaR adds them only when mkrescue runs on a host booted with systemd)";
         for (size_t i = 0; i < ARRAY_SIZE(ignored_units); i++)
                 if (strcmp(unit, ignored_units[i].unit) == 0)
                         return ignored_units[i].reason;
@@ -479,7 +495,7 @@ static void judge_units(struct check *c, struct probe *p)
                 char unit[128];
                 snprintf(unit, sizeof(unit), "%.*s", (int) strcspn(s, " \t\n"), s);
                 if (unit[0] && strstr(unit, ".")) {
-                        char *list = unit_ignored(unit) ? ignored : failed;
+                        char *list = unit_ignored(c, unit) ? ignored : failed;
                         size_t size = sizeof(failed);
                         if (strlen(list) + strlen(unit) + 2 < size)
                                 snprintf(list + strlen(list), size - strlen(list), "%s%s", list[0] ? " " : "", unit);
@@ -487,7 +503,7 @@ static void judge_units(struct check *c, struct probe *p)
                 s += len + (s[len] == '\n');
         }
         if (ignored[0])
-                add_item(c, "units-ignored", CHECK_IGNORED, -1, NULL, "failed, but cannot work in any container: %s", ignored);
+                add_item(c, "units-ignored", CHECK_IGNORED, -1, NULL, "failed, but not the image's fault here: %s (see the README)", ignored);
         if (!p->done || !WIFEXITED(p->status) || WEXITSTATUS(p->status) != 0)
                 add_item(c, "units", CHECK_FAIL, -1, p->out, "'systemctl --failed' did not work inside the rescue system");
         else if (failed[0])
@@ -598,6 +614,52 @@ static bool prompts_done(const struct check *c)
         return true;
 }
 
+/* Is a TCP socket of the container listening on port? Its network namespace's view,
+ * read through its PID 1. */
+static bool container_listens(pid_t pid, unsigned port)
+{
+        static const char *const tables[] = { "tcp", "tcp6" };
+        for (size_t i = 0; i < ARRAY_SIZE(tables); i++) {
+                char path[64], line[512];
+                snprintf(path, sizeof(path), "/proc/%d/net/%s", (int) pid, tables[i]);
+                _cleanup_fclose_ FILE *f = fopen(path, "re");
+                while (f && fgets(line, sizeof(line), f)) {
+                        unsigned local_port, state;
+                        /* "  0: 00000000:0016 00000000:0000 0A ..." */
+                        if (sscanf(line, " %*u: %*[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%*x %x", &local_port, &state) == 2 &&
+                            local_port == port && state == 0x0a)
+                                return true;
+                }
+        }
+        return false;
+}
+
+/* Does any process of the container's cgroup tree run sleep(1)? ReaR's scripts wait
+ * with it; the time is the image's own, not the tester's. */
+static bool cgroup_runs_sleep(const char *dir, int depth)
+{
+        char path[PATH_MAX], line[32];
+        bool found = false;
+
+        if (depth > 8 || path_join(path, sizeof(path), dir, "cgroup.procs") < 0)
+                return false;
+        _cleanup_fclose_ FILE *procs = fopen(path, "re");
+        while (!found && procs && fgets(line, sizeof(line), procs)) {
+                char comm_path[64], comm[32] = "";
+                snprintf(comm_path, sizeof(comm_path), "/proc/%d/comm", atoi(line));
+                _cleanup_fclose_ FILE *f = fopen(comm_path, "re");
+                found = f && fgets(comm, sizeof(comm), f) && strcmp(comm, "sleep\n") == 0;
+        }
+        DIR *d = found ? NULL : opendir(dir);
+        struct dirent *de;
+        while (d && !found && (de = readdir(d)))
+                if (de->d_type == DT_DIR && de->d_name[0] != '.' && path_join(path, sizeof(path), dir, de->d_name) == 0)
+                        found = cgroup_runs_sleep(path, depth + 1);
+        if (d)
+                closedir(d);
+        return found;
+}
+
 static void check_on_notify(void *userdata, const struct notify_message *m, long long now)
 {
         struct check *c = userdata;
@@ -616,14 +678,29 @@ static void check_on_tick(void *userdata, struct supervisor *s, long long now)
         }
         if (s->stop_cause != STOP_NONE)
                 return;
-        if (!c->settled_ms && (s->ready_ms || c->ready_line_ms || first_prompt(c))) {
+        if (s->container->cgroup_path && !first_prompt(c) && c->last_tick_ms &&
+            cgroup_runs_sleep(s->container->cgroup_path, 0))
+                c->waited_ms += now - c->last_tick_ms;
+        c->last_tick_ms = now;
+        /* Settled: systemd says its boot is done; other inits have no such word, so
+         * ReaR's ready line or a first prompt stands in (also for a systemd that never says it). */
+        bool settled = c->info->init_kind == INIT_SYSTEMD
+                ? s->ready_ms || ((c->ready_line_ms || first_prompt(c)) && now - s->start_ms > NOTIFY_GRACE_MS)
+                : c->ready_line_ms || first_prompt(c);
+        if (!c->settled_ms && settled) {
                 c->settled_ms = now;
                 start_probes(c, now);
         }
         login_step(c, now);
         if (!c->settled_ms)
                 return;
-        bool everything_seen = c->ready_line_ms && prompts_done(c) && c->login == LOGIN_DONE;
+        bool want_sshd = c->sshd_configured && c->sshd_binary;
+        if (want_sshd && !c->sshd_listening_ms && container_listens(s->container->pid, c->sshd_port)) {
+                c->sshd_listening_ms = now;
+                milestone(c, now, "sshd listens on port %u", c->sshd_port);
+        }
+        bool everything_seen = c->ready_line_ms && prompts_done(c) && c->login == LOGIN_DONE &&
+                               (!want_sshd || c->sshd_listening_ms);
         if ((everything_seen || now - c->settled_ms > SETTLE_GRACE_MS) && probes_done(c)) {
                 c->done_ms = now;
                 milestone(c, now, "%s", "checks done: powering off");
@@ -663,6 +740,29 @@ static bool image_has(const struct check *c, const char *const *paths)
         return false;
 }
 
+/* ReaR's run-sshd starts sshd when /etc/inittab has an "ssh:" line (rescue/default/500_ssh.sh). */
+static void inspect_sshd(struct check *c)
+{
+        static const char *const sshd_paths[] = { "/bin/sshd", "/usr/sbin/sshd", "/sbin/sshd", NULL };
+        _cleanup_close_ int root_fd = open(c->o->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        char line[512];
+
+        c->sshd_port = 22;
+        c->sshd_binary = image_has(c, sshd_paths);
+        int fd = root_fd >= 0 ? rootfs_open(root_fd, "/etc/inittab", O_RDONLY) : -1;
+        _cleanup_fclose_ FILE *inittab = fd >= 0 ? fdopen(fd, "re") : NULL;
+        while (inittab && fgets(line, sizeof(line), inittab))
+                if (strncmp(line, "ssh:", 4) == 0)
+                        c->sshd_configured = true;
+        fd = root_fd >= 0 ? rootfs_open(root_fd, "/etc/ssh/sshd_config", O_RDONLY) : -1;
+        _cleanup_fclose_ FILE *config = fd >= 0 ? fdopen(fd, "re") : NULL;
+        while (config && fgets(line, sizeof(line), config)) {
+                unsigned port;
+                if (sscanf(line, " Port %u", &port) == 1 && port > 0 && port < 65536)
+                        c->sshd_port = port;
+        }
+}
+
 int check_new(const struct options *o, const struct rootfs_info *info, struct check **ret)
 {
         static const char *const systemctl_paths[] = { "/bin/systemctl", "/usr/bin/systemctl", NULL };
@@ -684,6 +784,7 @@ int check_new(const struct options *o, const struct rootfs_info *info, struct ch
         }
         c->n_gettys = image_gettys(o->rootfs, info->init_kind, c->gettys, MAX_GETTYS);
         c->has_systemctl = info->init_kind == INIT_SYSTEMD && image_has(c, systemctl_paths);
+        inspect_sshd(c);
         *ret = c;
         return 0;
 }
@@ -780,13 +881,33 @@ static void judge_probes(struct check *c)
         if (!c->probes_started)
                 add_item(c, "probes", CHECK_FAIL, -1, NULL, "the boot never settled: no probe could run");
         else if (c->info->init_kind == INIT_SYSTEMD && !c->has_systemctl) {
-                if (c->failed_units_console[0])
-                        add_item(c, "units", CHECK_FAIL, -1, NULL, "systemd reported on the console: failed to start %s",
-                                 c->failed_units_console);
-                else
-                        add_item(c, "units", CHECK_OK, -1, NULL, "no unit failed on the console (the image has no systemctl to ask)");
+                struct probe console_units = { .name = "units", .done = true, .out = c->failed_units_console,
+                                               .len = strlen(c->failed_units_console) };
+                /* One unit name per line, as systemctl --failed would list them. */
+                for (char *p = console_units.out; *p; p++)
+                        if (*p == ' ')
+                                *p = '\n';
+                judge_units(c, &console_units);
+                struct check_item *it = &c->items[c->n_items - 1];
+                if (it->status == CHECK_OK) {
+                        free(it->detail);
+                        it->detail = strdup("no unit failed (from systemd's messages: the image has no systemctl to ask)");
+                }
         } else if (c->info->init_kind != INIT_SYSTEMD)
                 add_item(c, "units", CHECK_IGNORED, -1, NULL, "the image does not boot with systemd");
+}
+
+static void judge_sshd(struct check *c)
+{
+        if (!c->sshd_configured)
+                add_item(c, "sshd", CHECK_IGNORED, -1, NULL, "the image does not start sshd (no \"ssh:\" line in /etc/inittab)");
+        else if (!c->sshd_binary)
+                add_item(c, "sshd", CHECK_IGNORED, -1, NULL,
+                         "the image asks for sshd but has no sshd binary (no OpenSSH server on the host when mkrescue ran)");
+        else if (c->sshd_listening_ms)
+                add_item(c, "sshd", CHECK_OK, seconds_since(c, c->sshd_listening_ms), NULL, "sshd listens on port %u", c->sshd_port);
+        else
+                add_item(c, "sshd", CHECK_FAIL, -1, NULL, "sshd is configured but nothing listens on port %u", c->sshd_port);
 }
 
 static void judge_shutdown(struct check *c, const struct supervisor *s)
@@ -797,11 +918,12 @@ static void judge_shutdown(struct check *c, const struct supervisor *s)
 
         if (s->stop_cause == STOP_NONE)
                 return;         /* init ended by itself: judged as "init" */
-        if (s->end == END_POWEROFF || s->end == END_REBOOT || s->end == END_EXITED)
+        /* Reported, not judged: a rescue system is there to be used, not shut down. */
+        if (s->end == END_POWEROFF || s->end == END_HALT || s->end == END_REBOOT || s->end == END_EXITED)
                 add_item(c, "shutdown", CHECK_OK, took, NULL, "%s %.1f s after the request", how, took);
         else
-                add_item(c, "shutdown", CHECK_FAIL, took, ring_tail(&s->terminals->items[0].output, EXCERPT_BYTES, &(size_t){0}),
-                         "did not power off by itself: %s", how);
+                add_item(c, "shutdown", CHECK_IGNORED, took, NULL,
+                         "did not power off within %u s and was %s (reported, not judged)", s->stop_timeout_s, how);
 }
 
 static int write_reports(struct check *c, const struct supervisor *s, double total)
@@ -837,7 +959,7 @@ static int write_reports(struct check *c, const struct supervisor *s, double tot
                 .seconds_total = total,
                 .seconds_to_ready = c->ready_line_ms ? seconds_since(c, c->ready_line_ms) : -1,
                 .seconds_to_prompt = first_prompt,
-                .seconds_waited_by_image = -1,
+                .seconds_waited_by_image = s && s->container->cgroup_path ? (double) c->waited_ms / 1000.0 : -1,
                 .shutdown = s ? end_reason_describe(s->end, s->init_status, end, sizeof(end)) : "never started",
                 .seconds_to_shutdown = s && s->stop_requested_ms ? (double) (s->end_ms - s->stop_requested_ms) / 1000.0 : -1,
                 .items = c->items,
@@ -867,6 +989,7 @@ int check_finish(struct check *c, const struct supervisor *s)
 {
         judge_boot(c, s);
         judge_probes(c);
+        judge_sshd(c);
         judge_shutdown(c, s);
         double total = (double) (now_ms() - s->start_ms) / 1000.0;
         int exit_code = write_reports(c, s, total);

@@ -317,6 +317,7 @@ int container_start(const struct container_config *cfg, struct container *c,
         closep(&to_child_r);
         closep(&from_child_w);
         c->pid = pid;
+        c->cgroup_path = cfg->cgroup_path;
 
         if (cfg->cgroup_path && (r = cgroup_attach(cfg->cgroup_path, pid)) < 0) {
                 snprintf(error, error_size, "could not move the container into its cgroup: %s", strerror(-r));
@@ -334,7 +335,8 @@ int container_start(const struct container_config *cfg, struct container *c,
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n == 0) {
-                        c->exec_ms = now_ms();   /* EOF: the pipe was closed by a successful exec */
+                        c->exec_us = now_us();   /* EOF: the socket was closed by a successful exec */
+                        c->exec_ms = c->exec_us / 1000;
                         return 0;
                 }
                 if (n != sizeof(rep)) {

@@ -29,6 +29,8 @@ struct container {
         int notify_fd;                  /* sd_notify socket, -1 without */
         int reboot_fd;                  /* seccomp listener for reboot(2) */
         long long exec_ms;              /* when PID 1 was exec'd */
+        long long exec_us;
+        const char *cgroup_path;        /* NULL: none */
 };
 
 /* Start PID 1; returns once it has exec'd. On failure: -errno, a reason and its kind. */

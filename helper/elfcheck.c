@@ -243,7 +243,11 @@ struct ctx {
         struct map dirs;                /* in-root dir -> (void *) 1 exists, 2 missing */
         struct map names;               /* name -> struct cached_lookup *, for the search
                                          * that does not depend on the file */
-        char interp_soname[NAME_MAX + 1];  /* basename of the main program's interpreter */
+        struct map name_ids;            /* DT_NEEDED and DT_SONAME strings -> id + 1 */
+        uint32_t n_names;
+        int64_t interp_soname;          /* name id of the main program's interpreter, -1 */
+        struct rec *recs;               /* every ELF file checked */
+        size_t n_recs, cap_recs;
         elf_problem_fn problem;
         void *userdata;
         size_t n_checked;
@@ -251,14 +255,51 @@ struct ctx {
         char path[PATH_MAX];            /* in-root path of the file being checked */
 };
 
+/* A file probed as a library or interpreter. */
+struct probe {
+        enum verdict verdict;
+        dev_t dev;
+        ino_t ino;
+};
+
 struct lookup {
         enum verdict verdict;           /* V_OK, V_MISSING or what is wrong with path */
-        char path[PATH_MAX];            /* where it was found */
+        dev_t dev;                      /* of the file found */
+        ino_t ino;
+        char path[PATH_MAX];            /* where it was found; "" for the interpreter */
 };
 
 struct cached_lookup {
         enum verdict verdict;
+        dev_t dev;
+        ino_t ino;
         char path[];
+};
+
+/* A DT_NEEDED entry and what the search of its file alone gave. */
+struct need {
+        uint32_t name;                  /* name id */
+        enum verdict verdict;           /* V_OK, V_MISSING or broken (reported at once) */
+        dev_t dev;                      /* of the file found */
+        ino_t ino;
+        int64_t target;                 /* its record, -1: none (interpreter, not walked) */
+};
+
+/* An ELF file of the tree that was read without problems. */
+struct rec {
+        char *path;
+        dev_t dev;
+        ino_t ino;
+        bool program;                   /* has PT_INTERP: started by the kernel */
+        bool has_runpath;
+        int64_t soname;                 /* name id, -1: none */
+        struct strv rpath_dirs;         /* DT_RPATH, expanded; empty when DT_RUNPATH is set */
+        struct need *needs;
+        size_t n_needs;
+        /* Load simulation (see simulate()). */
+        uint32_t visited;               /* generation */
+        int64_t loader;                 /* record that loaded it first */
+        bool reached;                   /* loaded by a program */
 };
 
 static void oom(struct ctx *c)
@@ -323,7 +364,10 @@ static bool range_in_file(uint64_t offset, uint64_t len, uint64_t size)
 
 struct elf_file {
         int fd;
+        bool stat_done;         /* size, dev, ino are known */
         uint64_t size;
+        dev_t dev;
+        ino_t ino;
         size_t head_len;
         unsigned char head[HEAD_BYTES];
         size_t phnum;
@@ -334,8 +378,23 @@ struct elf_deps {
         char *interp;           /* NULL: none */
         char *rpath, *runpath;  /* NULL: none */
         struct strv needed;
+        char *soname;           /* NULL: none */
         bool nodeflib;          /* DF_1_NODEFLIB: no default directories */
 };
+
+/* st NULL: fstat() only when the file turns out to be an ELF file (most are not). Leaves
+ * head uninitialized: zeroing 4 KiB per file shows. */
+static void elf_file_init(struct elf_file *f, int fd, const struct stat *st)
+{
+        f->fd = fd;
+        f->stat_done = st;
+        f->size = st ? (uint64_t) st->st_size : 0;
+        f->dev = st ? st->st_dev : 0;
+        f->ino = st ? st->st_ino : 0;
+        f->head_len = 0;
+        f->phnum = 0;
+        f->phdrs = NULL;
+}
 
 static void elf_file_done(struct elf_file *f)
 {
@@ -348,6 +407,7 @@ static void elf_deps_done(struct elf_deps *d)
         free(d->interp);
         free(d->rpath);
         free(d->runpath);
+        free(d->soname);
         strv_free(&d->needed);
 }
 
@@ -362,6 +422,15 @@ static enum verdict elf_read_head(struct ctx *c, struct elf_file *f)
         f->head_len = (size_t) n;
         if (f->head_len < SELFMAG || memcmp(f->head, ELFMAG, SELFMAG) != 0)
                 return V_NOT_ELF;
+        if (!f->stat_done) {
+                struct stat st;
+                if (fstat(f->fd, &st) < 0)
+                        return V_UNREADABLE;
+                if (!S_ISREG(st.st_mode))
+                        return V_NOT_REGULAR;
+                elf_file_init(f, f->fd, &st);
+                f->head_len = (size_t) n;
+        }
         if (f->head_len < EI_NIDENT)
                 return V_TRUNCATED;
 
@@ -565,8 +634,8 @@ static enum verdict elf_read_deps(struct ctx *c, const struct elf_file *f, struc
                 oom(c);
                 return V_UNREADABLE;
         }
-        uint64_t strtab_addr = 0, strsz = UINT64_MAX, rpath = 0, runpath = 0;
-        bool have_strtab = false, have_rpath = false, have_runpath = false;
+        uint64_t strtab_addr = 0, strsz = UINT64_MAX, rpath = 0, runpath = 0, soname = 0;
+        bool have_strtab = false, have_rpath = false, have_runpath = false, have_soname = false;
         for (size_t i = 0; i < n_entries; i++) {
                 int64_t tag;
                 uint64_t val;
@@ -597,12 +666,15 @@ static enum verdict elf_read_deps(struct ctx *c, const struct elf_file *f, struc
                 case DT_RUNPATH:
                         runpath = val, have_runpath = true;
                         break;
+                case DT_SONAME:
+                        soname = val, have_soname = true;
+                        break;
                 case DT_FLAGS_1:
                         d->nodeflib = val & DF_1_NODEFLIB;
                         break;
                 }
         }
-        if (n_needed == 0 && !have_rpath && !have_runpath)
+        if (n_needed == 0 && !have_rpath && !have_runpath && !have_soname)
                 return V_OK;
 
         struct strtab t = { .f = f };
@@ -630,6 +702,8 @@ static enum verdict elf_read_deps(struct ctx *c, const struct elf_file *f, struc
                 return v;
         if (have_runpath && (v = strtab_get(c, &t, runpath, &d->runpath)) != V_OK)
                 return v;
+        if (have_soname && (v = strtab_get(c, &t, soname, &d->soname)) != V_OK)
+                return v;
         for (size_t i = 0; i < n_needed; i++) {
                 _cleanup_free_ char *s = NULL;
                 if ((v = strtab_get(c, &t, needed[i], &s)) != V_OK)
@@ -646,37 +720,54 @@ static enum verdict elf_read_deps(struct ctx *c, const struct elf_file *f, struc
 
 /* ---- lookups in the tree, remembered ---- */
 
-static enum verdict probe_uncached(struct ctx *c, const char *path)
+static void probe_uncached(struct ctx *c, const char *path, struct probe *p)
 {
+        *p = (struct probe) { .verdict = V_MISSING };
+
         /* O_PATH first: opening a device node for reading can have side effects. */
         _cleanup_close_ int pfd = open_in_root(c, path, O_PATH);
         if (pfd < 0)
-                return V_MISSING;       /* like ld.so, which goes on searching after any error */
+                return;         /* like ld.so, which goes on searching after any error */
         struct stat st;
-        if (fstat(pfd, &st) < 0)
-                return V_UNREADABLE;
-        if (!S_ISREG(st.st_mode))
-                return V_NOT_REGULAR;
+        if (fstat(pfd, &st) < 0) {
+                p->verdict = V_UNREADABLE;
+                return;
+        }
+        p->dev = st.st_dev;
+        p->ino = st.st_ino;
+        if (!S_ISREG(st.st_mode)) {
+                p->verdict = V_NOT_REGULAR;
+                return;
+        }
 
         _cleanup_close_ int fd = open_in_root(c, path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)
-                return V_MISSING;
-        struct elf_file f = { .fd = fd, .size = (uint64_t) st.st_size };
-        enum verdict v = elf_read_head(c, &f);
+                return;
+        struct elf_file f;
+        elf_file_init(&f, fd, &st);
+        p->verdict = elf_read_head(c, &f);
         elf_file_done(&f);
-        return v;
 }
 
 /* What the file at an in-root path is, as a library or interpreter. */
-static enum verdict probe_path(struct ctx *c, const char *path)
+static struct probe probe_path(struct ctx *c, const char *path)
 {
         void *v;
 
         if (map_get(&c->probes, path, &v))
-                return (enum verdict) (uintptr_t) v;
-        enum verdict r = probe_uncached(c, path);
-        if (map_put(&c->probes, path, (void *) (uintptr_t) r) < 0)
+                return *(struct probe *) v;
+
+        struct probe *p = malloc(sizeof(*p));
+        if (!p) {
                 oom(c);
+                return (struct probe) { .verdict = V_MISSING };
+        }
+        probe_uncached(c, path, p);
+        struct probe r = *p;
+        if (map_put(&c->probes, path, p) < 0) {
+                free(p);
+                oom(c);
+        }
         return r;
 }
 
@@ -697,10 +788,12 @@ static bool dir_exists(struct ctx *c, const char *dir)
  * else found ends the search (a broken file is a fatal error of ld.so). */
 static bool try_path(struct ctx *c, const char *path, struct lookup *r)
 {
-        enum verdict v = probe_path(c, path);
-        if (v == V_MISSING || v == V_FOREIGN)
+        struct probe p = probe_path(c, path);
+        if (p.verdict == V_MISSING || p.verdict == V_FOREIGN)
                 return false;
-        r->verdict = v;
+        r->verdict = p.verdict;
+        r->dev = p.dev;
+        r->ino = p.ino;
         snprintf(r->path, sizeof(r->path), "%s", path);
         return true;
 }
@@ -743,12 +836,13 @@ static void search_system(struct ctx *c, const char *name, bool nodeflib, struct
         if (!nodeflib && map_get(&c->names, name, &v)) {
                 const struct cached_lookup *cl = v;
                 r->verdict = cl->verdict;
+                r->dev = cl->dev;
+                r->ino = cl->ino;
                 snprintf(r->path, sizeof(r->path), "%s", cl->path);
                 return;
         }
 
-        r->verdict = V_MISSING;
-        r->path[0] = '\0';
+        *r = (struct lookup) { .verdict = V_MISSING };
         if (map_get(&c->ldcache, name, &v)) {
                 const struct strv *paths = v;
                 for (size_t i = 0; i < paths->n; i++) {
@@ -775,6 +869,8 @@ found:
                 return;
         }
         cl->verdict = r->verdict;
+        cl->dev = r->dev;
+        cl->ino = r->ino;
         memcpy(cl->path, r->path, plen + 1);
         if (map_put(&c->names, name, cl) < 0) {
                 free(cl);
@@ -835,24 +931,19 @@ static bool expand_dst(const struct ctx *c, const char *s, size_t len, const cha
         return true;
 }
 
-/* One DT_NEEDED of a file, searched as ld.so does, with the file's own DT_RPATH or
- * DT_RUNPATH only (see elfcheck.h). */
+/* One DT_NEEDED of a file, searched as ld.so does with the file's own DT_RPATH or
+ * DT_RUNPATH; what its loaders add is looked at in simulate(). */
 static void resolve_needed(struct ctx *c, const char *name, const struct strv *own, const char *origin,
                            bool nodeflib, struct lookup *r)
 {
-        /* The interpreter is loaded before everything else, and DT_NEEDED entries are first
-         * matched against the sonames of loaded objects (libc.so.6 needs ld-linux*.so.2). */
-        if (c->interp_soname[0] && strcmp(name, c->interp_soname) == 0) {
-                r->verdict = V_OK;
-                r->path[0] = '\0';
-                return;
-        }
-
         if (strchr(name, '/')) {
-                r->verdict = V_MISSING;
+                *r = (struct lookup) { .verdict = V_MISSING };
                 if (!expand_dst(c, name, strlen(name), origin, r->path, sizeof(r->path)))
                         return;
-                r->verdict = probe_path(c, r->path);
+                struct probe p = probe_path(c, r->path);
+                r->verdict = p.verdict;
+                r->dev = p.dev;
+                r->ino = p.ino;
                 return;
         }
 
@@ -877,18 +968,73 @@ static void split_search_path(struct ctx *c, const char *s, const char *origin, 
         }
 }
 
-static void check_deps(struct ctx *c, const struct elf_deps *d)
+static int64_t name_id(struct ctx *c, const char *name)
+{
+        void *v;
+
+        if (map_get(&c->name_ids, name, &v))
+                return (int64_t) (uintptr_t) v - 1;
+        if (map_put(&c->name_ids, name, (void *) (uintptr_t) (c->n_names + 1)) < 0) {
+                oom(c);
+                return -1;
+        }
+        return c->n_names++;
+}
+
+static struct rec *new_rec(struct ctx *c)
+{
+        if (c->n_recs == c->cap_recs) {
+                size_t cap = c->cap_recs ? c->cap_recs * 2 : 256;
+                struct rec *p = realloc(c->recs, cap * sizeof(*p));
+                if (!p) {
+                        oom(c);
+                        return NULL;
+                }
+                c->recs = p;
+                c->cap_recs = cap;
+        }
+        struct rec *r = &c->recs[c->n_recs++];
+        *r = (struct rec) { .soname = -1, .loader = -1 };
+        return r;
+}
+
+static void rec_done(struct rec *r)
+{
+        free(r->path);
+        free(r->needs);
+        strv_free(&r->rpath_dirs);
+}
+
+/* Checks what does not depend on who loads the file (interpreter, libraries that are
+ * broken where the file's own search finds them) and records the rest for simulate(). */
+static void check_deps(struct ctx *c, const struct elf_file *f, const struct elf_deps *d)
 {
         const char *path = c->path;
-        struct lookup r;
 
         if (d->interp) {
-                enum verdict v = probe_path(c, d->interp);
-                if (v == V_MISSING)
+                struct probe p = probe_path(c, d->interp);
+                if (p.verdict == V_MISSING)
                         report(c, path, "interpreter %s not found", d->interp);
-                else if (v != V_OK)
-                        report(c, path, "interpreter %s: not a valid ELF file (%s)", d->interp, verdict_text[v]);
+                else if (p.verdict != V_OK)
+                        report(c, path, "interpreter %s: not a valid ELF file (%s)", d->interp,
+                               verdict_text[p.verdict]);
         }
+
+        struct rec *rec = new_rec(c);
+        if (!rec)
+                return;
+        rec->path = strdup(path);
+        rec->needs = calloc(d->needed.n ? d->needed.n : 1, sizeof(*rec->needs));
+        if (!rec->path || !rec->needs) {
+                oom(c);
+                return;
+        }
+        rec->dev = f->dev;
+        rec->ino = f->ino;
+        rec->program = d->interp;
+        rec->has_runpath = d->runpath;
+        if (d->soname)
+                rec->soname = name_id(c, d->soname);
         if (d->needed.n == 0)
                 return;
 
@@ -899,41 +1045,228 @@ static void check_deps(struct ctx *c, const struct elf_deps *d)
         if (origin[0] == '\0')
                 strcpy(origin, "/");
 
-        struct strv own = {};
-        const char *search = d->runpath ? d->runpath : d->rpath;
-        if (search)
-                split_search_path(c, search, origin, &own);
+        struct strv runpath_dirs = {};
+        if (d->runpath)
+                split_search_path(c, d->runpath, origin, &runpath_dirs);
+        else if (d->rpath)
+                split_search_path(c, d->rpath, origin, &rec->rpath_dirs);
+        const struct strv *own = d->runpath ? &runpath_dirs : &rec->rpath_dirs;
 
+        struct lookup *r = malloc(sizeof(*r));
+        if (!r)
+                oom(c);
         for (size_t i = 0; i < d->needed.n && !c->error; i++) {
                 const char *name = d->needed.s[i];
-                resolve_needed(c, name, &own, origin, d->nodeflib, &r);
-                if (r.verdict == V_OK)
+                int64_t id = name_id(c, name);
+                if (id < 0)
+                        break;
+                struct need *n = &rec->needs[rec->n_needs++];
+                *n = (struct need) { .name = (uint32_t) id, .verdict = V_OK, .target = -1 };
+                /* The interpreter is there before anything else is loaded. */
+                if (id == c->interp_soname)
                         continue;
-                if (r.verdict == V_MISSING)
-                        report(c, path, "%s not found", name);
-                else
-                        report(c, path, "%s: not a valid ELF file (%s: %s)", name, r.path, verdict_text[r.verdict]);
+                resolve_needed(c, name, own, origin, d->nodeflib, r);
+                n->verdict = r->verdict;
+                n->dev = r->dev;
+                n->ino = r->ino;
+                if (r->verdict != V_OK && r->verdict != V_MISSING)
+                        report(c, path, "%s: not a valid ELF file (%s: %s)", name, r->path,
+                               verdict_text[r->verdict]);
         }
-        strv_free(&own);
+        free(r);
+        strv_free(&runpath_dirs);
+}
+
+/* ---- the load simulation ---- */
+
+struct file_id {
+        dev_t dev;
+        ino_t ino;
+        size_t rec;
+};
+
+static int cmp_file_id(const void *a, const void *b)
+{
+        const struct file_id *x = a, *y = b;
+        if (x->dev != y->dev)
+                return x->dev < y->dev ? -1 : 1;
+        if (x->ino != y->ino)
+                return x->ino < y->ino ? -1 : 1;
+        return 0;
+}
+
+static int64_t find_rec(const struct file_id *ids, size_t n, dev_t dev, ino_t ino)
+{
+        struct file_id key = { .dev = dev, .ino = ino };
+        const struct file_id *f = bsearch(&key, ids, n, sizeof(*ids), cmp_file_id);
+        return f ? (int64_t) f->rec : -1;
+}
+
+struct sim {
+        struct ctx *c;
+        const struct file_id *ids;
+        uint32_t *loaded;               /* per name id: generation when loaded (or failed) */
+        size_t *queue;
+        struct lookup r;
+};
+
+/* A name that the object's own search does not find may be in the DT_RPATH of the objects
+ * that load it, up to the program, unless the object has DT_RUNPATH (ld.so's order puts
+ * those before the object's own search; looked at only when that search fails). */
+static bool search_loaders(struct sim *s, const struct rec *obj, const char *name)
+{
+        struct ctx *c = s->c;
+
+        if (obj->has_runpath)
+                return false;
+        for (int64_t l = obj->loader; l >= 0; l = c->recs[l].loader)
+                for (size_t i = 0; i < c->recs[l].rpath_dirs.n; i++)
+                        if (try_dir(c, c->recs[l].rpath_dirs.s[i], name, &s->r))
+                                return true;
+        return false;
+}
+
+/* Loads root and its dependencies breadth-first as ld.so does: a DT_NEEDED name matches
+ * an object already loaded under that name or soname before any search, so a library may
+ * rely on its loader having loaded what it needs (systemd's libsystemd-core-252.so finds
+ * libsystemd-shared-252.so only that way). What cannot be loaded is reported at root. */
+static void simulate(struct sim *s, size_t root, uint32_t gen, const char *const *names)
+{
+        struct ctx *c = s->c;
+        struct rec *top = &c->recs[root];
+        size_t head = 0, tail = 0;
+
+        top->visited = gen;
+        top->loader = -1;
+        s->queue[tail++] = root;
+        if (top->soname >= 0)
+                s->loaded[top->soname] = gen;
+        if (c->interp_soname >= 0)
+                s->loaded[c->interp_soname] = gen;
+
+        while (head < tail) {
+                size_t o = s->queue[head++];
+                struct rec *obj = &c->recs[o];
+                for (size_t i = 0; i < obj->n_needs; i++) {
+                        struct need *n = &obj->needs[i];
+                        if (s->loaded[n->name] == gen)
+                                continue;
+                        /* Loaded now, or failed: either way not looked at again. */
+                        s->loaded[n->name] = gen;
+
+                        int64_t t = n->target;
+                        if (n->verdict == V_MISSING) {
+                                const char *name = names[n->name];
+                                if (!search_loaders(s, obj, name)) {
+                                        if (o == root)
+                                                report(c, top->path, "%s not found", name);
+                                        else
+                                                report(c, top->path, "%s not found (needed by %s)", name,
+                                                       obj->path);
+                                        continue;
+                                }
+                                if (s->r.verdict != V_OK) {
+                                        report(c, top->path, "%s: not a valid ELF file (%s: %s)", name,
+                                               s->r.path, verdict_text[s->r.verdict]);
+                                        continue;
+                                }
+                                t = find_rec(s->ids, c->n_recs, s->r.dev, s->r.ino);
+                        } else if (n->verdict != V_OK)
+                                continue;       /* reported by check_deps() */
+
+                        if (t < 0 || c->recs[t].visited == gen)
+                                continue;
+                        struct rec *dep = &c->recs[t];
+                        dep->visited = gen;
+                        dep->loader = (int64_t) o;
+                        if (c->recs[root].program)
+                                dep->reached = true;
+                        if (dep->soname >= 0)
+                                s->loaded[dep->soname] = gen;
+                        s->queue[tail++] = (size_t) t;
+                }
+        }
+}
+
+/* Every program is loaded as the kernel and ld.so would; so is every library that no
+ * program loads (plugins for dlopen(), or unused): as `ldd LIBRARY` would. */
+static void simulate_all(struct ctx *c)
+{
+        struct sim s = { .c = c };
+        _cleanup_free_ struct file_id *ids = calloc(c->n_recs ? c->n_recs : 1, sizeof(*ids));
+        _cleanup_free_ const char **names = calloc(c->n_names ? c->n_names : 1, sizeof(*names));
+        _cleanup_free_ uint32_t *loaded = calloc(c->n_names ? c->n_names : 1, sizeof(*loaded));
+        _cleanup_free_ size_t *queue = calloc(c->n_recs ? c->n_recs : 1, sizeof(*queue));
+        if (!ids || !names || !loaded || !queue) {
+                oom(c);
+                return;
+        }
+
+        for (size_t i = 0; i < c->n_recs; i++)
+                ids[i] = (struct file_id) { .dev = c->recs[i].dev, .ino = c->recs[i].ino, .rec = i };
+        qsort(ids, c->n_recs, sizeof(*ids), cmp_file_id);
+        for (size_t i = 0; i < c->name_ids.cap; i++)
+                if (c->name_ids.slots[i].key)
+                        names[(uintptr_t) c->name_ids.slots[i].value - 1] = c->name_ids.slots[i].key;
+        for (size_t i = 0; i < c->n_recs; i++)
+                for (size_t k = 0; k < c->recs[i].n_needs; k++) {
+                        struct need *n = &c->recs[i].needs[k];
+                        if (n->verdict == V_OK && (n->dev || n->ino))
+                                n->target = find_rec(ids, c->n_recs, n->dev, n->ino);
+                }
+
+        s.ids = ids;
+        s.loaded = loaded;
+        s.queue = queue;
+        uint32_t gen = 0;
+        for (int pass = 0; pass < 2; pass++)
+                for (size_t i = 0; i < c->n_recs && !c->error; i++) {
+                        const struct rec *r = &c->recs[i];
+                        if (pass == 0 ? r->program : !r->program && !r->reached)
+                                simulate(&s, i, ++gen, names);
+                }
 }
 
 /* ---- the walk ---- */
+
+/* Like ReaR's own check: kernel modules (ET_REL, loaded by the kernel) and firmware (for
+ * other processors) are none of ld.so's business, and they are most of a rescue tree. */
+static bool skip_dir(const char *path)
+{
+        static const char *const dirs[] = {
+                "/lib/modules", "/usr/lib/modules", "/lib/firmware", "/usr/lib/firmware",
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
+                if (strcmp(path, dirs[i]) == 0)
+                        return true;
+        return false;
+}
+
+static bool skip_file(const char *name, size_t len)
+{
+        static const char *const suffixes[] = { ".ko", ".ko.xz", ".ko.zst", ".ko.gz" };
+        for (size_t i = 0; i < ARRAY_SIZE(suffixes); i++) {
+                size_t sl = strlen(suffixes[i]);
+                if (len > sl && strcmp(name + len - sl, suffixes[i]) == 0)
+                        return true;
+        }
+        return false;
+}
 
 static void check_file(struct ctx *c, int dir_fd, const char *name)
 {
         _cleanup_close_ int fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
         if (fd < 0)
                 return;
-        struct stat st;
-        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-                return;
 
-        struct elf_file f = { .fd = fd, .size = (uint64_t) st.st_size };
+        struct elf_file f;
+        elf_file_init(&f, fd, NULL);
         struct elf_deps d = {};
         enum verdict v = elf_read_head(c, &f);
         if (v == V_OK)
                 v = elf_read_deps(c, &f, &d);
         switch (v) {
+        case V_NOT_REGULAR:     /* d_type was wrong */
         case V_NOT_ELF:
         case V_FOREIGN:
         case V_OTHER_TYPE:
@@ -941,7 +1274,7 @@ static void check_file(struct ctx *c, int dir_fd, const char *name)
                 break;
         case V_OK:
                 c->n_checked++;
-                check_deps(c, &d);
+                check_deps(c, &f, &d);
                 break;
         default:
                 if (c->error || (v == V_UNREADABLE && f.head_len == 0))
@@ -993,7 +1326,7 @@ static int walk_dir(struct ctx *c, int dir_fd, size_t plen, unsigned depth)
                 memcpy(c->path + plen + 1, name, nlen + 1);
 
                 if (type == DT_DIR) {
-                        if (depth >= WALK_DEPTH_MAX)
+                        if (depth >= WALK_DEPTH_MAX || skip_dir(c->path))
                                 continue;
                         int fd = openat(dirfd(d), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                         if (fd < 0)
@@ -1006,7 +1339,7 @@ static int walk_dir(struct ctx *c, int dir_fd, size_t plen, unsigned depth)
                                 continue;
                         }
                         (void) walk_dir(c, fd, plen + 1 + nlen, depth + 1);
-                } else if (type == DT_REG)
+                } else if (type == DT_REG && !skip_file(name, nlen))
                         check_file(c, dirfd(d), name);
         }
         c->path[plen] = '\0';
@@ -1311,12 +1644,13 @@ static void detect_flavour(struct ctx *c)
         struct stat st;
         if (fd < 0 || fstat(fd, &st) < 0)
                 return;
-        struct elf_file f = { .fd = fd, .size = (uint64_t) st.st_size };
+        struct elf_file f;
+        elf_file_init(&f, fd, &st);
         struct elf_deps d = {};
         if (elf_read_head(c, &f) == V_OK && elf_read_deps(c, &f, &d) == V_OK && d.interp &&
-            probe_path(c, d.interp) == V_OK) {
+            probe_path(c, d.interp).verdict == V_OK) {
                 const char *base = strrchr(d.interp, '/');
-                snprintf(c->interp_soname, sizeof(c->interp_soname), "%s", base ? base + 1 : d.interp);
+                c->interp_soname = name_id(c, base ? base + 1 : d.interp);
         }
         elf_deps_done(&d);
         elf_file_done(&f);
@@ -1358,7 +1692,11 @@ static void ctx_done(struct ctx *c)
                         c->ldcache.slots[i].value = NULL;
                 }
         map_free(&c->ldcache, false);
-        map_free(&c->probes, false);
+        map_free(&c->probes, true);
+        map_free(&c->name_ids, false);
+        for (size_t i = 0; i < c->n_recs; i++)
+                rec_done(&c->recs[i]);
+        free(c->recs);
         map_free(&c->dirs, false);
         map_free(&c->names, true);
         map_free(&c->conf_seen, false);
@@ -1380,6 +1718,7 @@ int elf_check_tree(const char *root, elf_problem_fn problem, void *userdata, siz
                 return -ENOMEM;
         c->problem = problem;
         c->userdata = userdata;
+        c->interp_soname = -1;
         c->root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (c->root_fd < 0 || fstat(c->root_fd, &st) < 0) {
                 r = negative_errno();
@@ -1404,6 +1743,8 @@ int elf_check_tree(const char *root, elf_problem_fn problem, void *userdata, siz
         }
         c->path[0] = '\0';
         r = walk_dir(c, fd, 0, 0);
+        if (r == 0 && !c->error)
+                simulate_all(c);
         if (r == 0)
                 r = c->error;
 out:

@@ -283,7 +283,7 @@ static void handle_output(struct supervisor *s, size_t index, long long now)
                     (s->console == CONSOLE_PASSIVE && on_screen(index)))
                         (void) write_all(STDOUT_FILENO, buf, (size_t) n);
                 if (s->hooks.on_output)
-                        s->hooks.on_output(s->hooks.userdata, t, now);
+                        s->hooks.on_output(s->hooks.userdata, t, buf, (size_t) n, now);
         }
 }
 

@@ -41,7 +41,7 @@ struct supervisor;
 
 struct supervisor_hooks {
         void *userdata;
-        void (*on_output)(void *userdata, struct terminal *t, long long now);
+        void (*on_output)(void *userdata, struct terminal *t, const char *bytes, size_t n, long long now);
         void (*on_notify)(void *userdata, const struct notify_message *m, long long now);
         /* A process other than PID 1 ended (probes). */
         void (*on_child_exit)(void *userdata, pid_t pid, int status, long long now);

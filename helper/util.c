@@ -58,11 +58,16 @@ int read_file(const char *path, size_t max, char **ret, size_t *ret_len)
         return 0;
 }
 
-long long now_ms(void)
+long long now_us(void)
 {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+        return (long long) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+long long now_ms(void)
+{
+        return now_us() / 1000;
 }
 
 int path_join(char *buf, size_t size, const char *a, const char *b)

@@ -65,8 +65,9 @@ int write_all(int fd, const void *buf, size_t len);
 int write_file(const char *path, const char *content, int mode);
 /* Read up to max bytes of a file into a NUL-terminated malloc'd buffer. */
 int read_file(const char *path, size_t max, char **ret, size_t *ret_len);
-/* Monotonic clock in milliseconds. */
+/* Monotonic clock in milliseconds and microseconds. */
 long long now_ms(void);
+long long now_us(void);
 
 /* buf = "a/b"; -ENAMETOOLONG when it does not fit. */
 int path_join(char *buf, size_t size, const char *a, const char *b);

@@ -1,0 +1,568 @@
+#!/usr/bin/python3
+"""pty-drive.py: run a command on a new pseudo-terminal and drive it like a person.
+
+Usage:
+  pty-drive.py [--rows N] [--cols N] [--log FILE] [-f SCRIPT|-] [-e STEP]... -- COMMAND [ARG...]
+
+The command runs as a session leader with the pty's slave as its controlling terminal,
+stdin, stdout and stderr (so a program that puts "its terminal" into raw mode changes
+that slave). The steps come from -e arguments (in order) and then from the script file
+(-f FILE, "-" for stdin), one per line; empty lines and lines starting with # are
+ignored; arguments are split like a shell does (shlex), so quote regexes with spaces.
+
+Steps:
+  expect REGEX [TIMEOUT]   wait (default 10 s) until REGEX (Python re, MULTILINE) matches
+                           the output after the previous match; the output is searched
+                           with ANSI escape sequences, \\r and NUL removed
+  absent REGEX             fail if REGEX matches the output after the previous match
+  mark                     forget the output so far (later expects look at new output only)
+  send TEXT                type TEXT; Python escapes work: \\r \\n \\t \\x1d \\\\
+  line TEXT                type TEXT and a carriage return (Enter)
+  resize ROWS COLS         set the pty's window size (TIOCSWINSZ) and send SIGWINCH to
+                           the command's process group
+  signal SIG               send SIG (TERM, INT, KILL, HUP, 15, ...) to the command
+  sleep SECONDS            wait, reading output meanwhile
+  wait-exit [TIMEOUT [STATUS]]
+                           wait (default 30 s) for the command to end and print its exit
+                           status (128+N when killed by signal N); fail if it differs
+                           from STATUS
+  restored                 fail unless the command ended and the pty's termios (read with
+                           tcgetattr on the slave) equal those saved before it started
+  container [TIMEOUT]      (for rescue-spawn) find the container the command started:
+                           its PID 1 (the command's child in another PID namespace),
+                           namespaces, the guard, the cgroup, the runtime directory and
+                           the ptys; wait (default 10 s) until PID 1 has executed init
+  gone [TIMEOUT]           fail unless, within TIMEOUT (default 5 s), nothing recorded by
+                           "container" remains: no process in the container's PID, mount
+                           or user namespace or in the helper's mount namespace (checked
+                           with ps), no guard, no cgroup, no runtime directory, no mount
+                           of it, no open fd on the container's ptys
+  host COMMAND             run COMMAND with sh on the host (env: PTY_DRIVE_CHILD=pid of
+                           the command, PTY_DRIVE_INIT=host pid of the container's PID 1
+                           when known); fail when it exits non-zero
+At the end, the command is killed (SIGKILL, by PID) and reaped if it still runs, and
+"pty-drive: terminal restored" or "pty-drive: terminal NOT restored: ..." is printed
+when it ended. On a failed step the driver prints the reason and the last ~2 KB of
+output made readable, and exits 1 (2: usage error).
+"""
+
+import errno
+import fcntl
+import os
+import re
+import select
+import shlex
+import signal
+import struct
+import subprocess
+import sys
+import termios
+import time
+
+TRANSCRIPT_BYTES = 2048
+ANSI_RE = re.compile(rb'\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[()][0-9A-Za-z]|[@-Z\\-_])')
+# An escape sequence that may be cut at the end of a chunk: kept back until complete.
+PARTIAL_ANSI_RE = re.compile(rb'\x1b(?:\[[0-?]*[ -/]*|\][^\x07\x1b]*|[()])?$')
+
+
+class StepFailed(Exception):
+    pass
+
+
+def readable(data):
+    """Bytes as text a person can read: escapes shown, other controls as ^X."""
+    out = []
+    text = data.decode('utf-8', errors='replace')
+    for i, ch in enumerate(text):
+        o = ord(ch)
+        if ch == '\n':
+            out.append('\n')
+        elif ch == '\r':
+            if i + 1 < len(text) and text[i + 1] == '\n':
+                continue
+            out.append('\\r')
+        elif ch == '\x1b':
+            out.append('\\e')
+        elif o < 0x20 or o == 0x7f:
+            out.append('^' + chr(o ^ 0x40))
+        else:
+            out.append(ch)
+    return ''.join(out)
+
+
+def signal_number(name):
+    name = name.upper()
+    if name.isdigit():
+        return int(name)
+    if not name.startswith('SIG'):
+        name = 'SIG' + name
+    return int(getattr(signal, name))
+
+
+def status_code(status):
+    if os.WIFEXITED(status):
+        return os.WEXITSTATUS(status), 'exited with status %d' % os.WEXITSTATUS(status)
+    sig = os.WTERMSIG(status)
+    return 128 + sig, 'killed by %s' % signal.Signals(sig).name
+
+
+def readlink(path):
+    try:
+        return os.readlink(path)
+    except OSError:
+        return None
+
+
+def read_text(path):
+    try:
+        with open(path, 'rb') as f:
+            return f.read().decode('utf-8', errors='replace')
+    except OSError:
+        return None
+
+
+def ns_inode(link):
+    """'pid:[4026531836]' -> '4026531836' (what ps prints in its pidns/mntns columns)."""
+    m = re.search(r'\[(\d+)\]', link or '')
+    return m.group(1) if m else None
+
+
+def proc_ppid(pid):
+    status = read_text('/proc/%d/status' % pid)
+    m = re.search(r'^PPid:\s+(\d+)', status or '', re.M)
+    return int(m.group(1)) if m else None
+
+
+def proc_comm(pid):
+    comm = read_text('/proc/%d/comm' % pid)
+    return comm.strip() if comm is not None else None
+
+
+def all_pids():
+    return [int(d) for d in os.listdir('/proc') if d.isdigit()]
+
+
+class Driver:
+    def __init__(self, command, rows, cols, log_path):
+        self.command = command
+        self.output = b''          # everything the command wrote
+        self.screen = ''           # the same as text: escapes, \r and NUL removed
+        self.pending = b''         # an escape sequence cut at the end of a chunk
+        self.cursor = 0            # expects search self.screen from here
+        self.status = None
+        self.start = time.monotonic()
+        self.log = open(log_path, 'wb') if log_path else None
+        self.container = None
+
+        self.master, self.slave = os.openpty()
+        fcntl.ioctl(self.master, termios.TIOCSWINSZ, struct.pack('HHHH', rows, cols, 0, 0))
+        self.saved_termios = termios.tcgetattr(self.slave)
+        self.pty_dev = os.fstat(self.slave).st_dev
+        self.pid = os.fork()
+        if self.pid == 0:
+            try:
+                os.setsid()
+                fcntl.ioctl(self.slave, termios.TIOCSCTTY, 0)
+                for fd in (0, 1, 2):
+                    os.dup2(self.slave, fd)
+                os.closerange(3, 65536)
+                for sig in (signal.SIGPIPE, signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD):
+                    signal.signal(sig, signal.SIG_DFL)
+                signal.pthread_sigmask(signal.SIG_SETMASK, [])
+                os.execvp(command[0], command)
+            except BaseException as e:  # noqa: any failure before exec must not return
+                os.write(2, ('pty-drive: cannot run %s: %s\r\n' % (command[0], e)).encode())
+            os._exit(127)
+        self.note('started %s (pid %d) on a %dx%d pty' % (shlex.join(command), self.pid, rows, cols))
+
+    # --- output ---------------------------------------------------------------------
+    def note(self, text):
+        print('[%6.2f] %s' % (time.monotonic() - self.start, text), flush=True)
+
+    def feed(self, data):
+        self.output += data
+        if self.log:
+            self.log.write(data)
+            self.log.flush()
+        data = self.pending + data
+        m = PARTIAL_ANSI_RE.search(data)
+        if m and len(data) - m.start() < 256:
+            self.pending, data = data[m.start():], data[:m.start()]
+        else:
+            self.pending = b''
+        clean = ANSI_RE.sub(b'', data).replace(b'\r', b'').replace(b'\0', b'')
+        self.screen += clean.decode('utf-8', errors='replace')
+
+    def poll_child(self):
+        if self.status is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid == self.pid:
+                self.status = status
+                self.note('the command %s' % status_code(status)[1])
+        return self.status is not None
+
+    def pump(self, timeout):
+        """Read output for up to timeout seconds (returns early when some arrived)."""
+        r, _, _ = select.select([self.master], [], [], max(timeout, 0))
+        if r:
+            try:
+                data = os.read(self.master, 65536)
+            except OSError as e:
+                if e.errno != errno.EIO:
+                    raise
+                data = b''
+            if data:
+                self.feed(data)
+            else:
+                time.sleep(min(timeout, 0.05))
+        self.poll_child()
+
+    def transcript(self):
+        tail = self.output[-TRANSCRIPT_BYTES:]
+        return readable(tail)
+
+    # --- steps ----------------------------------------------------------------------
+    def step_expect(self, regex, timeout='10'):
+        pattern = re.compile(regex, re.M)
+        deadline = time.monotonic() + float(timeout)
+        ended_at = None
+        while True:
+            m = pattern.search(self.screen, self.cursor)
+            if m:
+                self.cursor = m.end()
+                return 'matched %r' % m.group(0)[-60:]
+            now = time.monotonic()
+            if now >= deadline:
+                raise StepFailed('no match for %r within %s s' % (regex, timeout))
+            if self.status is not None:
+                # Whoever else holds the pty may still write a little after the end.
+                ended_at = ended_at or now
+                if now - ended_at > 1.0:
+                    raise StepFailed('no match for %r, and the command ended (%s)'
+                                     % (regex, status_code(self.status)[1]))
+            self.pump(min(0.1, deadline - now))
+
+    def step_absent(self, regex):
+        m = re.compile(regex, re.M).search(self.screen, self.cursor)
+        if m:
+            raise StepFailed('%r was found: %r' % (regex, m.group(0)))
+        return 'not found'
+
+    def step_mark(self):
+        self.pump(0.05)
+        self.cursor = len(self.screen)
+
+    def step_send(self, *texts):
+        text = ' '.join(texts)
+        data = text.encode('latin-1', errors='backslashreplace').decode('unicode_escape').encode('latin-1')
+        self.write(data)
+
+    def step_line(self, *texts):
+        self.step_send(*texts)
+        self.write(b'\r')
+
+    def write(self, data):
+        if self.status is not None:
+            raise StepFailed('cannot type: the command ended (%s)' % status_code(self.status)[1])
+        while data:
+            n = os.write(self.master, data)
+            data = data[n:]
+        self.pump(0.05)
+
+    def step_resize(self, rows, cols):
+        fcntl.ioctl(self.master, termios.TIOCSWINSZ, struct.pack('HHHH', int(rows), int(cols), 0, 0))
+        try:
+            os.killpg(self.pid, signal.SIGWINCH)
+        except ProcessLookupError:
+            pass
+        self.pump(0.05)
+
+    def step_signal(self, name):
+        if self.status is not None:
+            raise StepFailed('cannot signal: the command ended (%s)' % status_code(self.status)[1])
+        os.kill(self.pid, signal_number(name))
+        self.pump(0.01)
+
+    def step_sleep(self, seconds):
+        deadline = time.monotonic() + float(seconds)
+        while time.monotonic() < deadline:
+            self.pump(deadline - time.monotonic())
+
+    def step_wait_exit(self, timeout='30', expected=None):
+        deadline = time.monotonic() + float(timeout)
+        while not self.poll_child():
+            if time.monotonic() >= deadline:
+                raise StepFailed('the command still runs after %s s' % timeout)
+            self.pump(min(0.1, deadline - time.monotonic()))
+        # What the command (or what it left behind) still wrote.
+        for _ in range(5):
+            self.pump(0.02)
+        code, text = status_code(self.status)
+        print('exit-status %d' % code, flush=True)
+        if expected is not None and code != int(expected):
+            raise StepFailed('exit status %d (%s), expected %s' % (code, text, expected))
+        return text
+
+    def termios_report(self):
+        try:
+            now = termios.tcgetattr(self.slave)
+        except termios.error as e:
+            return False, 'tcgetattr on the pty slave failed: %s' % e
+        names = ['iflag', 'oflag', 'cflag', 'lflag', 'ispeed', 'ospeed']
+        diffs = ['%s 0x%x != saved 0x%x' % (n, a, b)
+                 for n, a, b in zip(names, now[:6], self.saved_termios[:6]) if a != b]
+        # Python gives VMIN/VTIME as ints in non-canonical mode, as bytes otherwise.
+        cc = [[c if isinstance(c, int) else ord(c) for c in attrs[6]] for attrs in (now, self.saved_termios)]
+        diffs += ['cc[%d] %d != saved %d' % (i, a, b) for i, (a, b) in enumerate(zip(*cc)) if a != b]
+        if diffs:
+            return False, '; '.join(diffs)
+        return True, 'equal to the saved attributes'
+
+    def step_restored(self):
+        if self.status is None:
+            raise StepFailed('the command still runs (use wait-exit first)')
+        ok, text = self.termios_report()
+        if not ok:
+            raise StepFailed('terminal not restored: ' + text)
+        return text
+
+    # --- containers started by rescue-spawn -----------------------------------------
+    def find_container(self):
+        own_pidns = readlink('/proc/%d/ns/pid' % self.pid)
+        own_comm = proc_comm(self.pid)
+        init = guard = None
+        for pid in all_pids():
+            if proc_ppid(pid) != self.pid:
+                continue
+            comm = proc_comm(pid)
+            if comm == 'rescue-spawn-gd':
+                guard = pid
+            elif readlink('/proc/%d/ns/pid' % pid) not in (None, own_pidns) and comm != own_comm:
+                init = pid      # PID 1 of the container, after its exec
+        return init, guard
+
+    def step_container(self, timeout='10'):
+        deadline = time.monotonic() + float(timeout)
+        while True:
+            init, guard = self.find_container()
+            mountinfo = read_text('/proc/%d/mountinfo' % self.pid) or ''
+            runtime = sorted(set(re.findall(r'^\S+ \S+ \S+ \S+ (/(?:run|tmp)/rescue-spawn\.[^/\s]+) ',
+                                            mountinfo, re.M)))
+            if init and guard and runtime:
+                break
+            if self.status is not None:
+                raise StepFailed('the command ended before its container was found')
+            if time.monotonic() >= deadline:
+                raise StepFailed('no container found within %s s (init %s, guard %s, runtime dir %s)'
+                                 % (timeout, init, guard, runtime))
+            self.pump(0.05)
+        c = {'init': init, 'guard': guard, 'runtime': runtime}
+        c['pidns'] = ns_inode(readlink('/proc/%d/ns/pid' % init))
+        c['mntns'] = ns_inode(readlink('/proc/%d/ns/mnt' % init))
+        c['userns'] = ns_inode(readlink('/proc/%d/ns/user' % init))
+        c['helper_mntns'] = ns_inode(readlink('/proc/%d/ns/mnt' % self.pid))
+        if c['userns'] == ns_inode(readlink('/proc/self/ns/user')):
+            c['userns'] = None      # not (yet) in a user namespace of its own
+        name = 'rescue-spawn-%d' % self.pid
+        c['cgroups'] = []
+        for top, dirs, _ in os.walk('/sys/fs/cgroup'):
+            if top.count('/') >= 8:
+                dirs[:] = []
+            if name in dirs:
+                c['cgroups'].append(os.path.join(top, name))
+                dirs.remove(name)
+        devs = set()
+        for fd in os.listdir('/proc/%d/fd' % self.pid):
+            path = '/proc/%d/fd/%s' % (self.pid, fd)
+            link = readlink(path) or ''
+            if 'ptmx' in link or '/pts/' in link:
+                try:
+                    dev = os.stat(path).st_dev
+                except OSError:
+                    continue
+                if dev != self.pty_dev:
+                    devs.add(dev)
+        c['pty_devs'] = sorted(devs)
+        self.container = c
+        return ('init %d (pidns %s, mntns %s, userns %s), guard %d, helper mntns %s, cgroup %s, '
+                'runtime dir %s, devpts dev %s'
+                % (init, c['pidns'], c['mntns'], c['userns'], guard, c['helper_mntns'],
+                   ' '.join(c['cgroups']) or '(none)', ' '.join(runtime),
+                   ' '.join('%d:%d' % (os.major(d), os.minor(d)) for d in c['pty_devs']) or '(none)'))
+
+    def leftovers(self):
+        c = self.container
+        left = []
+        if self.status is None:
+            left.append('the helper (pid %d) still runs' % self.pid)
+        ps = subprocess.run(['ps', '-e', '-o', 'pid=,pidns=,mntns=,userns=,args='],
+                            stdout=subprocess.PIPE, universal_newlines=True, check=True).stdout
+        for row in ps.splitlines():
+            fields = row.split(None, 4)
+            if len(fields) < 4:
+                continue
+            pid, pidns, mntns, userns = fields[:4]
+            args = fields[4] if len(fields) > 4 else ''
+            if int(pid) == os.getpid():
+                continue
+            why = []
+            if pidns == c['pidns']:
+                why.append("in the container's PID namespace")
+            if mntns in (c['mntns'], c['helper_mntns']):
+                why.append("in the container's or the helper's mount namespace")
+            if c['userns'] and userns == c['userns']:
+                why.append("in the container's user namespace")
+            if why:
+                left.append('process %s (%s) %s' % (pid, args, ', '.join(why)))
+        if proc_comm(c['guard']) == 'rescue-spawn-gd':
+            left.append('the guard (pid %d) still runs' % c['guard'])
+        for cg in c['cgroups']:
+            if os.path.exists(cg):
+                left.append('cgroup %s' % cg)
+        mountinfo = read_text('/proc/self/mountinfo') or ''
+        for d in c['runtime']:
+            if os.path.exists(d):
+                left.append('runtime directory %s' % d)
+            if d in mountinfo:
+                left.append('a mount of %s on the host' % d)
+        if c['pty_devs']:
+            for pid in all_pids():
+                try:
+                    fds = os.listdir('/proc/%d/fd' % pid)
+                except OSError:
+                    continue
+                for fd in fds:
+                    path = '/proc/%d/fd/%s' % (pid, fd)
+                    link = readlink(path) or ''
+                    if 'pts' not in link and 'ptmx' not in link:
+                        continue
+                    try:
+                        if os.stat(path).st_dev in c['pty_devs']:
+                            left.append('process %d (%s) holds a pty of the container (fd %s -> %s)'
+                                        % (pid, proc_comm(pid), fd, link))
+                    except OSError:
+                        pass
+        return left
+
+    def step_gone(self, timeout='5'):
+        if not self.container:
+            raise StepFailed('no container recorded (use the step "container" while it runs)')
+        deadline = time.monotonic() + float(timeout)
+        while True:
+            left = self.leftovers()
+            if not left:
+                return 'nothing of the container remains'
+            if time.monotonic() >= deadline:
+                raise StepFailed('after %s s these remain:\n  ' % timeout + '\n  '.join(left))
+            self.pump(0.1)
+
+    def step_host(self, *words):
+        env = dict(os.environ, PTY_DRIVE_CHILD=str(self.pid))
+        if self.container:
+            env['PTY_DRIVE_INIT'] = str(self.container['init'])
+        r = subprocess.run(['sh', '-c', ' '.join(words)], env=env, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, universal_newlines=True)
+        for row in r.stdout.splitlines():
+            print('  | ' + row, flush=True)
+        if r.returncode != 0:
+            raise StepFailed('host command exited with status %d' % r.returncode)
+        self.pump(0.01)
+
+    STEPS = {
+        'expect': step_expect, 'absent': step_absent, 'mark': step_mark, 'send': step_send,
+        'line': step_line, 'resize': step_resize, 'signal': step_signal, 'sleep': step_sleep,
+        'wait-exit': step_wait_exit, 'restored': step_restored, 'container': step_container,
+        'gone': step_gone, 'host': step_host,
+    }
+
+    def run(self, steps):
+        for number, step in enumerate(steps, 1):
+            words = shlex.split(step, posix=True)
+            func = self.STEPS[words[0]]
+            try:
+                result = func(self, *words[1:])
+            except TypeError as e:
+                raise StepFailed('bad arguments for step %d %r: %s' % (number, step, e))
+            except StepFailed as e:
+                raise StepFailed('step %d `%s`: %s' % (number, step, e))
+            self.note('%s%s' % (step, ' -> ' + result if result else ''))
+
+    def finish(self):
+        if not self.poll_child():
+            self.note('the command still runs: killing it (pid %d)' % self.pid)
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            _, self.status = os.waitpid(self.pid, 0)
+        else:
+            ok, text = self.termios_report()
+            print('pty-drive: terminal %s' % ('restored' if ok else 'NOT restored: ' + text), flush=True)
+        os.close(self.master)
+        os.close(self.slave)
+        if self.log:
+            self.log.close()
+
+
+def parse_args(argv):
+    rows, cols, log_path, steps, scripts = 24, 80, None, [], []
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a == '--':
+            i += 1
+            break
+        if a in ('--rows', '--cols', '--log', '-f', '-e') and i + 1 < len(argv):
+            v = argv[i + 1]
+            i += 2
+            if a == '--rows':
+                rows = int(v)
+            elif a == '--cols':
+                cols = int(v)
+            elif a == '--log':
+                log_path = v
+            elif a == '-f':
+                scripts.append(v)
+            else:
+                steps.append(v)
+            continue
+        raise SystemExit('pty-drive: unknown argument %r (see the top of %s)' % (a, argv[0] if argv else 'pty-drive.py'))
+    command = argv[i:]
+    if not command:
+        raise SystemExit('pty-drive: no COMMAND after --')
+    for path in scripts:
+        text = sys.stdin.read() if path == '-' else open(path).read()
+        steps.extend(row.strip() for row in text.splitlines())
+    steps = [s for s in steps if s and not s.startswith('#')]
+    for s in steps:
+        words = shlex.split(s)
+        if words[0] not in Driver.STEPS:
+            raise SystemExit('pty-drive: unknown step %r' % s)
+    return rows, cols, log_path, steps, command
+
+
+def main():
+    try:
+        rows, cols, log_path, steps, command = parse_args(sys.argv[1:])
+    except (SystemExit, ValueError) as e:
+        print(e, file=sys.stderr)
+        return 2
+    driver = Driver(command, rows, cols, log_path)
+    failed = None
+    try:
+        driver.run(steps)
+    except StepFailed as e:
+        failed = str(e)
+    finally:
+        driver.finish()
+    if failed:
+        print('pty-drive: FAILED: %s' % failed, flush=True)
+        print('pty-drive: --- the last %d bytes of output ---' % TRANSCRIPT_BYTES)
+        print(driver.transcript())
+        print('pty-drive: --- end of output ---', flush=True)
+        return 1
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,219 @@
+#!/usr/bin/env bats
+#
+# rescue-spawn boots a rescue tree (issue 2, point 2): init or COMMAND as PID 1 of new
+# namespaces, its environment, host name, exit status, the busybox fixture's boot to a
+# login prompt and its power off, --version and --help. Needs root.
+
+load lib/spawn
+
+function setup_file () {
+    spawn_require_helper
+    spawn_tmp_create
+    spawn_build_fixture
+}
+
+function teardown_file () {
+    spawn_tmp_remove
+}
+
+function setup () {
+    ROOT="$SPAWN_FIXTURE"
+}
+
+@test "a COMMAND runs as PID 1 of the container in place of init" {
+    run --separate-stderr spawn_in "$ROOT" 'echo "pid=$$"; echo "pid1=[$( tr "\0" " " </proc/1/cmdline )]"'
+    [ "$status" -eq 0 ]
+    assert_contains "$output" "pid=1"
+    assert_contains "$output" "pid1=[/bin/sh -c echo"
+    assert_no_leftovers
+}
+
+@test "without COMMAND the image's /init runs as PID 1" {
+    root="$( spawn_fixture_copy pid1 )"
+    spawn_fixture_add_setup_script "$root" 95-probe '
+echo "PROBE comm=$( cat /proc/1/comm ) exe=$( readlink /proc/1/exe ) cmdline=$( tr "\0" " " </proc/1/cmdline )"
+poweroff -f'
+    run --separate-stderr spawn "$root"
+    [ "$status" -eq 0 ]
+    # busybox init (started as /init -> bin/busybox) names itself "init"
+    assert_contains "$output" "PROBE comm=init exe=/bin/busybox cmdline=init"
+    # and it did run the inittab: sysinit, then the wait action that ran the probe
+    assert_contains "$output" "Hostname set to rescue-fixture"
+    assert_contains "$output" "Running 95-probe.sh..."
+    assert_no_leftovers
+}
+
+@test "PID 1's environment holds container=rescue-spawn and container_ttys" {
+    run --separate-stderr spawn_in "$ROOT" 'tr "\0" "\n" </proc/1/environ'
+    [ "$status" -eq 0 ]
+    printf '%s\n' "$output" | grep -qx 'container=rescue-spawn' || spawn_fail "no container=rescue-spawn in: $output"
+    ttys="$( printf '%s\n' "$output" | sed -n 's/^container_ttys=//p' )"
+    assert_equal "$ttys" "tty1 tty2 tty3 tty4 tty5 tty6" "container_ttys"
+    assert_no_leftovers
+}
+
+@test "the booted image's init gets container= and container_ttys= as well" {
+    root="$( spawn_fixture_copy env )"
+    spawn_fixture_add_setup_script "$root" 95-probe '
+tr "\0" "\n" </proc/1/environ | sed -n "s/^container/PROBE container/p"
+poweroff -f'
+    run --separate-stderr spawn --ttys=4 "$root"
+    [ "$status" -eq 0 ]
+    printf '%s\n' "$output" | grep -qx 'PROBE container=rescue-spawn' || spawn_fail "no container=rescue-spawn: $output"
+    printf '%s\n' "$output" | grep -qx 'PROBE container_ttys=tty1 tty2 tty3 tty4' || spawn_fail "no container_ttys for 4 ttys: $output"
+    assert_no_leftovers
+}
+
+@test "the hostname inside is the image's /etc/hostname, the host's stays" {
+    host_before="$( uname -n )"
+    run --separate-stderr spawn_in "$ROOT" 'echo "uname=$( uname -n ) proc=$( cat /proc/sys/kernel/hostname )"'
+    [ "$status" -eq 0 ]
+    assert_contains "$output" "uname=rescue-fixture proc=rescue-fixture"
+    assert_equal "$( uname -n )" "$host_before" "the host's name"
+    assert_no_leftovers
+}
+
+@test "--hostname sets the hostname inside" {
+    host_before="$( uname -n )"
+    run --separate-stderr spawn --hostname=other-rescue "$ROOT" -- /bin/sh -c 'echo "uname=$( uname -n )"'
+    [ "$status" -eq 0 ]
+    assert_contains "$output" "uname=other-rescue"
+    assert_equal "$( uname -n )" "$host_before" "the host's name"
+    assert_no_leftovers
+}
+
+@test "an image without /etc/hostname is called 'rescue'" {
+    root="$( spawn_fixture_copy nohostname )"
+    rm "$root/etc/hostname"
+    run --separate-stderr spawn_in "$root" 'echo "uname=$( uname -n )"'
+    [ "$status" -eq 0 ]
+    assert_contains "$output" "uname=rescue"$'\n'
+    assert_no_leftovers
+}
+
+@test "the COMMAND's exit status is the helper's" {
+    run --separate-stderr spawn_in "$ROOT" 'exit 7'
+    [ "$status" -eq 7 ]
+    run --separate-stderr spawn_in "$ROOT" 'exit 0'
+    [ "$status" -eq 0 ]
+    run --separate-stderr spawn_in "$ROOT" 'exit 42'
+    [ "$status" -eq 42 ]
+    # a command that is not found in the image: the shell's 127
+    run --separate-stderr spawn_in "$ROOT" 'no-such-command-here'
+    [ "$status" -eq 127 ]
+    assert_no_leftovers
+}
+
+@test "mount, PID, network, UTS, IPC, cgroup and user namespaces are not the host's" {
+    run --separate-stderr spawn_in "$ROOT" 'for n in mnt pid net uts ipc cgroup user; do echo "ns $n $( readlink /proc/self/ns/$n )"; done'
+    [ "$status" -eq 0 ]
+    for n in mnt pid net uts ipc cgroup user ; do
+        host="$( readlink /proc/$$/ns/$n )"
+        inside="$( printf '%s\n' "$output" | sed -n "s/^ns $n //p" )"
+        [[ "$inside" == "$n:["*"]" ]] || spawn_fail "no $n namespace seen inside: '$inside'"
+        [ "$inside" != "$host" ] || spawn_fail "the $n namespace inside is the host's: $inside"
+    done
+    assert_no_leftovers
+}
+
+@test "the user namespace maps user and group IDs onto themselves" {
+    run --separate-stderr spawn_in "$ROOT" 'echo "uid_map"; cat /proc/self/uid_map; echo "gid_map"; cat /proc/self/gid_map; echo "id=$( id -u ):$( id -g )"'
+    [ "$status" -eq 0 ]
+    assert_contains "$output" "id=0:0"
+    for map in uid_map gid_map ; do
+        lines="$( printf '%s\n' "$output" | sed -n "/^$map\$/,/^[a-z]/p" | grep '^ *[0-9]' )"
+        [ -n "$lines" ] || spawn_fail "no $map in: $output"
+        # every range is identity, and together they cover 0..65535 at least
+        printf '%s\n' "$lines" | awk -v map="$map" '
+            $1 != $2 { print map ": not an identity range: " $0 ; bad = 1 }
+            $1 == 0 { covered = $3 }
+            END { if (covered < 65536) { print map ": uid/gid 0..65535 not covered" ; bad = 1 } ; exit bad }' >&2
+    done
+    assert_no_leftovers
+}
+
+@test "the busybox fixture boots with its inittab to a login prompt on tty1..tty4" {
+    logs="$BATS_TEST_TMPDIR/logs"
+    mkdir -p "$logs"
+    run --separate-stderr spawn --timeout=2 --log-dir="$logs" "$ROOT"
+    # the timeout ends it (exit 1) after asking init to power off
+    [ "$status" -eq 1 ]
+    assert_contains "$stderr" "timeout"
+    for tty in tty1 tty2 tty3 tty4 ; do
+        [ -f "$logs/tty-$tty.log" ] || spawn_fail "no log of $tty"
+        grep -q 'rescue-fixture login:' "$logs/tty-$tty.log" || spawn_fail "no login prompt on $tty: $( cat "$logs/tty-$tty.log" )"
+    done
+    # the inittab starts no getty on tty5
+    ! grep -q 'login:' "$logs/tty-tty5.log"
+    # the boot ran to its end on the console
+    grep -q 'Relax-and-Recover rescue system is ready' "$logs/tty-console.log"
+    # passive mode: the screen (console + tty1) went to stdout
+    assert_contains "$output" "Relax-and-Recover rescue system is ready"
+    assert_contains "$output" "rescue-fixture login:"
+    assert_no_leftovers
+}
+
+@test "a full boot ends cleanly when the image powers off through its init" {
+    root="$( spawn_fixture_copy poweroff )"
+    # busybox poweroff asks init, which runs the inittab's shutdown action, then reboot(2)
+    spawn_fixture_add_setup_script "$root" 95-probe 'poweroff'
+    run --separate-stderr spawn --timeout=30 "$root"
+    [ "$status" -eq 0 ]
+    assert_contains "$stderr" "powered off"
+    refute_contains "$stderr" "timeout"
+    assert_contains "$output" "Shutting down Relax-and-Recover rescue system"
+    assert_no_leftovers
+}
+
+@test "a full boot reports reboot and halt of the image" {
+    root="$( spawn_fixture_copy reboot )"
+    spawn_fixture_add_setup_script "$root" 95-probe 'reboot -f'
+    run --separate-stderr spawn --timeout=30 "$root"
+    [ "$status" -eq 0 ]
+    assert_contains "$stderr" "rebooted"
+    spawn_fixture_add_setup_script "$root" 95-probe 'halt -f'
+    run --separate-stderr spawn --timeout=30 "$root"
+    [ "$status" -eq 0 ]
+    assert_contains "$stderr" "halted"
+    assert_no_leftovers
+}
+
+@test "poweroff -f of a COMMAND ends the container with 0 and says 'powered off'" {
+    # 'exit 9' only runs if poweroff did not end the container
+    run --separate-stderr spawn_in "$ROOT" 'poweroff -f; exit 9'
+    [ "$status" -eq 0 ]
+    assert_contains "$stderr" "powered off" "stderr"
+    assert_no_leftovers
+}
+
+@test "reboot -f of a COMMAND ends the container with 0 and says 'rebooted'" {
+    run --separate-stderr spawn_in "$ROOT" 'reboot -f; exit 9'
+    [ "$status" -eq 0 ]
+    assert_contains "$stderr" "rebooted" "stderr"
+    assert_no_leftovers
+}
+
+@test "--version prints the version" {
+    run --separate-stderr "$RESCUE_SPAWN" --version
+    [ "$status" -eq 0 ]
+    [[ "$output" =~ ^rescue-spawn\ [0-9]+\.[0-9]+ ]] || spawn_fail "not 'rescue-spawn VERSION': $output"
+    [ "${#lines[@]}" -eq 1 ]
+    [ -z "$stderr" ]
+}
+
+@test "--help and -h describe every option of the contract" {
+    run --separate-stderr "$RESCUE_SPAWN" --help
+    [ "$status" -eq 0 ]
+    [ -z "$stderr" ]
+    assert_contains "$output" "Usage: rescue-spawn"
+    # every option in the table of helper/CONTRACT.md
+    options="$( grep -o '^| `--[a-z-]*' "$SPAWN_WORK_TREE/helper/CONTRACT.md" | sed 's/^| `//' )"
+    [ -n "$options" ]
+    for option in $options --quiet --verbose --help --version ; do
+        assert_contains "$output" "$option" "--help"
+    done
+    help="$output"
+    run --separate-stderr "$RESCUE_SPAWN" -h
+    [ "$status" -eq 0 ]
+    assert_equal "$output" "$help" "-h"
+}
