@@ -80,6 +80,7 @@ struct check {
         long long ready_line_ms, corrupted_ms, settled_ms, done_ms;
         long long waited_ms;            /* time some sleep(1) of the image ran, until the first prompt */
         long long last_tick_ms;
+        long long last_status_ms;
         char failed_units_console[1024];
 
         enum login_phase login;
@@ -667,9 +668,34 @@ static void check_on_notify(void *userdata, const struct notify_message *m, long
                 milestone(c, now, "%s", "systemd reports the boot finished (READY=1)");
 }
 
+/* What the check waits for now, for the live status line. */
+static const char *waiting_for(const struct check *c, const struct supervisor *s, char *buf, size_t size)
+{
+        if (s->stop_cause != STOP_NONE)
+                return "the power off";
+        if (!c->ready_line_ms)
+                return "ReaR's ready line";
+        if (c->info->init_kind == INIT_SYSTEMD && !s->ready_ms)
+                return "systemd to finish its boot";
+        for (size_t i = 0; i < c->n_watch; i++)
+                if (c->watch[i].getty && !c->watch[i].getty->serial_unit && !c->watch[i].prompt_ms) {
+                        snprintf(buf, size, "a login prompt on %s", c->watch[i].terminal->name);
+                        return buf;
+                }
+        if (c->login != LOGIN_DONE)
+                return "the login as root";
+        return "the probes";
+}
+
 static void check_on_tick(void *userdata, struct supervisor *s, long long now)
 {
         struct check *c = userdata;
+        char what[64];
+
+        if (now - c->last_status_ms >= 1000) {
+                c->last_status_ms = now;
+                log_status("[%6.1f s] waiting for %s", seconds_since(c, now), waiting_for(c, s, what, sizeof(what)));
+        }
 
         for (size_t i = 0; i < c->n_probes; i++) {
                 read_probe_output(&c->probes[i]);
@@ -992,6 +1018,7 @@ int check_finish(struct check *c, const struct supervisor *s)
         judge_sshd(c);
         judge_shutdown(c, s);
         double total = (double) (now_ms() - s->start_ms) / 1000.0;
+        log_status_clear();
         int exit_code = write_reports(c, s, total);
         log_info("verdict: %s after %.1f s", exit_code ? "FAIL" : "PASS", total);
         return exit_code;

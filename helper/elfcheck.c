@@ -2,9 +2,10 @@
  *
  * Why not ldd: ldd runs the tree's dynamic loader once per file (fork, exec, map every
  * library, relocate); on the ~1500 ELF files of a rescue image that takes many seconds.
- * Here every file costs an open, an fstat and a few preads of its headers, and every
- * lookup (directory, candidate library file, library name in the default search) is done
- * once per tree and remembered, so a 500 MB image is checked in a few tens of ms.
+ * Here a file costs an open and a pread of its first 4 KiB (an ELF file an fstat and a few
+ * preads more), and every lookup (directory, candidate library file, library name in the
+ * search that does not depend on the file) is done once per tree and remembered, so a
+ * 500 MB rescue tree is checked in about 50 ms of CPU.
  *
  * Reading is defensive: every offset and size taken from a file is checked against the
  * file's size before it is used, nothing is mmap'ed, so a corrupt or truncated file (or

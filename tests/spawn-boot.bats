@@ -44,7 +44,7 @@ poweroff -f'
 }
 
 @test "PID 1's environment holds container=rescue-spawn and container_ttys" {
-    run --separate-stderr spawn_in "$ROOT" 'tr "\0" "\n" </proc/1/environ'
+    run --separate-stderr spawn_in "$ROOT" 'cat /proc/1/environ | tr "\0" "\n"'
     [ "$status" -eq 0 ]
     printf '%s\n' "$output" | grep -qx 'container=rescue-spawn' || spawn_fail "no container=rescue-spawn in: $output"
     ttys="$( printf '%s\n' "$output" | sed -n 's/^container_ttys=//p' )"
@@ -87,7 +87,7 @@ poweroff -f'
     rm "$root/etc/hostname"
     run --separate-stderr spawn_in "$root" 'echo "uname=$( uname -n )"'
     [ "$status" -eq 0 ]
-    assert_contains "$output" "uname=rescue"$'\n'
+    assert_equal "$output" "uname=rescue" "the console's output"
     assert_no_leftovers
 }
 
@@ -99,8 +99,7 @@ poweroff -f'
     run --separate-stderr spawn_in "$ROOT" 'exit 42'
     [ "$status" -eq 42 ]
     # a command that is not found in the image: the shell's 127
-    run --separate-stderr spawn_in "$ROOT" 'no-such-command-here'
-    [ "$status" -eq 127 ]
+    run -127 --separate-stderr spawn_in "$ROOT" 'no-such-command-here'
     assert_no_leftovers
 }
 

@@ -46,6 +46,7 @@ when it ended. On a failed step the driver prints the reason and the last ~2 KB 
 output made readable, and exits 1 (2: usage error).
 """
 
+import ctypes
 import errno
 import fcntl
 import os
@@ -60,6 +61,7 @@ import termios
 import time
 
 TRANSCRIPT_BYTES = 2048
+PR_SET_CHILD_SUBREAPER = 36
 ANSI_RE = re.compile(rb'\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[()][0-9A-Za-z]|[@-Z\\-_])')
 # An escape sequence that may be cut at the end of a chunk: kept back until complete.
 PARTIAL_ANSI_RE = re.compile(rb'\x1b(?:\[[0-?]*[ -/]*|\][^\x07\x1b]*|[()])?$')
@@ -154,6 +156,9 @@ class Driver:
         self.log = open(log_path, 'wb') if log_path else None
         self.container = None
 
+        # Orphans of the command (its guard, a container's PID 1 after the command was
+        # killed) become our children and are reaped at once, whatever the host's init does.
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
         self.master, self.slave = os.openpty()
         fcntl.ioctl(self.master, termios.TIOCSWINSZ, struct.pack('HHHH', rows, cols, 0, 0))
         self.saved_termios = termios.tcgetattr(self.slave)
@@ -194,8 +199,14 @@ class Driver:
         self.screen += clean.decode('utf-8', errors='replace')
 
     def poll_child(self):
-        if self.status is None:
-            pid, status = os.waitpid(self.pid, os.WNOHANG)
+        # Also reaps what the command left behind (we are their subreaper).
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                break
             if pid == self.pid:
                 self.status = status
                 self.note('the command %s' % status_code(status)[1])
@@ -356,7 +367,7 @@ class Driver:
                 raise StepFailed('no container found within %s s (init %s, guard %s, runtime dir %s)'
                                  % (timeout, init, guard, runtime))
             self.pump(0.05)
-        c = {'init': init, 'guard': guard, 'runtime': runtime}
+        c = {'init': init, 'guard': guard, 'runtime': runtime, 'init_start': self.start_time(init)}
         c['pidns'] = ns_inode(readlink('/proc/%d/ns/pid' % init))
         c['mntns'] = ns_inode(readlink('/proc/%d/ns/mnt' % init))
         c['userns'] = ns_inode(readlink('/proc/%d/ns/user' % init))
@@ -390,6 +401,18 @@ class Driver:
                    ' '.join(c['cgroups']) or '(none)', ' '.join(runtime),
                    ' '.join('%d:%d' % (os.major(d), os.minor(d)) for d in c['pty_devs']) or '(none)'))
 
+    @staticmethod
+    def start_time(pid):
+        """Start of a process in clock ticks after boot (None: no such process)."""
+        stat = read_text('/proc/%s/stat' % pid)
+        return int(stat.rsplit(')', 1)[1].split()[19]) if stat else None
+
+    def born_before_end(self, pid):
+        """Started before the check began? Namespace inodes and devpts device numbers
+        are reused at once: a process started later belongs to someone else."""
+        start = self.start_time(pid)
+        return start is not None and start <= self.end_ticks
+
     def leftovers(self):
         c = self.container
         left = []
@@ -412,8 +435,10 @@ class Driver:
                 why.append("in the container's or the helper's mount namespace")
             if c['userns'] and userns == c['userns']:
                 why.append("in the container's user namespace")
-            if why:
+            if why and self.born_before_end(pid):
                 left.append('process %s (%s) %s' % (pid, args, ', '.join(why)))
+        if self.start_time(c['init']) == c['init_start']:
+            left.append("the container's PID 1 (pid %d) still exists" % c['init'])
         if proc_comm(c['guard']) == 'rescue-spawn-gd':
             left.append('the guard (pid %d) still runs' % c['guard'])
         for cg in c['cgroups']:
@@ -437,7 +462,7 @@ class Driver:
                     if 'pts' not in link and 'ptmx' not in link:
                         continue
                     try:
-                        if os.stat(path).st_dev in c['pty_devs']:
+                        if os.stat(path).st_dev in c['pty_devs'] and self.born_before_end(pid):
                             left.append('process %d (%s) holds a pty of the container (fd %s -> %s)'
                                         % (pid, proc_comm(pid), fd, link))
                     except OSError:
@@ -448,6 +473,7 @@ class Driver:
         if not self.container:
             raise StepFailed('no container recorded (use the step "container" while it runs)')
         deadline = time.monotonic() + float(timeout)
+        self.end_ticks = int(time.clock_gettime(time.CLOCK_BOOTTIME) * os.sysconf('SC_CLK_TCK')) + 1
         while True:
             left = self.leftovers()
             if not left:
@@ -495,6 +521,7 @@ class Driver:
             except ProcessLookupError:
                 pass
             _, self.status = os.waitpid(self.pid, 0)
+            self.poll_child()
         else:
             ok, text = self.termios_report()
             print('pty-drive: terminal %s' % ('restored' if ok else 'NOT restored: ' + text), flush=True)

@@ -138,7 +138,7 @@ function spawn_in () {
 function spawn_process_table () {
     local stat pid rest comm ppid
     for stat in /proc/[0-9]*/stat ; do
-        IFS= read -r rest <"$stat" 2>/dev/null || continue
+        { IFS= read -r rest <"$stat" ; } 2>/dev/null || continue
         pid=${rest%% *}
         comm=${rest#*(} ; comm=${comm%)*}
         rest=${rest##*) } ; rest=${rest#* } ; ppid=${rest%% *}

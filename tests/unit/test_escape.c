@@ -31,7 +31,6 @@ static void test_plain(void)
                 if (!CHECK(escape_feed(&s, bytes[i], &target) == ESCAPE_PASS))
                         printf("#   byte 0x%02x\n", bytes[i]);
         }
-        CHECK(target == NO_TARGET);
 }
 
 static void test_switch(void)
@@ -74,7 +73,6 @@ static void test_literal_and_unknown(void)
 
         /* Ctrl-] Ctrl-]: the second one goes through, and only one. */
         CHECK(sequence(&s, ESCAPE_CHAR) == ESCAPE_PASS);
-        CHECK(target == NO_TARGET);
         CHECK(disarmed(&s));
         /* Ctrl-] Ctrl-] Ctrl-]: the third one arms again. */
         CHECK(sequence(&s, ESCAPE_CHAR) == ESCAPE_PASS);
@@ -83,7 +81,7 @@ static void test_literal_and_unknown(void)
 
         const unsigned char unknown[] = { 'x', 'z', 'a', ' ', '\r', 0x1b, 0x00, 0xff };
         for (size_t i = 0; i < sizeof(unknown); i++) {
-                if (!CHECK(sequence(&s, unknown[i]) == ESCAPE_SWALLOW && target == NO_TARGET))
+                if (!CHECK(sequence(&s, unknown[i]) == ESCAPE_SWALLOW))
                         printf("#   key 0x%02x\n", unknown[i]);
                 CHECK(disarmed(&s));
         }

@@ -24,8 +24,8 @@ static void test_init_kind(void)
         CHECK(init_kind_from_bytes("", 0) == INIT_SYSVINIT);
         /* Only the first len bytes count. */
         CHECK(init_kind_from_bytes(busybox, 20) == INIT_SYSVINIT);
-        CHECK(init_kind_from_bytes("xxBusyBox v1", 11) == INIT_SYSVINIT);
-        CHECK(init_kind_from_bytes("xxBusyBox v1", 12) == INIT_BUSYBOX);
+        CHECK(init_kind_from_bytes("xxBusyBox v1", 10) == INIT_SYSVINIT);
+        CHECK(init_kind_from_bytes("xxBusyBox v1", 11) == INIT_BUSYBOX);
 
         CHECK(strcmp(init_kind_name(INIT_SYSTEMD), "systemd") == 0);
         CHECK(strcmp(init_kind_name(INIT_BUSYBOX), "busybox init") == 0);
