@@ -86,7 +86,10 @@ size_t gettys_from_inittab(const char *text, struct getty *out, size_t n, size_t
         for (const char *line = text; *line;) {
                 size_t len = strcspn(line, "\n");
                 char buf[512];
-                snprintf(buf, sizeof(buf), "%.*s", (int) len, line);
+                /* init skips leading blanks, also before a comment's '#'. */
+                size_t blanks = strspn(line, " \t");
+                blanks = blanks < len ? blanks : len;
+                snprintf(buf, sizeof(buf), "%.*s", (int) (len - blanks), line + blanks);
                 line += len + (line[len] == '\n');
                 line_no++;
 

@@ -75,7 +75,7 @@ void options_usage(void)
 static int parse_unsigned(const char *s, unsigned min, unsigned max, unsigned *ret)
 {
         char *end;
-        if (!*s || *s == '-' || *s == '+')
+        if (*s < '0' || *s > '9')
                 return -1;
         errno = 0;
         unsigned long v = strtoul(s, &end, 10);
@@ -97,8 +97,9 @@ int options_parse(int argc, char **argv, struct options *o, char *error, size_t 
 
         optind = 0;     /* glibc: full re-initialisation, so that tests can parse twice */
         opterr = 0;
-        /* "+": stop at the first non-option, so that COMMAND's own options are left alone. */
-        while ((c = getopt_long(argc, argv, "+qvh", long_options, NULL)) != -1) {
+        /* "+": stop at the first non-option, so that COMMAND's own options are left alone;
+         * ":": a missing value is reported as such. */
+        while ((c = getopt_long(argc, argv, "+:qvh", long_options, NULL)) != -1) {
                 switch (c) {
                 case OPT_CHECK:
                         o->mode = RUN_CHECK;
@@ -159,7 +160,11 @@ int options_parse(int argc, char **argv, struct options *o, char *error, size_t 
                         snprintf(error, error_size, "option '%s' needs a value", argv[optind - 1]);
                         return -EINVAL;
                 default:
-                        snprintf(error, error_size, "unknown option '%s' (see --help)", argv[optind - 1]);
+                        /* Inside a group like "-xq", optind has not moved on yet: name the letter. */
+                        if (optopt)
+                                snprintf(error, error_size, "unknown option '-%c' (see --help)", optopt);
+                        else
+                                snprintf(error, error_size, "unknown option '%s' (see --help)", argv[optind - 1]);
                         return -EINVAL;
                 }
                 continue;

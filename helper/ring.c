@@ -26,7 +26,7 @@ const char *ring_tail(const struct ring *r, size_t max, size_t *len)
         if (n > max) {
                 start = r->data + (n - max);
                 n = max;
-                const char *nl = memchr(start, '\n', n);
+                const char *nl = start[-1] == '\n' ? NULL : memchr(start, '\n', n);
                 if (nl) {
                         n -= (size_t) (nl + 1 - start);
                         start = nl + 1;

@@ -352,20 +352,40 @@ class Driver:
                 init = pid      # PID 1 of the container, after its exec
         return init, guard
 
+    def pty_devices(self):
+        """Device numbers of the devpts instances whose ptys the command holds (not ours)."""
+        devs = set()
+        try:
+            fds = os.listdir('/proc/%d/fd' % self.pid)
+        except OSError:
+            return devs
+        for fd in fds:
+            path = '/proc/%d/fd/%s' % (self.pid, fd)
+            link = readlink(path) or ''
+            if 'ptmx' in link or '/pts/' in link:
+                try:
+                    dev = os.stat(path).st_dev
+                except OSError:
+                    continue
+                if dev != self.pty_dev:
+                    devs.add(dev)
+        return devs
+
     def step_container(self, timeout='10'):
         deadline = time.monotonic() + float(timeout)
         while True:
+            devs = self.pty_devices()
             init, guard = self.find_container()
             mountinfo = read_text('/proc/%d/mountinfo' % self.pid) or ''
             runtime = sorted(set(re.findall(r'^\S+ \S+ \S+ \S+ (/(?:run|tmp)/rescue-spawn\.[^/\s]+) ',
                                             mountinfo, re.M)))
-            if init and guard and runtime:
+            if init and guard and runtime and devs:
                 break
             if self.status is not None:
                 raise StepFailed('the command ended before its container was found')
             if time.monotonic() >= deadline:
-                raise StepFailed('no container found within %s s (init %s, guard %s, runtime dir %s)'
-                                 % (timeout, init, guard, runtime))
+                raise StepFailed('no container found within %s s (init %s, guard %s, runtime dir %s, ptys %s)'
+                                 % (timeout, init, guard, runtime, sorted(devs)))
             self.pump(0.05)
         c = {'init': init, 'guard': guard, 'runtime': runtime, 'init_start': self.start_time(init)}
         c['pidns'] = ns_inode(readlink('/proc/%d/ns/pid' % init))
@@ -382,17 +402,6 @@ class Driver:
             if name in dirs:
                 c['cgroups'].append(os.path.join(top, name))
                 dirs.remove(name)
-        devs = set()
-        for fd in os.listdir('/proc/%d/fd' % self.pid):
-            path = '/proc/%d/fd/%s' % (self.pid, fd)
-            link = readlink(path) or ''
-            if 'ptmx' in link or '/pts/' in link:
-                try:
-                    dev = os.stat(path).st_dev
-                except OSError:
-                    continue
-                if dev != self.pty_dev:
-                    devs.add(dev)
         c['pty_devs'] = sorted(devs)
         self.container = c
         return ('init %d (pidns %s, mntns %s, userns %s), guard %d, helper mntns %s, cgroup %s, '
