@@ -23,7 +23,9 @@ LIB_OBJS    := $(filter-out helper/main.o,$(HELPER_OBJS))
 UNIT_SRCS   := $(wildcard tests/unit/test_*.c)
 UNIT_BINS   := $(UNIT_SRCS:.c=)
 
-.PHONY: all check unit bench install uninstall clean dist
+DIST    := rear-testrescue-$(VERSION)
+
+.PHONY: all check unit bench install uninstall clean dist deb rpm run
 
 all: helper/rescue-spawn
 
@@ -49,10 +51,43 @@ install: all
 	cd usr/share/rear && find . -type f | while read -r f; do \
 	    install -D -m 0644 "$$f" "$(DESTDIR)$(REARDIR)/$$f" || exit 1; done
 	install -D -m 0644 etc/rear/testrescue.conf $(DESTDIR)$(SYSCONFDIR)/rear/testrescue.conf
+	for m in man/*.8; do \
+	    sed 's/@VERSION@/$(VERSION)/' "$$m" >"$$m.tmp" && \
+	    install -D -m 0644 "$$m.tmp" "$(DESTDIR)$(MANDIR)/man8/$$(basename $$m)" && rm -f "$$m.tmp" || exit 1; done
 
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/rescue-spawn $(DESTDIR)$(SYSCONFDIR)/rear/testrescue.conf
+	rm -f $(DESTDIR)$(SBINDIR)/rescue-spawn $(DESTDIR)$(SYSCONFDIR)/rear/testrescue.conf \
+	      $(DESTDIR)$(MANDIR)/man8/rescue-spawn.8 $(DESTDIR)$(MANDIR)/man8/rear-testrescue.8
 	cd usr/share/rear && find . -type f | while read -r f; do rm -f "$(DESTDIR)$(REARDIR)/$$f"; done
 
 clean:
 	rm -f helper/*.o helper/rescue-spawn $(UNIT_BINS)
+	rm -rf dist
+
+# The release tarball: the tracked files, plus debian/ and the RPM spec with the
+# version of VERSION filled in, so that dpkg-buildpackage and rpmbuild -ta work on it.
+dist:
+	rm -rf dist/$(DIST) && mkdir -p dist/$(DIST)
+	git ls-files -z | xargs -0 cp -a --parents -t dist/$(DIST)
+	cp -a packaging/debian dist/$(DIST)/debian
+	sed 's/@VERSION@/$(VERSION)/' packaging/debian/changelog.in >dist/$(DIST)/debian/changelog
+	rm dist/$(DIST)/debian/changelog.in
+	sed 's/@VERSION@/$(VERSION)/' packaging/rpm/rear-testrescue.spec.in >dist/$(DIST)/rear-testrescue.spec
+	tar -C dist -czf dist/$(DIST).tar.gz $(DIST)
+	rm -rf dist/$(DIST)
+	@echo dist/$(DIST).tar.gz
+
+deb: dist
+	rm -rf dist/deb && mkdir -p dist/deb
+	tar -C dist/deb -xzf dist/$(DIST).tar.gz
+	cd dist/deb/$(DIST) && dpkg-buildpackage -us -uc -b
+	@ls dist/deb/*.deb
+
+rpm: dist
+	rm -rf dist/rpm && mkdir -p dist/rpm
+	rpmbuild -tb --define "_topdir $(CURDIR)/dist/rpm" --nodeps dist/$(DIST).tar.gz
+	@find dist/rpm/RPMS -name '*.rpm'
+
+# Install what is needed, build, install, and test this machine's newest rescue image.
+run:
+	packaging/run.sh

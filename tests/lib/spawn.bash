@@ -134,76 +134,59 @@ function spawn_in () {
     spawn "$root" -- /bin/sh -c "$@"
 }
 
-# "PID PPID COMM" of every process, from /proc (ps may truncate or miss fields).
-function spawn_process_table () {
-    local stat pid rest comm ppid
-    for stat in /proc/[0-9]*/stat ; do
-        { IFS= read -r rest <"$stat" ; } 2>/dev/null || continue
-        pid=${rest%% *}
-        comm=${rest#*(} ; comm=${comm%)*}
-        rest=${rest##*) } ; rest=${rest#* } ; ppid=${rest%% *}
-        echo "$pid $ppid ${comm// /_}"
-    done
-}
-
+# One pass, few commands: bats' DEBUG trap makes every shell command slow.
 function spawn_leftovers () {
-    local table pid ppid comm args dir cg helper_alive p n
-    table="$( spawn_process_table )"
-    # Live helpers (not guards: their comm is rescue-spawn-gd).
-    local -A helpers=() parent=()
-    while read -r pid ppid comm ; do
-        parent[$pid]=$ppid
-        test "$comm" = rescue-spawn && helpers[$pid]=1
-    done <<<"$table"
-
+    local ps_out helpers dirs mounted=""
+    ps_out="$( ps -eo pid=,ppid=,comm=,args= )"
+    helpers="$( awk '$3 == "rescue-spawn" { print $1 "/mountinfo" }' <<<"$ps_out" )"
+    dirs="$( ls -d /run/rescue-spawn.* /tmp/rescue-spawn.* 2>/dev/null || true )"
+    if test -n "$dirs" -a -n "$helpers" ; then
+        # the runtime directories that a running helper has mounted (in its own namespace)
+        mounted="$( cd /proc && grep -ohsF -f <( printf '%s\n' "$dirs" ) $helpers | sort -u )"
+    fi
     grep -F rescue-spawn /proc/self/mountinfo | sed 's/^/mount: /'
-
-    while read -r pid ppid comm ; do
-        case "$comm" in
-            (rescue-spawn|rescue-spawn-gd) ;;
-            (*) continue ;;
-        esac
-        args="$( tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null )" || continue
-        test -n "$args" || continue
-        if test -z "${SPAWN_SCOPE:-}" || [[ "$args" == *"$SPAWN_SCOPE"* ]] ; then
-            echo "process: $pid ($comm) $args"
-        elif test "$comm" = rescue-spawn-gd && test -z "${helpers[$ppid]:-}" ; then
-            echo "process: $pid (orphaned cleanup guard) $args"
-        fi
-    done <<<"$table"
-
-    # Container processes: their ancestors must include a live helper.
-    for p in $( grep -lsxzF container=rescue-spawn /proc/[0-9]*/environ | cut -d/ -f3 ) ; do
-        helper_alive=""
-        pid=$p n=0
-        while test -n "$pid" -a "$pid" != 0 -a "$pid" != 1 -a $n -lt 64 ; do
-            test -n "${helpers[$pid]:-}" && { helper_alive=yes ; break ; }
-            pid=${parent[$pid]:-}
-            n=$((n + 1))
-        done
-        if test -z "$helper_alive" && test -e "/proc/$p" ; then
-            echo "container process: $p $( tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null )"
-        fi
-    done
-
-    while read -r cg ; do
-        test -n "$cg" || continue
-        pid=${cg##*/rescue-spawn-}
-        test -n "${helpers[$pid]:-}" || echo "cgroup: $cg"
-    done < <( find /sys/fs/cgroup -maxdepth 6 -type d -name 'rescue-spawn-*' 2>/dev/null )
-
-    for dir in /run/rescue-spawn.* /tmp/rescue-spawn.* ; do
-        test -d "$dir" || continue
-        helper_alive=""
-        for pid in "${!helpers[@]}" ; do
-            if grep -qsF " $dir " "/proc/$pid/mountinfo" ; then
-                helper_alive=yes
-                break
-            fi
-        done
-        test -n "$helper_alive" || echo "runtime directory: $dir"
-    done
-    return 0
+    LO_SCOPE="${SPAWN_SCOPE:-}" \
+    LO_CONTAINERS="$( grep -lsxzF container=rescue-spawn /proc/[0-9]*/environ | cut -d/ -f3 )" \
+    LO_CGROUPS="$( find /sys/fs/cgroup -maxdepth 6 -type d -name 'rescue-spawn-*' 2>/dev/null )" \
+    LO_DIRS="$dirs" LO_MOUNTED="$mounted" awk '
+        {
+            pid = $1 ; parent[pid] = $2 ; comm[pid] = $3
+            a = $0 ; sub(/^ *[0-9]+ +[0-9]+ +[^ ]+ */, "", a) ; args[pid] = a
+            if ($3 == "rescue-spawn") helper[pid] = 1
+        }
+        END {
+            scope = ENVIRON["LO_SCOPE"]
+            for (pid in comm) {
+                if (comm[pid] != "rescue-spawn" && comm[pid] != "rescue-spawn-gd") continue
+                if (scope == "" || index(args[pid], scope))
+                    print "process: " pid " (" comm[pid] ") " args[pid]
+                else if (comm[pid] == "rescue-spawn-gd" && !(parent[pid] in helper))
+                    print "process: " pid " (orphaned cleanup guard) " args[pid]
+            }
+            # a container process must have a live helper among its ancestors
+            n = split(ENVIRON["LO_CONTAINERS"], c, "\n")
+            for (i = 1 ; i <= n ; i++) {
+                p = c[i]
+                if (p == "" || !(p in comm)) continue
+                q = p ; ok = 0
+                for (k = 0 ; k < 64 && q != "" && q != "0" ; k++) {
+                    if (q in helper) { ok = 1 ; break }
+                    q = parent[q]
+                }
+                if (!ok) print "container process: " p " " args[p]
+            }
+            n = split(ENVIRON["LO_CGROUPS"], g, "\n")
+            for (i = 1 ; i <= n ; i++) {
+                if (g[i] == "") continue
+                h = g[i] ; sub(/.*\/rescue-spawn-/, "", h)
+                if (!(h in helper)) print "cgroup: " g[i]
+            }
+            n = split(ENVIRON["LO_MOUNTED"], m, "\n")
+            for (i = 1 ; i <= n ; i++) mounted[m[i]] = 1
+            n = split(ENVIRON["LO_DIRS"], d, "\n")
+            for (i = 1 ; i <= n ; i++)
+                if (d[i] != "" && !(d[i] in mounted)) print "runtime directory: " d[i]
+        }' <<<"$ps_out"
 }
 
 function assert_no_leftovers () {
@@ -217,26 +200,21 @@ function assert_no_leftovers () {
 }
 
 function spawn_host_snapshot () {
-    local f
-    echo "uname -n: $( uname -n )"
-    for f in kernel/hostname kernel/domainname kernel/printk kernel/panic kernel/pid_max \
-             kernel/sysrq kernel/core_pattern vm/swappiness vm/overcommit_memory \
-             net/ipv4/ip_forward net/ipv4/conf/all/forwarding fs/file-max \
-             user/max_user_namespaces ; do
-        test -r "/proc/sys/$f" && echo "sysctl $f: $( cat "/proc/sys/$f" )"
-    done
-    ip -o link show | sed -e 's/^/link: /'
-    ip -o addr show | sed -e 's/^/addr: /'
-    stat -c 'dev: %n %F %a %u:%g %t:%T' /dev/* 2>/dev/null
-    findmnt -rn -o TARGET,FSTYPE,OPTIONS | sed -e 's/^/mount: /'
-    sed -e 's/^/swap: /' /proc/swaps
-    test -r /proc/modules && cut -d' ' -f1 /proc/modules | sort | sed -e 's/^/module: /'
-    local cgroot
-    for cgroot in /sys/fs/cgroup /sys/fs/cgroup/unified ; do
-        test -e "$cgroot/cgroup.procs" || continue
-        find "$cgroot" -mindepth 1 -maxdepth 1 -type d ! -name 'rescue-spawn-*' | sort | sed -e 's/^/cgroup: /'
-    done
-    echo "year: $( date +%Y )"
+    {
+        echo "uname -n: $( uname -n )"
+        grep -sH '' /proc/sys/kernel/{hostname,domainname,printk,panic,pid_max,sysrq,core_pattern} \
+            /proc/sys/vm/{swappiness,overcommit_memory} /proc/sys/net/ipv4/ip_forward \
+            /proc/sys/net/ipv4/conf/all/forwarding /proc/sys/fs/file-max /proc/sys/user/max_user_namespaces
+        ip -o link show
+        ip -o addr show
+        stat -c 'dev: %n %F %a %u:%g %t:%T' /dev/*
+        findmnt -rn -o TARGET,FSTYPE,OPTIONS
+        cat /proc/swaps
+        cut -d' ' -f1 /proc/modules | sort
+        find /sys/fs/cgroup /sys/fs/cgroup/unified -mindepth 1 -maxdepth 1 -type d ! -name 'rescue-spawn-*' | sort
+        echo "year: $( date +%Y )"
+    } 2>/dev/null
+    return 0
 }
 
 function assert_host_unchanged () {

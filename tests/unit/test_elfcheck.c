@@ -22,6 +22,13 @@
 #include "unit.h"
 #include "util.h"
 
+/* snprintf() into an array, that must fit. */
+#define FMT(buf, ...)                                                                   \
+        do {                                                                            \
+                if ((size_t) snprintf(buf, sizeof(buf), __VA_ARGS__) >= sizeof(buf))    \
+                        abort();                                                        \
+        } while (0)
+
 static char tmpdir[] = "/tmp/test_elfcheck.XXXXXX";
 static char root[PATH_MAX];     /* the tree */
 static char build[PATH_MAX];    /* sources and objects, outside the tree */
@@ -113,7 +120,7 @@ static const char *in_tree(const char *path)
         static char buf[4][PATH_MAX];
         static int k;
         k = (k + 1) % 4;
-        snprintf(buf[k], sizeof(buf[k]), "%s%s", root, path);
+        FMT(buf[k], "%s%s", root, path);
         return buf[k];
 }
 
@@ -137,7 +144,7 @@ static bool cc(const char *src, const char *out, const char *args)
         char c_path[PATH_MAX];
         static int n;
 
-        snprintf(c_path, sizeof(c_path), "%s/src%d.c", build, n++);
+        FMT(c_path, "%s/src%d.c", build, n++);
         if (write_file(c_path, src, 0644) < 0)
                 return false;
         return sh("mkdir -p \"$(dirname '%s')\" && cc -o '%s' '%s' %s", in_tree(out), in_tree(out), c_path,
@@ -157,7 +164,8 @@ static bool build_tree(void)
 {
         FILE *f = popen("ldd /bin/true", "r");
         char line[PATH_MAX + 128];
-        bool ok = f && copy_into_tree("/bin/true", "/bin/true");
+        /* /bin/sh tells elf_check_tree() the tree's class, machine and interpreter. */
+        bool ok = f && copy_into_tree("/bin/true", "/bin/true") && symlink("true", in_tree("/bin/sh")) == 0;
 
         while (ok && f && fgets(line, sizeof(line), f)) {
                 char a[PATH_MAX], b[PATH_MAX], c[PATH_MAX];
@@ -165,12 +173,12 @@ static bool build_tree(void)
                 if (k == 3 && strcmp(b, "=>") == 0 && c[0] == '/') {
                         ok = copy_into_tree(c, c);
                         if (strstr(c, "/libc.so"))
-                                snprintf(libc_path, sizeof(libc_path), "%s", c);
+                                FMT(libc_path, "%s", c);
                 } else if (k >= 1 && a[0] == '/') {
                         /* The interpreter: the file at /opt/ld, an absolute symlink to it. */
                         const char *base = strrchr(a, '/') + 1;
-                        snprintf(interp, sizeof(interp), "%s", a);
-                        snprintf(interp_real, sizeof(interp_real), "/opt/ld/%s", base);
+                        FMT(interp, "%s", a);
+                        FMT(interp_real, "/opt/ld/%s", base);
                         ok = copy_into_tree(a, interp_real) &&
                              sh("mkdir -p \"$(dirname '%s')\" && ln -s '%s' '%s'", in_tree(a), interp_real,
                                 in_tree(a)) == 0;
@@ -241,7 +249,7 @@ static void test_missing_libc(void)
 {
         char saved[PATH_MAX];
 
-        snprintf(saved, sizeof(saved), "%s/libc.saved", build);
+        FMT(saved, "%s/libc.saved", build);
         CHECK(rename(in_tree(libc_path), saved) == 0);
         CHECK(check("libc removed", NULL) == 0);
         CHECK(has_problem("/bin/true", "libc.so.6 not found"));
@@ -253,7 +261,7 @@ static void test_truncated_libc(void)
 {
         char saved[PATH_MAX];
 
-        snprintf(saved, sizeof(saved), "%s/libc.saved", build);
+        FMT(saved, "%s/libc.saved", build);
         CHECK(rename(in_tree(libc_path), saved) == 0);
         CHECK(sh("head -c 100 '%s' > '%s'", saved, in_tree(libc_path)) == 0);
         CHECK(check("libc truncated to 100 bytes", NULL) == 0);
@@ -271,8 +279,8 @@ static void test_missing_interpreter(void)
 {
         char saved[PATH_MAX], want[PATH_MAX + 64];
 
-        snprintf(saved, sizeof(saved), "%s/ld.saved", build);
-        snprintf(want, sizeof(want), "interpreter %s not found", interp);
+        FMT(saved, "%s/ld.saved", build);
+        FMT(want, "interpreter %s not found", interp);
         /* The host has the symlink's target path outside the tree: it must not count. */
         CHECK(rename(in_tree(interp_real), saved) == 0);
         CHECK(check("interpreter removed", NULL) == 0);
@@ -350,10 +358,10 @@ static void test_corrupt(void)
         static const size_t cuts[] = { 0, 1, 3, 4, 10, 16, 20, 52, 63, 64, 65, 100, 119, 120, 200, 1000, 4095, 4096 };
         char path[PATH_MAX];
         for (size_t i = 0; i < ARRAY_SIZE(cuts); i++) {
-                snprintf(path, sizeof(path), "/corrupt/cut%zu", cuts[i]);
+                FMT(path, "/corrupt/cut%zu", cuts[i]);
                 CHECK(spew(in_tree(path), orig, cuts[i]));
         }
-        snprintf(path, sizeof(path), "/corrupt/cut%zu", len / 2);
+        FMT(path, "/corrupt/cut%zu", len / 2);
         CHECK(spew(in_tree(path), orig, len / 2));
 
         /* One header field at a time. */
@@ -389,7 +397,7 @@ static void test_corrupt(void)
                         memcpy(buf + fields[i].off, &v, 4);
                 } else
                         put64(buf, fields[i].off, fields[i].value);
-                snprintf(path, sizeof(path), "/corrupt/%s", fields[i].name);
+                FMT(path, "/corrupt/%s", fields[i].name);
                 CHECK(spew(in_tree(path), buf, len));
         }
 
@@ -411,24 +419,24 @@ static void test_corrupt(void)
                                 buf[at] = (unsigned char) rnd();
                 }
                 size_t l = i % 5 == 0 ? rnd() % len : len;
-                snprintf(path, sizeof(path), "/corrupt/random%03d", i);
+                FMT(path, "/corrupt/random%03d", i);
                 CHECK(spew(in_tree(path), buf, l));
         }
 
         CHECK(check("corrupt copies of /bin/true", NULL) == 0);
         for (size_t i = 0; i < ARRAY_SIZE(cuts); i++) {
-                snprintf(path, sizeof(path), "/corrupt/cut%zu", cuts[i]);
+                FMT(path, "/corrupt/cut%zu", cuts[i]);
                 if (cuts[i] < 4)
                         CHECK(problems_of(path) == 0);  /* no ELF magic */
                 else
                         CHECK(has_problem(path, "not a valid ELF file (truncated)"));
         }
-        snprintf(path, sizeof(path), "/corrupt/cut%zu", len / 2);
+        FMT(path, "/corrupt/cut%zu", len / 2);
         CHECK(has_problem(path, "not a valid ELF file (truncated)"));
         for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
                 char want[128];
-                snprintf(path, sizeof(path), "/corrupt/%s", fields[i].name);
-                snprintf(want, sizeof(want), "not a valid ELF file (%s)", fields[i].reason);
+                FMT(path, "/corrupt/%s", fields[i].name);
+                FMT(want, "not a valid ELF file (%s)", fields[i].reason);
                 CHECK(has_problem(path, want));
         }
         CHECK(problems_of("/bin/true") == 0);
@@ -446,11 +454,11 @@ static void test_runpath(void)
                 return;
         }
         CHECK(cc(lib_c, "/opt/app/lib/libtiny.so", "-shared -fPIC"));
-        snprintf(args, sizeof(args), "-L'%s/opt/app/lib' -ltiny -Wl,--enable-new-dtags,-rpath,'$ORIGIN/../lib'", root);
+        FMT(args, "-L'%s/opt/app/lib' -ltiny -Wl,--enable-new-dtags,-rpath,'$ORIGIN/../lib'", root);
         CHECK(cc(app_c, "/opt/app/bin/app", args));
-        snprintf(args, sizeof(args), "-L'%s/opt/app/lib' -ltiny -Wl,--disable-new-dtags,-rpath,'$ORIGIN/../lib'", root);
+        FMT(args, "-L'%s/opt/app/lib' -ltiny -Wl,--disable-new-dtags,-rpath,'$ORIGIN/../lib'", root);
         CHECK(cc(app_c, "/opt/app/bin/app-rpath", args));
-        snprintf(args, sizeof(args), "-L'%s/opt/app/lib' -ltiny -Wl,--enable-new-dtags,-rpath,'${ORIGIN}/../lib'", root);
+        FMT(args, "-L'%s/opt/app/lib' -ltiny -Wl,--enable-new-dtags,-rpath,'${ORIGIN}/../lib'", root);
         CHECK(cc(app_c, "/opt/app/sbin/app-braces", args));
         /* The machine's ld.so agrees that these run. */
         CHECK(sh("'%s/opt/app/bin/app' && '%s/opt/app/bin/app-rpath'", root, root) == 0);
@@ -466,17 +474,19 @@ static void test_runpath(void)
                 lib[EI_CLASS] = ELFCLASS32;
                 CHECK(spew(in_tree("/opt/app/lib32/libtiny.so"), lib, len));
                 lib[EI_CLASS] = ELFCLASS64;
-                uint16_t machine = EM_AARCH64;
-                memcpy(lib + offsetof(Elf64_Ehdr, e_machine), &machine, sizeof(machine));
+                uint16_t machine, arm = EM_AARCH64;
+                memcpy(&machine, lib + offsetof(Elf64_Ehdr, e_machine), sizeof(machine));
+                memcpy(lib + offsetof(Elf64_Ehdr, e_machine), &arm, sizeof(arm));
                 CHECK(spew(in_tree("/opt/app/libarm/libtiny.so"), lib, len));
+                memcpy(lib + offsetof(Elf64_Ehdr, e_machine), &machine, sizeof(machine));
                 /* ... but a broken one ends the search with an error. */
                 CHECK(spew(in_tree("/opt/app/libbad/libtiny.so"), lib, 100));
         }
-        snprintf(args, sizeof(args),
+        FMT(args,
                  "-L'%s/opt/app/lib' -ltiny -Wl,--enable-new-dtags,-rpath,'$ORIGIN/../lib32:$ORIGIN/../libarm:$ORIGIN/../lib'",
                  root);
         CHECK(cc(app_c, "/opt/app/bin/app-decoys", args));
-        snprintf(args, sizeof(args), "-L'%s/opt/app/lib' -ltiny -Wl,--enable-new-dtags,-rpath,'$ORIGIN/../libbad:$ORIGIN/../lib'",
+        FMT(args, "-L'%s/opt/app/lib' -ltiny -Wl,--enable-new-dtags,-rpath,'$ORIGIN/../libbad:$ORIGIN/../lib'",
                  root);
         CHECK(cc(app_c, "/opt/app/bin/app-bad", args));
         CHECK(sh("'%s/opt/app/bin/app-decoys'", root) == 0);
@@ -492,7 +502,7 @@ static void test_runpath(void)
         CHECK(sh("rm -rf '%s/opt/app/libbad' '%s/opt/app/bin/app-bad'", root, root) == 0);
 
         char saved[PATH_MAX];
-        snprintf(saved, sizeof(saved), "%s/libtiny.saved", build);
+        FMT(saved, "%s/libtiny.saved", build);
         CHECK(rename(in_tree("/opt/app/lib/libtiny.so"), saved) == 0);
         CHECK(check("libtiny.so removed", NULL) == 0);
         CHECK(has_problem("/opt/app/bin/app", "libtiny.so not found"));
@@ -505,7 +515,7 @@ static void test_runpath(void)
         /* A DT_NEEDED with a '/' (the library's soname was a path) is that path in the tree. */
         CHECK(cc("int slash(void) { return 1; }\n", "/opt/slash/libslash.so",
                  "-shared -fPIC -Wl,-soname,/opt/slash/libslash.so"));
-        snprintf(args, sizeof(args), "'%s/opt/slash/libslash.so'", root);
+        FMT(args, "'%s/opt/slash/libslash.so'", root);
         CHECK(cc("int slash(void);\nint main(void) { return !slash(); }\n", "/opt/slash/useslash", args));
         CHECK(check("DT_NEEDED with a path", NULL) == 0);
         CHECK(n_problems == 0);
@@ -534,27 +544,29 @@ static void test_loader_context(void)
                 return;
         }
         CHECK(cc("int shared(void) { return 1; }\n", "/opt/priv/libshared.so", "-shared -fPIC -Wl,-soname,libshared.so"));
-        snprintf(args, sizeof(args), "-shared -fPIC -Wl,-soname,libcore.so -L'%s/opt/priv' -lshared", root);
+        FMT(args, "-shared -fPIC -Wl,-soname,libcore.so -L'%s/opt/priv' -lshared", root);
         CHECK(cc("int shared(void);\nint core(void) { return shared(); }\n", "/opt/priv/libcore.so", args));
         static const char both_c[] = "int core(void);\nint shared(void);\nint main(void) { return !(core() && shared()); }\n";
         static const char core_c[] = "int core(void);\nint main(void) { return !core(); }\n";
         /* The program loads both, finding them with its RUNPATH. */
-        snprintf(args, sizeof(args),
+        FMT(args,
                  "-Wl,--no-as-needed -L'%s/opt/priv' -lcore -lshared -Wl,--enable-new-dtags,-rpath,/opt/priv", root);
         CHECK(cc(both_c, "/usr/bin/prog-both", args));
         /* DT_RPATH of the program also serves the libraries it loads. */
-        snprintf(args, sizeof(args), "-Wl,--no-as-needed -L'%s/opt/priv' -lcore -Wl,--disable-new-dtags,-rpath,/opt/priv",
-                 root);
+        FMT(args,
+                 "-Wl,--no-as-needed -L'%s/opt/priv' -Wl,-rpath-link,'%s/opt/priv' -lcore -Wl,--disable-new-dtags,-rpath,/opt/priv",
+                 root, root);
         CHECK(cc(core_c, "/usr/bin/prog-rpath", args));
         CHECK(check("libcore.so needs libshared.so, found by its programs only", NULL) == 0);
         CHECK(n_problems == 0);
 
         /* DT_RUNPATH does not: libcore.so cannot find libshared.so. */
-        snprintf(args, sizeof(args), "-Wl,--no-as-needed -L'%s/opt/priv' -lcore -Wl,--enable-new-dtags,-rpath,/opt/priv",
-                 root);
+        FMT(args,
+                 "-Wl,--no-as-needed -L'%s/opt/priv' -Wl,-rpath-link,'%s/opt/priv' -lcore -Wl,--enable-new-dtags,-rpath,/opt/priv",
+                 root, root);
         CHECK(cc(core_c, "/usr/bin/prog-runpath", args));
         /* A plugin nobody loads is checked on its own, like `ldd plugin.so`. */
-        snprintf(args, sizeof(args), "-shared -fPIC -L'%s/opt/priv' -lshared", root);
+        FMT(args, "-shared -fPIC -L'%s/opt/priv' -lshared", root);
         CHECK(cc("int shared(void);\nint plug(void) { return shared(); }\n", "/usr/lib/plugins/plugin.so", args));
         CHECK(check("a program with RUNPATH and a plugin", NULL) == 0);
         CHECK(has_problem("/usr/bin/prog-runpath", "libshared.so not found (needed by /opt/priv/libcore.so)"));
@@ -572,7 +584,7 @@ static void test_ld_so_conf(void)
                 return;
         }
         CHECK(cc("int conf(void) { return 1; }\n", "/opt/confdir/libconf.so", "-shared -fPIC -Wl,-soname,libconf.so"));
-        snprintf(args, sizeof(args), "-L'%s/opt/confdir' -lconf", root);
+        FMT(args, "-L'%s/opt/confdir' -lconf", root);
         CHECK(cc("int conf(void);\nint main(void) { return !conf(); }\n", "/usr/bin/useconf", args));
         CHECK(check("library in a directory that nothing names", NULL) == 0);
         CHECK(has_problem("/usr/bin/useconf", "libconf.so not found"));
@@ -637,13 +649,13 @@ static void test_ld_so_cache(void)
         }
         CHECK(cc("int cached(void) { return 1; }\n", "/opt/cachedir/libcached.so.1", "-shared -fPIC -Wl,-soname,libcached.so.1"));
         CHECK(symlink("libcached.so.1", in_tree("/opt/cachedir/libcached.so")) == 0);
-        snprintf(args, sizeof(args), "-L'%s/opt/cachedir' -lcached", root);
+        FMT(args, "-L'%s/opt/cachedir' -lcached", root);
         CHECK(cc("int cached(void);\nint main(void) { return !cached(); }\n", "/usr/bin/usecache", args));
         CHECK(unlink(in_tree("/opt/cachedir/libcached.so")) == 0);
 
         /* Only ldconfig knows the directory: it is in the cache, no longer in ld.so.conf. */
         CHECK(write_file(in_tree("/etc/ld.so.conf.d/cache.conf"), "/opt/cachedir\n", 0644) == 0);
-        snprintf(saved, sizeof(saved), "%s/ld.so.cache.saved", build);
+        FMT(saved, "%s/ld.so.cache.saved", build);
         CHECK(sh("cp '%s' '%s' && PATH=\"$PATH:/sbin:/usr/sbin\" ldconfig -r '%s'", in_tree("/etc/ld.so.cache"), saved,
                  root) == 0);
         CHECK(unlink(in_tree("/etc/ld.so.conf.d/cache.conf")) == 0);
@@ -728,8 +740,8 @@ int main(void)
                 printf("not ok 1 - mkdtemp\n1..1\n");
                 return 1;
         }
-        snprintf(root, sizeof(root), "%s/root", tmpdir);
-        snprintf(build, sizeof(build), "%s/build", tmpdir);
+        FMT(root, "%s/root", tmpdir);
+        FMT(build, "%s/build", tmpdir);
         have_cc = sh("cc --version >/dev/null 2>&1") == 0;
 
         test_errors();
