@@ -134,25 +134,32 @@ function spawn_in () {
     spawn "$root" -- /bin/sh -c "$@"
 }
 
-# One pass, few commands: bats' DEBUG trap makes every shell command slow.
+# One awk, few processes: bats' DEBUG trap makes shell commands slow and forks are dear.
 function spawn_leftovers () {
-    local ps_out helpers dirs mounted=""
-    ps_out="$( ps -eo pid=,ppid=,comm=,args= )"
-    helpers="$( awk '$3 == "rescue-spawn" { print $1 "/mountinfo" }' <<<"$ps_out" )"
-    dirs="$( ls -d /run/rescue-spawn.* /tmp/rescue-spawn.* 2>/dev/null || true )"
-    if test -n "$dirs" -a -n "$helpers" ; then
-        # the runtime directories that a running helper has mounted (in its own namespace)
-        mounted="$( cd /proc && grep -ohsF -f <( printf '%s\n' "$dirs" ) $helpers | sort -u )"
-    fi
-    grep -F rescue-spawn /proc/self/mountinfo | sed 's/^/mount: /'
-    LO_SCOPE="${SPAWN_SCOPE:-}" \
-    LO_CONTAINERS="$( grep -lsxzF container=rescue-spawn /proc/[0-9]*/environ | cut -d/ -f3 )" \
-    LO_CGROUPS="$( find /sys/fs/cgroup -maxdepth 6 -type d -name 'rescue-spawn-*' 2>/dev/null )" \
-    LO_DIRS="$dirs" LO_MOUNTED="$mounted" awk '
-        {
+    local nullglob=0 dirs
+    shopt -q nullglob && nullglob=1
+    shopt -s nullglob
+    dirs=( /run/rescue-spawn.* /tmp/rescue-spawn.* )
+    test $nullglob = 1 || shopt -u nullglob
+    LO_SCOPE="${SPAWN_SCOPE:-}" LO_DIRS="${dirs[*]}" awk '
+        FILENAME == ARGV[1] {           # ps -eo pid=,ppid=,comm=,args=
             pid = $1 ; parent[pid] = $2 ; comm[pid] = $3
             a = $0 ; sub(/^ *[0-9]+ +[0-9]+ +[^ ]+ */, "", a) ; args[pid] = a
             if ($3 == "rescue-spawn") helper[pid] = 1
+            next
+        }
+        FILENAME == ARGV[2] {           # our own mount table
+            if (index($0, "rescue-spawn")) print "mount: " $0
+            next
+        }
+        FILENAME == ARGV[3] {           # /proc/PID/environ holding container=rescue-spawn
+            split($0, f, "/") ; container[f[3]] = 1
+            next
+        }
+        FILENAME == ARGV[4] {           # cgroups called rescue-spawn-*
+            h = $0 ; sub(/.*\/rescue-spawn-/, "", h)
+            if (!(h in helper)) print "cgroup: " $0
+            next
         }
         END {
             scope = ENVIRON["LO_SCOPE"]
@@ -164,10 +171,8 @@ function spawn_leftovers () {
                     print "process: " pid " (orphaned cleanup guard) " args[pid]
             }
             # a container process must have a live helper among its ancestors
-            n = split(ENVIRON["LO_CONTAINERS"], c, "\n")
-            for (i = 1 ; i <= n ; i++) {
-                p = c[i]
-                if (p == "" || !(p in comm)) continue
+            for (p in container) {
+                if (!(p in comm)) continue
                 q = p ; ok = 0
                 for (k = 0 ; k < 64 && q != "" && q != "0" ; k++) {
                     if (q in helper) { ok = 1 ; break }
@@ -175,18 +180,23 @@ function spawn_leftovers () {
                 }
                 if (!ok) print "container process: " p " " args[p]
             }
-            n = split(ENVIRON["LO_CGROUPS"], g, "\n")
+            # a runtime directory must be mounted by a running helper (in its namespace)
+            n = split(ENVIRON["LO_DIRS"], d, " ")
             for (i = 1 ; i <= n ; i++) {
-                if (g[i] == "") continue
-                h = g[i] ; sub(/.*\/rescue-spawn-/, "", h)
-                if (!(h in helper)) print "cgroup: " g[i]
+                used = 0
+                for (h in helper) {
+                    file = "/proc/" h "/mountinfo"
+                    while (!used && (getline line < file) > 0)
+                        if (index(line, " " d[i] " ")) used = 1
+                    close(file)
+                    if (used) break
+                }
+                if (!used) print "runtime directory: " d[i]
             }
-            n = split(ENVIRON["LO_MOUNTED"], m, "\n")
-            for (i = 1 ; i <= n ; i++) mounted[m[i]] = 1
-            n = split(ENVIRON["LO_DIRS"], d, "\n")
-            for (i = 1 ; i <= n ; i++)
-                if (d[i] != "" && !(d[i] in mounted)) print "runtime directory: " d[i]
-        }' <<<"$ps_out"
+        }' <( ps -eo pid=,ppid=,comm=,args= ) /proc/self/mountinfo \
+           <( grep -lsxzF container=rescue-spawn /proc/[0-9]*/environ ) \
+           <( find /sys/fs/cgroup -maxdepth 6 -type d -name 'rescue-spawn-*' 2>/dev/null )
+    return 0
 }
 
 function assert_no_leftovers () {
@@ -200,6 +210,8 @@ function assert_no_leftovers () {
 }
 
 function spawn_host_snapshot () {
+    local -
+    set +e
     {
         echo "uname -n: $( uname -n )"
         grep -sH '' /proc/sys/kernel/{hostname,domainname,printk,panic,pid_max,sysrq,core_pattern} \

@@ -46,6 +46,18 @@ struct problem {
 static struct problem *problems;
 static size_t n_problems;
 
+/* The first few problems of a check are shown, escaped: corrupt names are any bytes. */
+#define SHOWN_PROBLEMS 12
+
+static void print_escaped(const char *s)
+{
+        for (; *s; s++)
+                if (*s >= 0x20 && *s < 0x7f)
+                        putchar(*s);
+                else
+                        printf("\\x%02x", (unsigned char) *s);
+}
+
 static void collect(void *userdata, const char *path, const char *problem)
 {
         (void) userdata;
@@ -55,7 +67,13 @@ static void collect(void *userdata, const char *path, const char *problem)
         problems[n_problems].path = strdup(path);
         problems[n_problems].text = strdup(problem);
         n_problems++;
-        printf("#   %s: %s\n", path, problem);
+        if (n_problems <= SHOWN_PROBLEMS) {
+                printf("#   ");
+                print_escaped(path);
+                printf(": ");
+                print_escaped(problem);
+                printf("\n");
+        }
 }
 
 static void clear_problems(void)
@@ -524,8 +542,8 @@ static void test_runpath(void)
         CHECK(has_problem("/opt/slash/useslash", "/opt/slash/libslash.so not found"));
         CHECK(sh("rm -rf '%s/opt/slash'", root) == 0);
 
-        /* -z nodeflib: no default directories, no cache entries in them, so no libc. */
-        CHECK(cc("int main(void) { return 0; }\n", "/opt/app/bin/nodeflib", "-Wl,-z,nodeflib"));
+        /* -z nodefaultlib (DF_1_NODEFLIB): no default directories, no cache entries in them, so no libc. */
+        CHECK(cc("int main(void) { return 0; }\n", "/opt/app/bin/nodeflib", "-Wl,-z,nodefaultlib"));
         CHECK(sh("'%s/opt/app/bin/nodeflib' 2>/dev/null", root) != 0);
         CHECK(check("DF_1_NODEFLIB", NULL) == 0);
         CHECK(has_problem("/opt/app/bin/nodeflib", "libc.so.6 not found"));
