@@ -46,9 +46,8 @@ poweroff -f'
 @test "PID 1's environment holds container=rescue-spawn and container_ttys" {
     run --separate-stderr spawn_in "$ROOT" 'cat /proc/1/environ | tr "\0" "\n"'
     [ "$status" -eq 0 ]
-    printf '%s\n' "$output" | grep -qx 'container=rescue-spawn' || spawn_fail "no container=rescue-spawn in: $output"
-    ttys="$( printf '%s\n' "$output" | sed -n 's/^container_ttys=//p' )"
-    assert_equal "$ttys" "tty1 tty2 tty3 tty4 tty5 tty6" "container_ttys"
+    assert_has_line "$output" "container=rescue-spawn"
+    assert_has_line "$output" "container_ttys=tty1 tty2 tty3 tty4 tty5 tty6"
     assert_no_leftovers
 }
 
@@ -59,8 +58,8 @@ tr "\0" "\n" </proc/1/environ | sed -n "s/^container/PROBE container/p"
 poweroff -f'
     run --separate-stderr spawn --ttys=4 "$root"
     [ "$status" -eq 0 ]
-    printf '%s\n' "$output" | grep -qx 'PROBE container=rescue-spawn' || spawn_fail "no container=rescue-spawn: $output"
-    printf '%s\n' "$output" | grep -qx 'PROBE container_ttys=tty1 tty2 tty3 tty4' || spawn_fail "no container_ttys for 4 ttys: $output"
+    assert_has_line "$output" "PROBE container=rescue-spawn"
+    assert_has_line "$output" "PROBE container_ttys=tty1 tty2 tty3 tty4"
     assert_no_leftovers
 }
 
@@ -104,30 +103,36 @@ poweroff -f'
 }
 
 @test "mount, PID, network, UTS, IPC, cgroup and user namespaces are not the host's" {
-    run --separate-stderr spawn_in "$ROOT" 'for n in mnt pid net uts ipc cgroup user; do echo "ns $n $( readlink /proc/self/ns/$n )"; done'
+    namespaces=( mnt pid net uts ipc cgroup user )
+    run --separate-stderr spawn_in "$ROOT" 'for n in '"${namespaces[*]}"'; do readlink /proc/self/ns/$n; done'
     [ "$status" -eq 0 ]
-    for n in mnt pid net uts ipc cgroup user ; do
-        host="$( readlink /proc/$$/ns/$n )"
-        inside="$( printf '%s\n' "$output" | sed -n "s/^ns $n //p" )"
-        [[ "$inside" == "$n:["*"]" ]] || spawn_fail "no $n namespace seen inside: '$inside'"
-        [ "$inside" != "$host" ] || spawn_fail "the $n namespace inside is the host's: $inside"
+    mapfile -t inside <<<"$output"
+    mapfile -t host < <( readlink "${namespaces[@]/#//proc/$$/ns/}" )
+    for i in "${!namespaces[@]}" ; do
+        n=${namespaces[$i]}
+        [[ "${inside[$i]:-}" == "$n:["*"]" ]] || spawn_fail "no $n namespace seen inside: '${inside[$i]:-}'"
+        [[ "${host[$i]:-}" == "$n:["*"]" ]] || spawn_fail "no $n namespace of the host: '${host[$i]:-}'"
+        [ "${inside[$i]}" != "${host[$i]}" ] || spawn_fail "the $n namespace inside is the host's: ${host[$i]}"
     done
     assert_no_leftovers
 }
 
 @test "the user namespace maps user and group IDs onto themselves" {
-    run --separate-stderr spawn_in "$ROOT" 'echo "uid_map"; cat /proc/self/uid_map; echo "gid_map"; cat /proc/self/gid_map; echo "id=$( id -u ):$( id -g )"'
+    run --separate-stderr spawn_in "$ROOT" 'echo "id=$( id -u ):$( id -g )"; sed "s/^/uid_map /" /proc/self/uid_map; sed "s/^/gid_map /" /proc/self/gid_map'
     [ "$status" -eq 0 ]
-    assert_contains "$output" "id=0:0"
-    for map in uid_map gid_map ; do
-        lines="$( printf '%s\n' "$output" | sed -n "/^$map\$/,/^[a-z]/p" | grep '^ *[0-9]' )"
-        [ -n "$lines" ] || spawn_fail "no $map in: $output"
-        # every range is identity, and together they cover 0..65535 at least
-        printf '%s\n' "$lines" | awk -v map="$map" '
-            $1 != $2 { print map ": not an identity range: " $0 ; bad = 1 }
-            $1 == 0 { covered = $3 }
-            END { if (covered < 65536) { print map ": uid/gid 0..65535 not covered" ; bad = 1 } ; exit bad }' >&2
-    done
+    assert_has_line "$output" "id=0:0"
+    # every range is identity, and together they cover 0..65535 at least
+    printf '%s\n' "$output" | awk '
+        /^[ug]id_map / {
+            seen[$1] = 1
+            if ($2 != $3) { print $1 ": not an identity range: " $0 ; bad = 1 }
+            if ($2 == 0) covered[$1] = $4
+        }
+        END {
+            if (!seen["uid_map"] || !seen["gid_map"]) { print "no uid_map or gid_map" ; bad = 1 }
+            if (covered["uid_map"] < 65536 || covered["gid_map"] < 65536) { print "0..65535 not covered" ; bad = 1 }
+            exit bad
+        }' >&2
     assert_no_leftovers
 }
 
@@ -140,7 +145,7 @@ poweroff -f'
     assert_contains "$stderr" "timeout"
     for tty in tty1 tty2 tty3 tty4 ; do
         [ -f "$logs/tty-$tty.log" ] || spawn_fail "no log of $tty"
-        grep -q 'rescue-fixture login:' "$logs/tty-$tty.log" || spawn_fail "no login prompt on $tty: $( cat "$logs/tty-$tty.log" )"
+        assert_contains "$( <"$logs/tty-$tty.log" )" "rescue-fixture login:" "the log of $tty"
     done
     # the inittab starts no getty on tty5
     ! grep -q 'login:' "$logs/tty-tty5.log"

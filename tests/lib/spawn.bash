@@ -50,13 +50,17 @@
 #                            live helper owns, or what belongs to this file's scope.
 #   spawn_host_snapshot      print what the host's state looks like for the isolation tests:
 #                            host name, selected sysctls, network links and addresses, /dev
-#                            (names, types, device numbers), mounts of this namespace, swaps,
-#                            modules, top-level cgroups, date's year
+#                            (names, types, modes, device numbers), the mounts on /, /proc,
+#                            /sys and /dev and below them, swaps, modules, top-level
+#                            cgroups (without rescue-spawn-*), date's year
 #   assert_host_unchanged FILE   compare spawn_host_snapshot with FILE (an earlier snapshot)
 #   spawn_fail MESSAGE...    print MESSAGE on stderr, return 1
 #   assert_equal ACTUAL EXPECTED [WHAT]
 #   assert_contains HAYSTACK NEEDLE [WHAT]     fixed-string search, line-independent
 #   refute_contains HAYSTACK NEEDLE [WHAT]
+#   assert_has_line TEXT LINE [WHAT]          TEXT has a line that is exactly LINE
+#   refute_has_line TEXT LINE [WHAT]
+#   (these use no subshell: bats makes every process of a test slow, keep loops fork-free)
 
 bats_require_minimum_version 1.5.0
 
@@ -81,6 +85,24 @@ function assert_contains () {
 function refute_contains () {
     [[ "$1" != *"$2"* ]] && return 0
     spawn_fail "${3:-output} contains '$2' (it must not):" "$1"
+}
+
+function assert_has_line () {
+    local l all
+    mapfile -t all <<<"$1"
+    for l in "${all[@]}" ; do
+        test "$l" = "$2" && return 0
+    done
+    spawn_fail "${3:-output} has no line '$2':" "$1"
+}
+
+function refute_has_line () {
+    local l all
+    mapfile -t all <<<"$1"
+    for l in "${all[@]}" ; do
+        test "$l" = "$2" && spawn_fail "${3:-output} has the line '$2' (it must not):" "$1"
+    done
+    return 0
 }
 
 function spawn_require_helper () {
@@ -220,7 +242,8 @@ function spawn_host_snapshot () {
         ip -o link show
         ip -o addr show
         stat -c 'dev: %n %F %a %u:%g %t:%T' /dev/*
-        findmnt -rn -o TARGET,FSTYPE,OPTIONS
+        # the mounts an image could reach (others' tests may mount elsewhere meanwhile)
+        findmnt -rn -o TARGET,FSTYPE,OPTIONS | grep -E '^/(proc|sys|dev)?([/ ]|$)'
         cat /proc/swaps
         cut -d' ' -f1 /proc/modules | sort
         find /sys/fs/cgroup /sys/fs/cgroup/unified -mindepth 1 -maxdepth 1 -type d ! -name 'rescue-spawn-*' | sort

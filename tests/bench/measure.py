@@ -1,0 +1,738 @@
+#!/usr/bin/env python3
+"""tests/bench/measure.py -- the measuring part of 'make bench' (called by the *.sh next to it).
+
+Subcommands (each prints "key=value" lines on stdout, progress on stderr):
+  wait-clear [--max SECONDS]
+      wait until no 'rear' runs that could see a process named *systemd* (see rear_blockers)
+  overhead --helper H --fixture DIR [--runs N] [--nspawn]
+      N runs of 'H -v DIR -- /bin/true': the helper's "init started ... us after the helper
+      started" line and the wall time of the whole run; with --nspawn also
+      'systemd-nspawn ... -D DIR /bin/true' (caller holds the image build lock)
+  boot --helper H --rootfs DIR --name NAME [--runs N] [--window S] [--scratch DIR]
+      N rounds, alternating: rescue-spawn to the first "login:" on tty1 (then SIGTERM),
+      and systemd-nspawn -b watched for S seconds (caller holds the image build lock)
+  verdict --helper H --rootfs DIR --name NAME [--runs N] [--scratch DIR]
+      N runs of 'H --check --report-dir=D DIR': wall time, report.json timings, peak RSS
+
+Every systemd-nspawn runs in a cgroup v2 that this script creates below the unified
+hierarchy (and a twin in the name=systemd hierarchy of a hybrid host, so that nspawn's
+own sub-cgroups land below ours); at the end cgroup.kill, wait for populated 0, rmdir.
+While a measurement runs, a 'rear mkrescue' that starts elsewhere (it greps 'ps ax' for
+"systemd") aborts it: the run is thrown away and repeated once rear is gone.
+"""
+
+import argparse
+import fcntl
+import json
+import os
+import re
+import select
+import signal
+import statistics
+import struct
+import subprocess
+import sys
+import termios
+import time
+
+NSPAWN = "systemd-nspawn"
+UNIFIED = "/sys/fs/cgroup/unified"
+NAMED_SYSTEMD = "/sys/fs/cgroup/systemd"
+RETRY_EXIT = 75
+
+
+def log(msg):
+    print("bench: " + msg, file=sys.stderr, flush=True)
+
+
+def out(key, value):
+    if value is None:
+        value = ""
+    elif isinstance(value, float):
+        value = "%.6f" % value
+    print("%s=%s" % (key, value), flush=True)
+
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+class Aborted(Exception):
+    pass
+
+
+# ---------------------------------------------------------------- rear processes
+
+MK_WORKFLOWS = {"mkrescue", "mkbackup", "mkbackuponly", "mkopalpba"}
+
+
+def rear_blockers():
+    """'rear' processes (comm "rear", as 'pgrep -x rear' sees them) that must not see a
+    process named *systemd*: the system's /usr/sbin/rear, and any rear running a mk* workflow."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/comm" % entry) as f:
+                if f.read().strip() != "rear":
+                    continue
+            with open("/proc/%s/cmdline" % entry, "rb") as f:
+                args = [a.decode(errors="replace") for a in f.read().split(b"\0") if a]
+        except OSError:
+            continue
+        if "/usr/sbin/rear" in args[:2] or MK_WORKFLOWS & set(args):
+            found.append("%s: %s" % (entry, " ".join(args)[:160]))
+    return found
+
+
+class BlockerWatch:
+    """Cheap periodic check (every 0.25 s) for rear_blockers while something runs."""
+
+    def __init__(self):
+        self.next = 0.0
+
+    def check(self):
+        now = time.monotonic()
+        if now < self.next:
+            return
+        self.next = now + 0.25
+        found = rear_blockers()
+        if found:
+            raise Aborted("rear started: " + "; ".join(found))
+
+
+def wait_clear(max_s=1800):
+    start = time.monotonic()
+    said = False
+    while True:
+        found = rear_blockers()
+        if not found:
+            return True
+        if not said:
+            log("waiting for rear to finish (it must not see a process named *systemd*): " + "; ".join(found))
+            said = True
+        if time.monotonic() - start > max_s:
+            log("rear still runs after %d s" % max_s)
+            return False
+        time.sleep(1)
+
+
+def with_retries(what, func, tries=4):
+    for attempt in range(tries):
+        if not wait_clear():
+            sys.exit(RETRY_EXIT)
+        try:
+            return func()
+        except Aborted as e:
+            log("%s: run thrown away (%s), repeating it when rear is gone" % (what, e))
+    log("%s: gave up after %d aborted runs" % (what, tries))
+    sys.exit(RETRY_EXIT)
+
+
+# ---------------------------------------------------------------- processes
+
+def proc_status(pid, *keys):
+    vals = {}
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                k, _, v = line.partition(":")
+                if k in keys:
+                    vals[k] = int(v.split()[0])
+    except (OSError, ValueError):
+        pass
+    return vals
+
+
+def proc_starttime(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def descendants(root):
+    """{pid: starttime} of every descendant of root (from /proc/PID/task/*/children)."""
+    found = {}
+    todo = [root]
+    while todo:
+        pid = todo.pop()
+        try:
+            tasks = os.listdir("/proc/%d/task" % pid)
+        except OSError:
+            continue
+        for tid in tasks:
+            try:
+                with open("/proc/%d/task/%s/children" % (pid, tid)) as f:
+                    kids = [int(x) for x in f.read().split()]
+            except OSError:
+                continue
+            for kid in kids:
+                if kid not in found:
+                    found[kid] = proc_starttime(kid)
+                    todo.append(kid)
+    return found
+
+
+def still_alive(snapshot):
+    return [pid for pid, st in snapshot.items() if st is not None and proc_starttime(pid) == st]
+
+
+def wait_exit(p, timeout):
+    try:
+        return p.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None
+
+
+# ---------------------------------------------------------------- cgroups for nspawn
+
+class NspawnCgroup:
+    def __init__(self, name):
+        self.name = name
+        self.v2 = os.path.join(UNIFIED, name)
+        self.v1 = None
+        os.mkdir(self.v2)
+        # hybrid host: nspawn takes its own cgroup from the name=systemd hierarchy and puts
+        # sub-cgroups of the container below it; make that ours as well
+        if os.path.isfile(os.path.join(NAMED_SYSTEMD, "cgroup.procs")):
+            self.v1 = os.path.join(NAMED_SYSTEMD, name)
+            os.mkdir(self.v1)
+
+    def enter(self):
+        """In the child, before exec."""
+        pid = str(os.getpid())
+        with open(os.path.join(self.v2, "cgroup.procs"), "w") as f:
+            f.write(pid)
+        if self.v1:
+            with open(os.path.join(self.v1, "cgroup.procs"), "w") as f:
+                f.write(pid)
+
+    def pids(self):
+        found = set()
+        for top in (self.v2, self.v1):
+            if not top:
+                continue
+            for d, _, files in os.walk(top):
+                if "cgroup.procs" in files:
+                    try:
+                        with open(os.path.join(d, "cgroup.procs")) as f:
+                            found.update(int(x) for x in f.read().split())
+                    except OSError:
+                        pass
+        return found
+
+    def populated(self):
+        try:
+            with open(os.path.join(self.v2, "cgroup.events")) as f:
+                for line in f:
+                    if line.startswith("populated "):
+                        return line.split()[1] != "0"
+        except OSError:
+            return False
+        return False
+
+    def kill_and_remove(self):
+        """cgroup.kill, wait for populated 0, rmdir (deepest first). Returns the number of
+        processes that were still in it when it was killed."""
+        left = len(self.pids())
+        if os.path.isdir(self.v2):
+            with open(os.path.join(self.v2, "cgroup.kill"), "w") as f:
+                f.write("1")
+            deadline = time.monotonic() + 20
+            while self.populated():
+                if time.monotonic() > deadline:
+                    raise RuntimeError("cgroup %s still populated 20 s after cgroup.kill" % self.v2)
+                time.sleep(0.02)
+        for top in (self.v1, self.v2):
+            if not top or not os.path.isdir(top):
+                continue
+            for d, _, _ in sorted(os.walk(top), key=lambda w: -w[0].count("/")):
+                deadline = time.monotonic() + 10
+                while True:
+                    try:
+                        os.rmdir(d)
+                        break
+                    except OSError:
+                        if time.monotonic() > deadline:
+                            raise
+                        time.sleep(0.05)
+        return left
+
+
+def snapshot_paths(*tops):
+    found = set()
+    for top in tops:
+        if not os.path.exists(top):
+            continue
+        found.add(top)
+        for d, dirs, files in os.walk(top):
+            for n in dirs + files:
+                found.add(os.path.join(d, n))
+    return found
+
+
+def remove_new_paths(before, *tops):
+    """Remove what nspawn left on the host (image locks, /run/systemd/nspawn/...) that was
+    not there before. Returns the removed paths."""
+    removed = []
+    for path in sorted(snapshot_paths(*tops) - before, key=lambda p: -p.count("/")):
+        if os.path.ismount(path):
+            log("not removing %s: a mount point" % path)
+            continue
+        try:
+            if os.path.isdir(path) and not os.path.islink(path):
+                os.rmdir(path)
+            else:
+                os.unlink(path)
+            removed.append(path)
+        except OSError as e:
+            log("cannot remove %s: %s" % (path, e))
+    return removed
+
+
+# ---------------------------------------------------------------- a pty
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)|\x1b[()][0-9A-Za-z]|\x1b[=>78cDEHM]")
+
+
+def open_pty():
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 25, 80, 0, 0))
+    os.set_blocking(master, False)
+    return master, slave
+
+
+def read_pty(master, timeout):
+    r, _, _ = select.select([master], [], [], timeout)
+    if not r:
+        return b""
+    try:
+        return os.read(master, 65536)
+    except BlockingIOError:
+        return b""
+    except OSError:  # EIO: no slave open any more
+        return None
+
+
+class LineScanner:
+    """Cleans terminal output into lines and hands each complete line to a callback."""
+
+    def __init__(self, on_line):
+        self.buf = ""
+        self.on_line = on_line
+        self.raw = bytearray()
+
+    def feed(self, data, t):
+        self.raw += data
+        self.buf += data.decode(errors="replace")
+        while True:
+            i = self.buf.find("\n")
+            if i < 0:
+                break
+            line, self.buf = self.buf[:i], self.buf[i + 1:]
+            self.on_line(ANSI.sub("", line).replace("\r", ""), t)
+        # a prompt has no newline after it
+        if "login:" in ANSI.sub("", self.buf):
+            self.on_line(ANSI.sub("", self.buf).replace("\r", ""), t)
+            self.buf = ""
+
+
+# ---------------------------------------------------------------- nspawn -b
+
+GETTY_FAIL = re.compile(r"Failed|failed|start request repeated|Start request repeated|Scheduled restart|start-limit")
+READY = re.compile(r"Relax-and-Recover rescue system is ready|Rescue System is ready")
+
+
+def nspawn_boot(rootfs, cgname, window, transcript):
+    """One boot under systemd-nspawn, watched for 'window' seconds."""
+    res = {"login_s": None, "ready_s": None, "corrupted_s": None, "first_output_s": None,
+           "getty_failures": 0, "getty_failed_lines": 0, "getty_restart_lines": 0,
+           "getty_limit_lines": 0, "first_getty_failure_s": None, "units_failed": 0,
+           "cgroup_errors": 0}
+
+    def on_line(line, t):
+        if res["first_output_s"] is None and line.strip():
+            res["first_output_s"] = t
+        if "login:" in line and res["login_s"] is None:
+            res["login_s"] = t
+        if READY.search(line) and res["ready_s"] is None:
+            res["ready_s"] = t
+        if "Possibly corrupted" in line and res["corrupted_s"] is None:
+            res["corrupted_s"] = t
+        if "219/CGROUP" in line:
+            res["cgroup_errors"] += 1
+        if "Failed to start" in line:
+            res["units_failed"] += 1
+        if "getty@" in line and GETTY_FAIL.search(line):
+            res["getty_failures"] += 1
+            if res["first_getty_failure_s"] is None:
+                res["first_getty_failure_s"] = t
+            if "Scheduled restart" in line:
+                res["getty_restart_lines"] += 1
+            elif "tart request repeated" in line or "start-limit" in line:
+                res["getty_limit_lines"] += 1
+            else:
+                res["getty_failed_lines"] += 1
+
+    scanner = LineScanner(on_line)
+    watch = BlockerWatch()
+    parent = os.path.dirname(os.path.realpath(rootfs))
+    leftover_tops = ("/run/systemd/nspawn", parent)
+    before = snapshot_paths(*leftover_tops)
+    cg = NspawnCgroup(cgname)
+    master, slave = open_pty()
+    env = dict(os.environ, TERM="linux")
+
+    def child_setup():
+        os.setsid()
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+        cg.enter()
+
+    p = None
+    aborted = None
+    try:
+        t0 = time.monotonic()
+        p = subprocess.Popen([NSPAWN, "--register=no", "--keep-unit", "--private-network",
+                              "--volatile=overlay", "-bD", rootfs],
+                             stdin=slave, stdout=slave, stderr=slave, env=env,
+                             preexec_fn=child_setup, close_fds=True)
+        os.close(slave)
+        slave = None
+        while True:
+            now = time.monotonic() - t0
+            if now >= window or res["login_s"] is not None or p.poll() is not None:
+                break
+            data = read_pty(master, 0.01)
+            if data is None:
+                break
+            if data:
+                scanner.feed(data, time.monotonic() - t0)
+            watch.check()
+        res["watched_s"] = time.monotonic() - t0
+        res["nspawn_exited_by_itself"] = p.poll() is not None
+        inside = descendants(p.pid)
+        res["container_processes"] = len(inside)
+        # End it the polite way first (nspawn asks the container's init to halt), then
+        # cgroup.kill whatever is left.
+        t_stop = time.monotonic()
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+        deadline = t_stop + 15
+        while p.poll() is None and time.monotonic() < deadline:
+            data = read_pty(master, 0.01)
+            if data is None:
+                break
+            if data:
+                scanner.feed(data, time.monotonic() - t0)
+            try:
+                watch.check()
+            except Aborted as e:
+                aborted = e
+                break
+        rc = wait_exit(p, 0.5)
+        res["stop_s"] = time.monotonic() - t_stop if rc is not None else None
+        res["exit_status"] = rc
+        res["left_after_nspawn"] = len(cg.pids()) if rc is not None else None
+    except Aborted as e:
+        aborted = e
+    finally:
+        if slave is not None:
+            os.close(slave)
+        left = cg.kill_and_remove()
+        if p is not None:
+            wait_exit(p, 10)
+        os.close(master)
+        removed = remove_new_paths(before, *leftover_tops)
+        with open(transcript, "wb") as f:
+            f.write(scanner.raw)
+    if aborted:
+        raise aborted
+    res["killed_by_cgroup_kill"] = left
+    res["survivors"] = len(still_alive(inside))
+    res["host_files_removed"] = len(removed)
+    return res
+
+
+# ---------------------------------------------------------------- rescue-spawn to the prompt
+
+def tail_reader(path):
+    """Returns a function that gives what was appended to path since the last call."""
+    state = {"f": None}
+
+    def read():
+        if state["f"] is None:
+            try:
+                state["f"] = open(path, "rb")
+            except FileNotFoundError:
+                return b""
+        return state["f"].read()
+    read.close = lambda: state["f"] and state["f"].close()
+    return read
+
+
+EXEC_LINE = re.compile(r"init started \(host PID \d+\) (\d+) us after the helper started")
+
+
+def rs_boot(helper, rootfs, logdir, timeout=60):
+    os.makedirs(logdir)
+    res = {"prompt_s": None, "ready_s": None, "hwm_kb": None, "rss_kb": None, "exec_us": None}
+    watch = BlockerWatch()
+    tty1 = tail_reader(os.path.join(logdir, "tty-tty1.log"))
+    console = tail_reader(os.path.join(logdir, "tty-console.log"))
+    buf1 = b""
+    bufc = b""
+    with open(logdir + ".screen", "wb") as screen, open(logdir + ".stderr", "wb") as err:
+        t0 = time.monotonic()
+        p = subprocess.Popen([helper, "-v", "--log-dir=" + logdir, rootfs],
+                             stdin=subprocess.DEVNULL, stdout=screen, stderr=err, close_fds=True)
+        try:
+            while time.monotonic() - t0 < timeout:
+                if p.poll() is not None:
+                    break
+                buf1 = (buf1 + tty1())[-4096:]
+                bufc = (bufc + console())[-65536:]
+                now = time.monotonic() - t0
+                if res["ready_s"] is None and READY.search(bufc.decode(errors="replace")):
+                    res["ready_s"] = now
+                if b"login:" in buf1:
+                    res["prompt_s"] = now
+                    break
+                watch.check()
+                time.sleep(0.01)
+            st = proc_status(p.pid, "VmHWM", "VmRSS")
+            res["hwm_kb"] = st.get("VmHWM")
+            res["rss_kb"] = st.get("VmRSS")
+            inside = descendants(p.pid)
+            res["processes"] = len(inside)
+            t_stop = time.monotonic()
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+            rc = wait_exit(p, 30)
+            if rc is None:
+                p.kill()
+                rc = p.wait()
+            res["stop_s"] = time.monotonic() - t_stop
+            res["exit_status"] = rc
+            # the helper's guard may need a moment after the helper ends
+            deadline = time.monotonic() + 5
+            while still_alive(inside) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            res["survivors"] = len(still_alive(inside))
+        except Aborted:
+            p.kill()  # the helper's guard removes what is left
+            p.wait()
+            raise
+        finally:
+            tty1.close()
+            console.close()
+    if res["ready_s"] is None:
+        bufc = open(os.path.join(logdir, "tty-console.log"), "rb").read()
+        if READY.search(bufc.decode(errors="replace")):
+            res["ready_after_prompt"] = True
+    with open(logdir + ".stderr", errors="replace") as f:
+        m = EXEC_LINE.search(f.read())
+    if m:
+        res["exec_us"] = int(m.group(1))
+    return res
+
+
+# ---------------------------------------------------------------- --check
+
+def rs_check(helper, rootfs, reportdir, timeout=300):
+    watch = BlockerWatch()
+    res = {"hwm_kb": None}
+    with open(reportdir + ".out", "wb") as o:
+        t0 = time.monotonic()
+        p = subprocess.Popen([helper, "--check", "--timeout=%d" % timeout, "--report-dir=" + reportdir, rootfs],
+                             stdin=subprocess.DEVNULL, stdout=o, stderr=o, close_fds=True)
+        try:
+            while p.poll() is None:
+                st = proc_status(p.pid, "VmHWM")
+                if "VmHWM" in st:
+                    res["hwm_kb"] = st["VmHWM"]
+                watch.check()
+                time.sleep(0.01)
+        except Aborted:
+            p.kill()
+            p.wait()
+            raise
+        res["wall_s"] = time.monotonic() - t0
+        res["exit_status"] = p.returncode
+    try:
+        with open(os.path.join(reportdir, "report.json")) as f:
+            report = json.load(f)
+    except (OSError, ValueError) as e:
+        log("no report.json in %s: %s" % (reportdir, e))
+        report = {}
+    res["verdict"] = report.get("verdict")
+    for k, v in (report.get("timings") or {}).items():
+        res[k] = v
+    failed = [c.get("name") for c in report.get("checks", []) if c.get("status") == "fail"]
+    res["failed_checks"] = ",".join(str(x) for x in failed)
+    return res
+
+
+# ---------------------------------------------------------------- subcommands
+
+def cmd_wait_clear(a):
+    sys.exit(0 if wait_clear(a.max) else RETRY_EXIT)
+
+
+def cmd_overhead(a):
+    exec_us, wall = [], []
+    base = []
+    for i in range(a.runs):
+        t0 = time.monotonic()
+        subprocess.run(["/bin/true"])
+        base.append(time.monotonic() - t0)
+        t0 = time.monotonic()
+        r = subprocess.run([a.helper, "-v", a.fixture, "--", "/bin/true"], stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        wall.append(time.monotonic() - t0)
+        m = EXEC_LINE.search(r.stderr.decode(errors="replace"))
+        if r.returncode != 0 or not m:
+            log("run %d: exit %d, no exec line: %s" % (i + 1, r.returncode, r.stderr.decode(errors="replace")[-300:]))
+            sys.exit(1)
+        exec_us.append(int(m.group(1)))
+    out("overhead.runs", a.runs)
+    out("overhead.exec_us.median", median(exec_us))
+    out("overhead.exec_us.min", min(exec_us))
+    out("overhead.exec_us.max", max(exec_us))
+    out("overhead.wall_s.median", median(wall))
+    out("overhead.wall_s.min", min(wall))
+    out("overhead.true_s.median", median(base))
+    log("exec-to-init: median %d us (min %d, max %d); wall median %.1f ms" % (
+        median(exec_us), min(exec_us), max(exec_us), median(wall) * 1000))
+
+
+def cmd_overhead_nspawn(a):
+    walls = []
+
+    def one(i):
+        cg = NspawnCgroup("rt-bench-nspawn-%d-true-%d" % (os.getpid(), i))
+        before = snapshot_paths("/run/systemd/nspawn", os.path.dirname(os.path.realpath(a.fixture)))
+        try:
+            t0 = time.monotonic()
+            r = subprocess.run([NSPAWN, "--register=no", "--keep-unit", "--private-network", "--volatile=overlay",
+                                "-q", "--console=pipe", "-D", a.fixture, "/bin/true"],
+                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               preexec_fn=cg.enter, close_fds=True)
+            wall = time.monotonic() - t0
+        finally:
+            cg.kill_and_remove()
+            remove_new_paths(before, "/run/systemd/nspawn", os.path.dirname(os.path.realpath(a.fixture)))
+        if r.returncode != 0:
+            log("nspawn /bin/true: exit %d: %s" % (r.returncode, r.stderr.decode(errors="replace")[-300:]))
+            return None
+        return wall
+
+    for i in range(a.runs):
+        walls.append(with_retries("nspawn /bin/true", lambda: one(i)))
+    out("overhead.nspawn_runs", a.runs)
+    out("overhead.nspawn_wall_s.median", median(walls))
+    if median(walls) is not None:
+        log("systemd-nspawn -D FIXTURE /bin/true: wall median %.1f ms" % (median(walls) * 1000))
+
+
+def summarize(prefix, runs, keys):
+    for k in keys:
+        vals = [r.get(k) for r in runs]
+        nums = [v for v in vals if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        out("%s.%s.median" % (prefix, k), median(nums) if nums else None)
+        out("%s.%s.all" % (prefix, k), " ".join("-" if v is None else ("%.3f" % v if isinstance(v, float) else str(v)) for v in vals))
+
+
+def cmd_boot(a):
+    rs_runs, ns_runs = [], []
+    for i in range(1, a.runs + 1):
+        r = with_retries("rescue-spawn boot", lambda: rs_boot(a.helper, a.rootfs,
+                                                                os.path.join(a.scratch, "rs-%s-%d" % (a.name, i))))
+        rs_runs.append(r)
+        log("%s run %d: rescue-spawn: login prompt on tty1 at %s s, ready line %s s, VmHWM %s kB, stopped in %.2f s (exit %s)" % (
+            a.name, i, fmt(r["prompt_s"]), fmt(r["ready_s"]), r["hwm_kb"], r["stop_s"], r["exit_status"]))
+        n = with_retries("nspawn boot", lambda: nspawn_boot(a.rootfs, "rt-bench-nspawn-%d-%s-%d" % (os.getpid(), a.name, i),
+                                                            a.window, os.path.join(a.scratch, "nspawn-%s-%d.log" % (a.name, i))))
+        ns_runs.append(n)
+        log("%s run %d: nspawn: login %s, ready line %s s, %d getty failure lines in %.0f s, %d container processes, "
+            "stopped in %s s, %d left for cgroup.kill, %d survivors" % (
+                a.name, i, fmt(n["login_s"]), fmt(n["ready_s"]), n["getty_failures"], n["watched_s"],
+                n["container_processes"], fmt(n["stop_s"]), n["killed_by_cgroup_kill"], n["survivors"]))
+    p = "boot.%s" % a.name
+    out(p + ".runs", a.runs)
+    summarize(p + ".rs", rs_runs, ["prompt_s", "ready_s", "hwm_kb", "rss_kb", "exec_us", "stop_s", "exit_status",
+                                   "processes", "survivors"])
+    out(p + ".rs.survivors.total", sum(r["survivors"] for r in rs_runs))
+    out(p + ".rs.hwm_kb.max", max((r["hwm_kb"] or 0) for r in rs_runs))
+    out(p + ".rs.prompts", sum(1 for r in rs_runs if r["prompt_s"] is not None))
+    summarize(p + ".ns", ns_runs, ["login_s", "ready_s", "corrupted_s", "first_output_s", "getty_failures",
+                                   "getty_failed_lines", "getty_restart_lines", "getty_limit_lines",
+                                   "first_getty_failure_s", "units_failed", "cgroup_errors", "watched_s",
+                                   "container_processes", "stop_s", "exit_status", "left_after_nspawn",
+                                   "killed_by_cgroup_kill", "survivors", "host_files_removed"])
+    out(p + ".ns.prompts", sum(1 for r in ns_runs if r["login_s"] is not None))
+    out(p + ".ns.ready_runs", sum(1 for r in ns_runs if r["ready_s"] is not None))
+    out(p + ".ns.survivors.total", sum(r["survivors"] for r in ns_runs))
+    out(p + ".ns.window_s", a.window)
+
+
+def cmd_verdict(a):
+    runs = []
+    for i in range(1, a.runs + 1):
+        d = os.path.join(a.scratch, "check-%s-%d" % (a.name, i))
+        r = with_retries("rescue-spawn --check", lambda: rs_check(a.helper, a.rootfs, d))
+        runs.append(r)
+        net = None
+        if isinstance(r.get("total_seconds"), (int, float)) and isinstance(r.get("image_wait_seconds"), (int, float)):
+            net = r["total_seconds"] - r["image_wait_seconds"]
+        r["net_seconds"] = net
+        log("%s run %d: --check %s (exit %s) total %s s, ready %s s, first prompt %s s, image waits %s s, "
+            "shutdown %s s, wall %.2f s, VmHWM %s kB%s" % (
+                a.name, i, r.get("verdict"), r["exit_status"], fmt(r.get("total_seconds")), fmt(r.get("ready_seconds")),
+                fmt(r.get("first_prompt_seconds")), fmt(r.get("image_wait_seconds")), fmt(r.get("shutdown_seconds")),
+                r["wall_s"], r["hwm_kb"], (", failed: " + r["failed_checks"]) if r["failed_checks"] else ""))
+    p = "verdict.%s" % a.name
+    out(p + ".runs", a.runs)
+    summarize(p, runs, ["total_seconds", "ready_seconds", "first_prompt_seconds", "image_wait_seconds",
+                        "shutdown_seconds", "net_seconds", "wall_s", "hwm_kb", "exit_status"])
+    out(p + ".verdicts", " ".join(str(r.get("verdict")) for r in runs))
+
+
+def fmt(v):
+    return "-" if v is None else "%.2f" % v
+
+
+def main():
+    ap = argparse.ArgumentParser(prog="measure.py")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("wait-clear")
+    s.add_argument("--max", type=int, default=1800)
+    s.set_defaults(func=cmd_wait_clear)
+    s = sub.add_parser("overhead")
+    s.add_argument("--helper", required=True)
+    s.add_argument("--fixture", required=True)
+    s.add_argument("--runs", type=int, default=30)
+    s.set_defaults(func=cmd_overhead)
+    s = sub.add_parser("overhead-nspawn")
+    s.add_argument("--fixture", required=True)
+    s.add_argument("--runs", type=int, default=10)
+    s.set_defaults(func=cmd_overhead_nspawn)
+    for name, func in (("boot", cmd_boot), ("verdict", cmd_verdict)):
+        s = sub.add_parser(name)
+        s.add_argument("--helper", required=True)
+        s.add_argument("--rootfs", required=True)
+        s.add_argument("--name", required=True)
+        s.add_argument("--runs", type=int, default=3)
+        s.add_argument("--scratch", required=True)
+        if name == "boot":
+            s.add_argument("--window", type=float, default=60)
+        s.set_defaults(func=func)
+    a = ap.parse_args()
+    a.func(a)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,445 @@
+#!/usr/bin/env bats
+#
+# rescue-spawn --check (issue 3, points 1, 2, 4 and 6): both healthy real ReaR images PASS,
+# run like cron runs it (stdin /dev/null, stdout a file), with complete reports; broken
+# copies of them FAIL with the right reason; bad input exits 2. Nothing is left behind.
+#
+# The broken copies cost no copy of the 500 MB image: each is an overlay (lower: the cached
+# healthy rootfs, upper: a directory under SPAWN_TMP) mounted in a private mount namespace
+# (unshare) in which the breakage is applied and the helper runs; the mount goes away with
+# that namespace. A breakage that a real build would have produced (a missing library, a
+# missing program) also updates md5sums.txt the way 'rear mkrescue' would have written it,
+# so that only the breakage under test can explain the verdict; the md5sums.txt case alone
+# leaves it stale.
+#
+# Needs root and the real images: tests/fixtures/build-rear-image.sh builds and caches them
+# (minutes the first time, well under a second afterwards). Runtime: about 4 minutes.
+
+load lib/spawn
+
+# Long enough for the slowest case (ReaR's 10 s wait after a failed md5 check, systemd's
+# start limits for a getty that cannot start), short enough that a hang ends the test.
+CHECK_TIMEOUT=120
+
+function setup_file () {
+    spawn_require_helper
+    spawn_tmp_create
+    IMAGE_PLAIN="$( "$SPAWN_WORK_TREE/tests/fixtures/build-rear-image.sh" plain )"
+    IMAGE_SYSTEMD="$( "$SPAWN_WORK_TREE/tests/fixtures/build-rear-image.sh" systemd )"
+    test -x "$IMAGE_PLAIN/init" -a -x "$IMAGE_SYSTEMD/init" \
+        || spawn_fail "no real ReaR image: '$IMAGE_PLAIN' '$IMAGE_SYSTEMD'"
+    export IMAGE_PLAIN IMAGE_SYSTEMD
+    # Every file of the healthy images, to show at the end that no test wrote to them.
+    for variant in plain systemd ; do
+        image_listing "$( image_of "$variant" )" >"$SPAWN_TMP/listing-$variant"
+    done
+}
+
+function teardown_file () {
+    spawn_tmp_remove
+}
+
+function teardown () {
+    # The report of a failed test stays for a look while the file runs (in SPAWN_TMP); the
+    # overlay's upper directory of a broken copy is removed at once.
+    if test -n "${CASE:-}" ; then
+        rm -rf --one-file-system "$CASE/upper" "$CASE/work" "$CASE/root"
+    fi
+}
+
+# ---- helpers ----
+
+function image_of () {
+    case "$1" in
+        (plain) echo "$IMAGE_PLAIN" ;;
+        (systemd) echo "$IMAGE_SYSTEMD" ;;
+        (*) spawn_fail "no image variant '$1'" ;;
+    esac
+}
+
+# Path, type, mode, size and modification time of every entry: enough to see a write.
+function image_listing () {
+    find "$1" -xdev -printf '%P %y %m %s %T@ %C@\n' | LC_ALL=C sort
+}
+
+# run_check DIR ROOTFS [OPTION...]: --check as cron runs it; the exit status in $status, the
+# summary (stdout) in DIR/stdout, progress in DIR/stderr, reports in DIR/report.
+function run_check () {
+    local dir="$1" rootfs="$2"
+    shift 2
+    mkdir -p "$dir"
+    status=0
+    "$RESCUE_SPAWN" --check --timeout="$CHECK_TIMEOUT" --report-dir="$dir/report" "$@" "$rootfs" \
+        </dev/null >"$dir/stdout" 2>"$dir/stderr" || status=$?
+    CASE_DIR="$dir"
+}
+
+# Functions the breakages use, run inside the broken copy's root (the current directory).
+
+# refresh_md5sums PATH...: update md5sums.txt for PATHs (relative to the root) the way a
+# build that produced them would have: a line with the new md5 for a regular file, no line
+# for a missing one. Format of ReaR's md5sums.txt: "<md5> *./path".
+function refresh_md5sums () {
+    local path sum
+    for path in "$@" ; do
+        path="./${path#/}"
+        awk -v entry="*$path" 'substr($0, 34) != entry' md5sums.txt >md5sums.txt.new
+        if test -f "$path" -a ! -L "$path" ; then
+            sum="$( md5sum <"$path" )"
+            echo "${sum%% *} *$path" >>md5sums.txt.new
+        fi
+        mv md5sums.txt.new md5sums.txt
+    done
+}
+
+# add_needed ELF LIBRARY: make ELF need LIBRARY (a DT_NEEDED entry), as if it had been linked
+# with it. Debian's agetty needs libc only; no patchelf here: the entry takes a spare DT_NULL
+# slot of .dynamic, the name takes the place of the name of a weak undefined symbol that
+# nothing defines (_ITM_deregisterTMCloneTable), which stays weak, undefined and unused.
+function add_needed () {
+    python3 - "$1" "$2" <<'EOF'
+import struct, sys
+path, lib = sys.argv[1], sys.argv[2].encode()
+data = bytearray(open(path, 'rb').read())
+if data[:4] != b'\x7fELF' or data[4] != 2 or data[5] != 1:
+    sys.exit(path + ": not a little-endian ELF64 file")
+shoff, = struct.unpack_from('<Q', data, 0x28)
+shentsize, shnum = struct.unpack_from('<HH', data, 0x3a)
+sections = [struct.unpack_from('<IIQQQQIIQQ', data, shoff + i * shentsize) for i in range(shnum)]
+dynamic = next(s for s in sections if s[1] == 6)          # SHT_DYNAMIC
+dynsym = next(s for s in sections if s[1] == 11)          # SHT_DYNSYM
+strtab = sections[dynamic[6]]                             # its sh_link: .dynstr
+entries = [struct.unpack_from('<qQ', data, dynamic[4] + 16 * i) for i in range(dynamic[5] // 16)]
+syms = [struct.unpack_from('<IBBHQQ', data, dynsym[4] + 24 * i) for i in range(dynsym[5] // 24)]
+def string(off):
+    start = strtab[4] + off
+    return bytes(data[start:data.index(b'\0', start)])
+used = [v for t, v in entries if t == 1] + [s[0] for s in syms]
+for name, info, other, shndx, value, size in syms:
+    old = string(name)
+    if info >> 4 == 2 and shndx == 0 and old.startswith(b'_ITM_') and len(old) > len(lib) \
+            and not any(name < u <= name + len(old) for u in used):
+        break
+else:
+    sys.exit(path + ": no unused weak undefined _ITM_ symbol whose name can be reused")
+first_null = next(i for i, (t, v) in enumerate(entries) if t == 0)
+if first_null + 1 >= len(entries):
+    sys.exit(path + ": no spare DT_NULL slot in .dynamic")
+data[strtab[4] + name:strtab[4] + name + len(old)] = lib.ljust(len(old), b'\0')
+struct.pack_into('<qQ', data, dynamic[4] + 16 * first_null, 1, name)   # DT_NEEDED
+with open(path, 'r+b') as f:
+    f.write(data)
+EOF
+}
+
+# break_image VARIANT NAME BREAKAGE: --check on a broken copy of the VARIANT image. BREAKAGE
+# (bash) runs as root in the copy's root directory; then the helper checks the copy. The
+# verdict as in run_check, in $SPAWN_TMP/NAME.
+function break_image () {
+    local variant="$1" name="$2" breakage="$3" base
+    base="$( image_of "$variant" )" || return 1
+    CASE="$SPAWN_TMP/$name"
+    mkdir -p "$CASE/upper" "$CASE/work" "$CASE/root"
+    export -f refresh_md5sums add_needed
+    status=0
+    unshare --mount --propagation private bash -c '
+        set -e -u -o pipefail
+        base=$1 case=$2 breakage=$3 helper=$4 timeout=$5 name=$6
+        mount -t overlay rt-broken -o "lowerdir=$base,upperdir=$case/upper,workdir=$case/work" "$case/root"
+        cd "$case/root"
+        eval "$breakage" >"$case/breakage.log" 2>&1 || { echo "the breakage failed:" ; cat "$case/breakage.log" ; exit 99 ; } >&2
+        cd /
+        exec "$helper" --check --timeout="$timeout" --report-dir="$case/report" --image-name="broken-$name" \
+            "$case/root" </dev/null >"$case/stdout" 2>"$case/stderr"
+    ' break-image "$base" "$CASE" "$breakage" "$RESCUE_SPAWN" "$CHECK_TIMEOUT" "$name" || status=$?
+    CASE_DIR="$CASE"
+    test "$status" -ne 99 || spawn_fail "could not break the image"
+}
+
+# item_status NAME: ok, FAIL or ignored, as summary.txt of the last run says for check NAME.
+function item_status () {
+    awk -v name="$1" '$2 == name && ($1 == "ok" || $1 == "FAIL" || $1 == "ignored") { print $1 }' \
+        "$CASE_DIR/report/summary.txt"
+}
+
+# item_text NAME: the line of check NAME in summary.txt and its excerpt ("| ..." lines).
+function item_text () {
+    awk -v name="$1" '
+        /^(ok|FAIL|ignored) / { shown = ($2 == name) }
+        /^$/ || /^VERDICT/ { shown = 0 }
+        shown' "$CASE_DIR/report/summary.txt"
+}
+
+function show_run () {
+    {
+        echo "--- exit status $status; summary (stdout):"
+        cat "$CASE_DIR/stdout"
+        echo "--- stderr:"
+        tail -n 40 "$CASE_DIR/stderr"
+    } >&2
+}
+
+function assert_status () {
+    test "$status" -eq "$1" && return 0
+    show_run
+    spawn_fail "exit status $status, expected $1"
+}
+
+# assert_item NAME STATUS [TEXT...]: check NAME has STATUS and its line or excerpt has each TEXT.
+function assert_item () {
+    local name="$1" want="$2" text
+    shift 2
+    text="$( item_text "$name" )"
+    if test "$( item_status "$name" )" != "$want" ; then
+        show_run
+        spawn_fail "check '$name' is '$( item_status "$name" )', expected '$want'"
+        return 1
+    fi
+    local what
+    for what in "$@" ; do
+        assert_contains "$text" "$what" "check '$name'" || return 1
+    done
+}
+
+function assert_verdict_fail () {
+    assert_status 1 || return 1
+    assert_contains "$( cat "$CASE_DIR/stdout" )" "VERDICT: FAIL" "stdout" || return 1
+    assert_contains "$( cat "$CASE_DIR/report/summary.txt" )" "VERDICT: FAIL" "summary.txt"
+}
+
+# The checks that a broken copy still passes: the breakage is the only reason.
+function assert_items_ok () {
+    local name
+    for name in "$@" ; do
+        assert_item "$name" ok || return 1
+    done
+}
+
+# ---- healthy images: PASS, with every report ----
+
+# healthy_run VARIANT: the check of the healthy image, once per file (it takes ~15 s).
+function healthy_run () {
+    local dir="$SPAWN_TMP/healthy-$1"
+    CASE_DIR="$dir"
+    if test -f "$dir/status" ; then
+        status="$( cat "$dir/status" )"
+        return 0
+    fi
+    run_check "$dir" "$( image_of "$1" )" --image-name="healthy-$1" --prometheus="$dir/metrics.prom"
+    echo "$status" >"$dir/status"
+}
+
+function assert_healthy_pass () {
+    healthy_run "$1"
+    assert_status 0
+    assert_contains "$( cat "$CASE_DIR/stdout" )" "VERDICT: PASS" "stdout"
+    assert_contains "$( cat "$CASE_DIR/report/summary.txt" )" "VERDICT: PASS" "summary.txt"
+    if grep -q '^FAIL' "$CASE_DIR/report/summary.txt" ; then
+        show_run
+        spawn_fail "a check failed in a PASS"
+    fi
+    assert_items_ok init ready-line prompt:tty0 login rear required-progs libraries units shutdown
+    # The only getty in ReaR's units besides tty0 is serial-getty@ttyS0: ignored, with reason.
+    assert_item prompt:ttyS0 ignored "udev device unit"
+    # The milestones on stderr.
+    assert_contains "$( cat "$CASE_DIR/stderr" )" "ReaR's setup is ready"
+    assert_contains "$( cat "$CASE_DIR/stderr" )" "login prompt on tty0"
+    assert_no_leftovers
+}
+
+function assert_healthy_reports () {
+    healthy_run "$1"
+    local dir="$CASE_DIR/report" f
+    for f in summary.txt report.json junit.xml tty-console.log ; do
+        test -s "$dir/$f" || spawn_fail "no $f in the report directory: $( ls "$dir" )" || return 1
+    done
+    # The summary is what stdout showed.
+    assert_equal "$( cat "$dir/summary.txt" )" "$( cat "$CASE_DIR/stdout" )" "summary.txt against stdout"
+    # tty0 is the pty of tty1: its log shows the login prompt and the login.
+    grep -q 'login:' "$dir/tty-tty1.log" || spawn_fail "no login prompt in tty-tty1.log: $( ls "$dir" )" || return 1
+    grep -q 'Relax-and-Recover rescue system is ready' "$dir/tty-console.log" \
+        || spawn_fail "no ready line in tty-console.log" || return 1
+    # report.json: valid JSON, valid against the schema (when python3-jsonschema is there),
+    # the same verdict and checks as the summary; junit.xml: well-formed, no failure.
+    run python3 - "$dir" "$SPAWN_WORK_TREE/doc/report.schema.json" "healthy-$1" <<'EOF'
+import json, os, sys
+import xml.etree.ElementTree as ET
+dir, schema_file, image = sys.argv[1:4]
+report = json.load(open(os.path.join(dir, 'report.json')))
+try:
+    import jsonschema
+except ImportError:
+    print('# no python3-jsonschema: the schema is not checked')
+else:
+    jsonschema.validate(report, json.load(open(schema_file)))
+assert report['verdict'] == 'PASS', report['verdict']
+assert report['image'] == image, report['image']
+assert report['timings']['ready_seconds'] > 0, report['timings']
+assert report['timings']['first_prompt_seconds'] > 0, report['timings']
+summary = []
+for line in open(os.path.join(dir, 'summary.txt')):
+    words = line.split()
+    if len(words) >= 2 and words[0] in ('ok', 'FAIL', 'ignored'):
+        summary.append((words[1], words[0].lower()))
+checks = [(c['name'], c['status']) for c in report['checks']]
+assert checks == summary, (checks, summary)
+for tty in report['ttys']:
+    if tty['log']:
+        assert os.path.isfile(os.path.join(dir, tty['log'])), tty
+prompts = {t['name']: t['prompt_seconds'] for t in report['ttys']}
+assert prompts.get('tty1') or prompts.get('tty0'), prompts
+suite = ET.parse(os.path.join(dir, 'junit.xml')).getroot()
+suite = suite if suite.tag == 'testsuite' else suite.find('testsuite')
+assert suite is not None and suite.get('failures') == '0', ET.tostring(suite)[:300]
+cases = [c.get('name') for c in suite.iter('testcase')]
+assert cases == [name for name, status in checks], (cases, checks)
+assert not list(suite.iter('failure')), 'a <failure> in a PASS'
+print('ok')
+EOF
+    if test "$status" -ne 0 ; then
+        printf '%s\n' "$output" >&2
+        return 1
+    fi
+    # The Prometheus textfile.
+    local metrics
+    metrics="$( cat "$CASE_DIR/metrics.prom" )"
+    printf '%s\n' "$metrics" | grep -qx "rear_testrescue_success{image=\"healthy-$1\"} 1" \
+        || spawn_fail "no rear_testrescue_success 1 in:" "$metrics" || return 1
+    printf '%s\n' "$metrics" | grep -q '^rear_testrescue_last_run_timestamp_seconds{' \
+        || spawn_fail "no rear_testrescue_last_run_timestamp_seconds in:" "$metrics" || return 1
+    printf '%s\n' "$metrics" | grep -q '^rear_testrescue_ready_seconds{' \
+        || spawn_fail "no rear_testrescue_ready_seconds in:" "$metrics" || return 1
+    assert_no_leftovers
+}
+
+@test "the healthy systemd image PASSes, run as cron runs it (stdin /dev/null, stdout a file)" {
+    assert_healthy_pass systemd
+}
+
+@test "the healthy systemd image's reports: summary.txt, report.json (schema), junit.xml, tty logs, Prometheus file" {
+    assert_healthy_reports systemd
+}
+
+@test "the healthy plain image PASSes, run as cron runs it (stdin /dev/null, stdout a file)" {
+    assert_healthy_pass plain
+    # It has no systemctl: failed units are read from systemd's messages.
+    assert_item units ok "from systemd's messages"
+}
+
+@test "the healthy plain image's reports: summary.txt, report.json (schema), junit.xml, tty logs, Prometheus file" {
+    assert_healthy_reports plain
+}
+
+# ---- broken copies: FAIL, with the right reason ----
+
+@test "broken: a library agetty needs is missing -> FAIL libraries (names it), no prompt on tty0" {
+    # Debian's agetty needs libc alone, and without libc nothing starts. So this agetty is
+    # one linked with libncursesw as well (needed by cfdisk alone among the image's ELF
+    # files), and libncursesw is not in the image (md5sums.txt as the build would write it).
+    break_image systemd agetty-library '
+        add_needed bin/agetty libncursesw.so.6
+        libs=$( find lib usr/lib -name "libncursesw.so.6*" )
+        test -n "$libs"
+        rm -f $libs
+        refresh_md5sums bin/agetty $libs'
+    assert_verdict_fail
+    assert_item libraries FAIL "libncursesw.so.6" "/bin/agetty"
+    assert_item prompt:tty0 FAIL "no login prompt"
+    assert_item login FAIL
+    assert_items_ok init ready-line rear required-progs
+    assert_no_leftovers
+}
+
+@test "broken: agetty is removed -> FAIL: no login prompt on tty0" {
+    break_image systemd agetty-removed '
+        rm bin/agetty
+        refresh_md5sums bin/agetty'
+    assert_verdict_fail
+    assert_item prompt:tty0 FAIL "no login prompt" "getty@tty0"
+    assert_item login FAIL
+    assert_items_ok init ready-line rear libraries
+    assert_no_leftovers
+}
+
+@test "broken: system-setup dies before its ready line -> FAIL ready-line" {
+    # The first script system-setup sources ends it, as a script error under 'set -e' would.
+    break_image systemd setup-dies '
+        script=etc/scripts/system-setup.d/00-functions.sh
+        { echo "echo \"00-functions.sh: simulated error\" ; exit 1" ; cat $script ; } >$script.new
+        cat $script.new >$script && rm $script.new
+        refresh_md5sums $script'
+    assert_verdict_fail
+    assert_item ready-line FAIL "never said it is ready" "simulated error"
+    refute_contains "$( item_text ready-line )" "Possibly corrupted"
+    assert_items_ok init rear libraries
+    assert_no_leftovers
+}
+
+@test "broken: a library init needs is corrupt (libsystemd-shared truncated) -> FAIL init" {
+    break_image systemd init-library '
+        lib=$( find usr/lib lib -name "libsystemd-shared-*.so" -type f | head -n 1 )
+        test -n "$lib"
+        truncate -s 4096 $lib
+        refresh_md5sums $lib'
+    assert_verdict_fail
+    assert_item init FAIL "init stopped by itself" "libsystemd-shared"
+    assert_no_leftovers
+}
+
+@test "broken: a file no longer matches md5sums.txt -> FAIL ready-line (Possibly corrupted)" {
+    # One byte of a file that nothing reads at boot (ReaR's own copy of a config file).
+    break_image systemd md5-mismatch '
+        file=$( awk "/ [*][.]\\/usr\\/share\\/rear\\/conf\\/.*[.]conf\$/ { print substr(\$0, 37) ; exit }" md5sums.txt )
+        test -f "$file"
+        old=$( head -c 1 "$file" )
+        new=$( test "$old" = "#" && echo "%" || echo "#" )
+        printf %s "$new" | dd of="$file" bs=1 count=1 conv=notrunc status=none
+        ! md5sum --quiet --check md5sums.txt 2>/dev/null | grep -v "^./$file"'
+    assert_verdict_fail
+    assert_item ready-line FAIL "Possibly corrupted Relax-and-Recover rescue system"
+    # The rest of the image is fine: that is the only failure.
+    assert_contains "$( cat "$CASE_DIR/report/summary.txt" )" "checks failed: ready-line)"
+    assert_no_leftovers
+}
+
+@test "broken: rear is removed -> FAIL rear" {
+    break_image systemd rear-removed '
+        rm bin/rear
+        refresh_md5sums bin/rear'
+    assert_verdict_fail
+    assert_item rear FAIL "rear -V"
+    assert_items_ok init ready-line prompt:tty0 login libraries
+    assert_no_leftovers
+}
+
+@test "broken plain image: agetty is removed -> FAIL: no login prompt on tty0" {
+    break_image plain agetty-removed-plain '
+        rm bin/agetty
+        refresh_md5sums bin/agetty'
+    assert_verdict_fail
+    assert_item prompt:tty0 FAIL "no login prompt"
+    assert_items_ok init ready-line rear libraries
+    assert_no_leftovers
+}
+
+# ---- bad input ----
+
+@test "--check on a directory without init exits 2 (bad input), before booting anything" {
+    mkdir -p "$SPAWN_TMP/no-init/etc"
+    run_check "$SPAWN_TMP/no-init-run" "$SPAWN_TMP/no-init"
+    assert_status 2
+    test -s "$CASE_DIR/stderr" || spawn_fail "no message on stderr"
+    refute_contains "$( cat "$CASE_DIR/stdout" )" "VERDICT: PASS" "stdout"
+    assert_no_leftovers
+}
+
+# ---- the healthy images stayed as they were ----
+
+@test "no test wrote to the cached healthy images" {
+    for variant in plain systemd ; do
+        image_listing "$( image_of "$variant" )" >"$SPAWN_TMP/listing-$variant.after"
+        diff "$SPAWN_TMP/listing-$variant" "$SPAWN_TMP/listing-$variant.after" >&2 \
+            || spawn_fail "the $variant image changed" || return 1
+    done
+    assert_no_leftovers
+}

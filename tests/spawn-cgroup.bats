@@ -1,0 +1,58 @@
+#!/usr/bin/env bats
+# systemd inside needs a writable cgroup tree of its own, on this machine's v1+v2
+# hybrid layout and on a pure cgroup v2 host (simulated: a private mount namespace
+# whose only cgroup mount is a cgroup2 at /sys/fs/cgroup).
+
+load lib/spawn
+
+setup_file () {
+    spawn_require_helper
+    spawn_tmp_create
+    spawn_build_fixture
+}
+
+teardown_file () {
+    spawn_tmp_remove
+}
+
+@test "the container gets its own writable cgroup2 tree (hybrid host)" {
+    run --separate-stderr spawn_in "$SPAWN_FIXTURE" \
+        'grep " /sys/fs/cgroup " /proc/self/mountinfo | grep -c cgroup2; cat /proc/self/cgroup; mkdir /sys/fs/cgroup/probe && echo made; rmdir /sys/fs/cgroup/probe'
+    [ "$status" -eq 0 ]
+    assert_contains "$output" "0::/"
+    assert_contains "$output" "made"
+    # The host sees it as rescue-spawn-PID below the helper's own cgroup, and never as /.
+    refute_contains "$output" "rescue-spawn-"
+    assert_no_leftovers
+}
+
+@test "a pure cgroup v2 host works too" {
+    run --separate-stderr unshare -m --propagation private bash -c '
+        umount -R /sys/fs/cgroup && mount -t cgroup2 cgroup2 /sys/fs/cgroup || exit 99
+        "$0" "$1" -- /bin/sh -c "cat /proc/self/cgroup; mkdir /sys/fs/cgroup/probe && echo made"
+    ' "$RESCUE_SPAWN" "$SPAWN_FIXTURE"
+    [ "$status" -ne 99 ] || skip "cannot remount /sys/fs/cgroup as pure cgroup v2 here"
+    [ "$status" -eq 0 ]
+    assert_contains "$output" "0::/"
+    assert_contains "$output" "made"
+    refute_contains "$stderr" "no cgroup"
+    assert_no_leftovers
+}
+
+@test "the container's processes are in the helper's rescue-spawn-PID cgroup, removed at the end" {
+    # fd 3 closed: bats would wait for the background job otherwise.
+    spawn "$SPAWN_FIXTURE" -- /bin/sh -c 'sleep 3' 3>&- &
+    local pid=$!
+    local cg="" i
+    for i in $(seq 50); do
+        cg=$(find /sys/fs/cgroup -maxdepth 4 -type d -name "rescue-spawn-*" 2>/dev/null | head -1)
+        # cgroupfs files have size 0: read them.
+        [ -n "$cg" ] && grep -q . "$cg/cgroup.procs" && break
+        sleep 0.1
+    done
+    [ -n "$cg" ]
+    grep -q . "$cg/cgroup.procs"
+    wait "$pid"
+    assert_no_leftovers
+    [ ! -d "$cg" ]
+}
