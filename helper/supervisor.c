@@ -184,6 +184,19 @@ static bool on_screen(size_t index)
         return index == 0 || index == 1;        /* the console and tty1 share the screen */
 }
 
+/* What the user's screen shows: the active terminal, plus the console on every virtual
+ * terminal (the kernel's console is tty0, the foreground one), as a real screen does. */
+static bool shown_in_view(const struct supervisor *s, size_t index)
+{
+        bool serial_view = s->active == s->terminals->count - 1;
+
+        if (index == s->active)
+                return true;
+        if (s->active == 0)
+                return on_screen(index);
+        return index == 0 && !serial_view;
+}
+
 static void show_view(struct supervisor *s)
 {
         const struct ring *ring = s->active == 0 ? &s->screen : &s->terminals->items[s->active].output;
@@ -279,7 +292,7 @@ static void handle_output(struct supervisor *s, size_t index, long long now)
                         break;
                 if (on_screen(index))
                         ring_append(&s->screen, buf, (size_t) n);
-                if ((s->console == CONSOLE_INTERACTIVE && (s->active == index || (s->active == 0 && on_screen(index)))) ||
+                if ((s->console == CONSOLE_INTERACTIVE && shown_in_view(s, index)) ||
                     (s->console == CONSOLE_PASSIVE && on_screen(index)))
                         (void) write_all(STDOUT_FILENO, buf, (size_t) n);
                 if (s->hooks.on_output)

@@ -147,7 +147,13 @@ function break_image () {
         base=$1 case=$2 breakage=$3 helper=$4 timeout=$5 name=$6
         mount -t overlay rt-broken -o "lowerdir=$base,upperdir=$case/upper,workdir=$case/work" "$case/root"
         cd "$case/root"
-        eval "$breakage" >"$case/breakage.log" 2>&1 || { echo "the breakage failed:" ; cat "$case/breakage.log" ; exit 99 ; } >&2
+        # A shell of its own, so that "set -e" holds in the breakage.
+        rc=0
+        bash -e -u -o pipefail -c "$breakage" >"$case/breakage.log" 2>&1 || rc=$?
+        if test "$rc" -ne 0 ; then
+            { echo "the breakage failed ($rc):" ; cat "$case/breakage.log" ; } >&2
+            exit 99
+        fi
         cd /
         exec "$helper" --check --timeout="$timeout" --report-dir="$case/report" --image-name="broken-$name" \
             "$case/root" </dev/null >"$case/stdout" 2>"$case/stderr"
@@ -261,7 +267,8 @@ function assert_healthy_reports () {
         || spawn_fail "no ready line in tty-console.log" || return 1
     # report.json: valid JSON, valid against the schema (when python3-jsonschema is there),
     # the same verdict and checks as the summary; junit.xml: well-formed, no failure.
-    run python3 - "$dir" "$SPAWN_WORK_TREE/doc/report.schema.json" "healthy-$1" <<'EOF'
+    python3 - "$dir" "$SPAWN_WORK_TREE/doc/report.schema.json" "healthy-$1" >"$CASE_DIR/validate.out" 2>&1 <<'EOF' \
+        || { cat "$CASE_DIR/validate.out" >&2 ; return 1 ; }
 import json, os, sys
 import xml.etree.ElementTree as ET
 dir, schema_file, image = sys.argv[1:4]
@@ -294,12 +301,7 @@ assert suite is not None and suite.get('failures') == '0', ET.tostring(suite)[:3
 cases = [c.get('name') for c in suite.iter('testcase')]
 assert cases == [name for name, status in checks], (cases, checks)
 assert not list(suite.iter('failure')), 'a <failure> in a PASS'
-print('ok')
 EOF
-    if test "$status" -ne 0 ; then
-        printf '%s\n' "$output" >&2
-        return 1
-    fi
     # The Prometheus textfile.
     local metrics
     metrics="$( cat "$CASE_DIR/metrics.prom" )"
@@ -369,7 +371,9 @@ EOF
         cat $script.new >$script && rm $script.new
         refresh_md5sums $script'
     assert_verdict_fail
-    assert_item ready-line FAIL "never said it is ready" "simulated error"
+    assert_item ready-line FAIL "never said it is ready"
+    grep -q "00-functions.sh: simulated error" "$CASE_DIR/report/tty-console.log" \
+        || spawn_fail "the breakage did not run: no 'simulated error' in tty-console.log"
     refute_contains "$( item_text ready-line )" "Possibly corrupted"
     assert_items_ok init rear libraries
     assert_no_leftovers
@@ -377,10 +381,10 @@ EOF
 
 @test "broken: a library init needs is corrupt (libsystemd-shared truncated) -> FAIL init" {
     break_image systemd init-library '
-        lib=$( find usr/lib lib -name "libsystemd-shared-*.so" -type f | head -n 1 )
-        test -n "$lib"
-        truncate -s 4096 $lib
-        refresh_md5sums $lib'
+        libs=$( find usr/lib lib -name "libsystemd-shared-*.so" -type f )
+        test -n "$libs"
+        for lib in $libs ; do truncate -s 4096 $lib ; done
+        refresh_md5sums $libs'
     assert_verdict_fail
     assert_item init FAIL "init stopped by itself" "libsystemd-shared"
     assert_no_leftovers

@@ -551,6 +551,43 @@ static void test_runpath(void)
         CHECK(unlink(in_tree("/opt/app/bin/nodeflib")) == 0);
 }
 
+/* A .dynstr of more than 64 KiB is not read whole: its strings are read one by one. */
+static void test_big_strtab(void)
+{
+        if (!have_cc) {
+                printf("# no cc: big string table checks skipped\n");
+                return;
+        }
+        size_t size = 3000 * 128, used = 0;
+        _cleanup_free_ char *src = malloc(size);
+        if (!CHECK(src))
+                return;
+        for (int i = 0; i < 3000; i++)
+                used += (size_t) snprintf(src + used, size - used,
+                                          "int a_function_with_a_rather_long_name_%04d(void) { return %d; }\n", i, i);
+        CHECK(cc(src, "/usr/lib/libbig.so", "-shared -fPIC"));
+
+        size_t len;
+        _cleanup_free_ unsigned char *lib = slurp(in_tree("/usr/lib/libbig.so"), &len);
+        if (!CHECK(lib && len > 4096 && lib[EI_CLASS] == ELFCLASS64))
+                return;
+        size_t strsz = find_dyn(lib, len, DT_STRSZ), needed = find_dyn(lib, len, DT_NEEDED);
+        if (!CHECK(strsz && needed))
+                return;
+        Elf64_Dyn d;
+        memcpy(&d, lib + strsz, sizeof(d));
+        CHECK(d.d_un.d_val > 64 * 1024);
+        put64(lib, needed + offsetof(Elf64_Dyn, d_un), 0x7fffffff);
+        CHECK(spew(in_tree("/usr/lib/libbig-broken.so"), lib, len));
+
+        CHECK(check("a library with a big .dynstr", NULL) == 0);
+        CHECK(problems_of("/usr/lib/libbig.so") == 0);
+        CHECK(has_problem("/usr/lib/libbig-broken.so", "not a valid ELF file (bad dynamic string table)"));
+        CHECK(n_problems == 1);
+        CHECK(unlink(in_tree("/usr/lib/libbig.so")) == 0);
+        CHECK(unlink(in_tree("/usr/lib/libbig-broken.so")) == 0);
+}
+
 /* A library that finds its dependency only because its program loaded it first: systemd's
  * libsystemd-core-252.so and libsystemd-shared-252.so in /usr/lib/x86_64-linux-gnu/systemd. */
 static void test_loader_context(void)
@@ -771,6 +808,7 @@ int main(void)
                 test_missing_interpreter();
                 test_corrupt();
                 test_runpath();
+                test_big_strtab();
                 test_loader_context();
                 test_ld_so_conf();
                 test_ld_so_cache();
