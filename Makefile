@@ -12,9 +12,10 @@ SYSCONFDIR ?= /etc
 CC      ?= gcc
 PKGS    := mount libcap libseccomp
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -DRESCUE_SPAWN_VERSION='"$(VERSION)"' \
-           $(shell pkg-config --cflags $(PKGS))
-LDLIBS  += $(shell pkg-config --libs $(PKGS))
+# What the code needs, kept apart from CFLAGS so that a packager's CFLAGS add to it.
+BUILD_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -DRESCUE_SPAWN_VERSION='"$(VERSION)"' \
+                $(shell pkg-config --cflags $(PKGS))
+BUILD_LIBS   := $(shell pkg-config --libs $(PKGS))
 
 HELPER_SRCS := $(wildcard helper/*.c)
 HELPER_OBJS := $(HELPER_SRCS:.c=.o)
@@ -30,13 +31,13 @@ DIST    := rear-testrescue-$(VERSION)
 all: helper/rescue-spawn
 
 helper/rescue-spawn: $(HELPER_OBJS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(BUILD_LIBS) $(LDLIBS)
 
 helper/%.o: helper/%.c $(wildcard helper/*.h) VERSION
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(BUILD_CFLAGS) $(CFLAGS) -c -o $@ $<
 
 tests/unit/test_%: tests/unit/test_%.c tests/unit/unit.h $(LIB_OBJS)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Ihelper -o $@ $< $(LIB_OBJS) $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(BUILD_CFLAGS) $(CFLAGS) -Ihelper -o $@ $< $(LIB_OBJS) $(BUILD_LIBS) $(LDLIBS)
 
 unit: $(UNIT_BINS)
 

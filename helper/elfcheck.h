@@ -26,13 +26,16 @@
  * lenient side: the ld.so.conf directories are searched although ld.so only reads the cache
  * ldconfig made of them (a cache older than the tree does not hide libraries); empty
  * RPATH/RUNPATH entries (the current directory) and LD_LIBRARY_PATH, LD_PRELOAD,
- * /etc/ld.so.preload, glibc-hwcaps subdirectories are not looked at.
+ * /etc/ld.so.preload, glibc-hwcaps subdirectories are not looked at, relative entries are
+ * taken relative to "/".
  *
  * Who loads a library matters (DT_RPATH of its loaders, objects loaded before it), so after
- * the walk every program (a file with PT_INTERP) is loaded in a simulation: breadth-first
- * through its libraries, a name matching an object already loaded under that name or soname
- * (the interpreter's included) before any search, a name its object's own search does not
- * find looked up in the DT_RPATH of the objects that loaded it. A library that no program
+ * the walk every program (a file with PT_INTERP) is loaded in a simulation, breadth-first
+ * like ld.so: a name that matches an object already loaded under that name or soname (the
+ * program's interpreter included) needs no search, a name that its object's own search does
+ * not find is looked up in the DT_RPATH of the objects that loaded it. So systemd's
+ * libsystemd-core-252.so, which finds libsystemd-shared-252.so only because systemd loaded
+ * it first, passes (ReaR's `ldd` on the library alone reports it). A library that no program
  * loads (a plugin for dlopen(), or unused) is loaded on its own, like `ldd LIBRARY`.
  * Problems of a library that programs load are reported at those programs.
  *

@@ -43,6 +43,20 @@ poweroff -f'
     assert_no_leftovers
 }
 
+@test "without /init the image's /sbin/init runs as PID 1" {
+    root="$( spawn_fixture_copy sbin-init )"
+    rm "$root/init"
+    [ -L "$root/sbin/init" ]
+    spawn_fixture_add_setup_script "$root" 95-probe '
+echo "PROBE comm=$( cat /proc/1/comm ) exe=$( readlink /proc/1/exe )"
+poweroff -f'
+    run --separate-stderr spawn "$root"
+    [ "$status" -eq 0 ]
+    assert_contains "$output" "PROBE comm=init exe=/bin/busybox"
+    assert_contains "$output" "Running 95-probe.sh..."
+    assert_no_leftovers
+}
+
 @test "PID 1's environment holds container=rescue-spawn and container_ttys" {
     run --separate-stderr spawn_in "$ROOT" 'cat /proc/1/environ | tr "\0" "\n"'
     [ "$status" -eq 0 ]

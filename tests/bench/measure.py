@@ -27,6 +27,7 @@ import json
 import os
 import re
 import select
+import shutil
 import signal
 import statistics
 import struct
@@ -477,7 +478,16 @@ def tail_reader(path):
 EXEC_LINE = re.compile(r"init started \(host PID \d+\) (\d+) us after the helper started")
 
 
+def fresh(path, *suffixes):
+    """Remove what an aborted earlier attempt left at path (and path + suffix)."""
+    shutil.rmtree(path, ignore_errors=True)
+    for suffix in suffixes:
+        if os.path.lexists(path + suffix):
+            os.unlink(path + suffix)
+
+
 def rs_boot(helper, rootfs, logdir, timeout=60):
+    fresh(logdir, ".screen", ".stderr")
     os.makedirs(logdir)
     res = {"prompt_s": None, "ready_s": None, "hwm_kb": None, "rss_kb": None, "exec_us": None}
     watch = BlockerWatch()
@@ -543,6 +553,7 @@ def rs_boot(helper, rootfs, logdir, timeout=60):
 # ---------------------------------------------------------------- --check
 
 def rs_check(helper, rootfs, reportdir, timeout=300):
+    fresh(reportdir, ".out")
     watch = BlockerWatch()
     res = {"hwm_kb": None}
     with open(reportdir + ".out", "wb") as o:

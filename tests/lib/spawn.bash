@@ -9,10 +9,13 @@
 #   SPAWN_FIXTURE            the busybox fixture of the test file (spawn_build_fixture)
 #   SPAWN_SCOPE              a string the command line of every helper that the leftover
 #                            check looks for contains (default: $SPAWN_TMP); see below
+#   SPAWN_SINCE              a file: the leftover check only counts cgroups and runtime
+#                            directories made after it (default: $SPAWN_TMP/.since)
 #
 # Setup and teardown
 #   spawn_require_helper     fail (status 1, a message on stderr) when the helper is not built
-#   spawn_tmp_create         make SPAWN_TMP=/var/tmp/rt-test.XXXXXX and export it
+#   spawn_tmp_create         make SPAWN_TMP=/var/tmp/rt-test.XXXXXX and export it (and
+#                            SPAWN_SCOPE, SPAWN_SINCE unless they are set)
 #   spawn_tmp_remove         remove SPAWN_TMP (refuses while something is mounted below it)
 #   spawn_build_fixture [DEST]   build the busybox fixture (tests/fixtures/build-busybox-rootfs.sh)
 #                            in DEST (default $SPAWN_TMP/fixture), set and export SPAWN_FIXTURE
@@ -46,8 +49,9 @@
 #                            - a cgroup rescue-spawn-PID whose helper PID is not running
 #                            - a /run/rescue-spawn.* or /tmp/rescue-spawn.* directory that no
 #                              running helper has mounted
+#                            (cgroups and directories: only those newer than $SPAWN_SINCE)
 #                            Runs of other tests at the same time do not count: only what no
-#                            live helper owns, or what belongs to this file's scope.
+#                            live helper owns, and what belongs to this file's scope.
 #   spawn_host_snapshot      print what the host's state looks like for the isolation tests:
 #                            host name, selected sysctls, network links and addresses, /dev
 #                            (names, types, modes, device numbers), the mounts on /, /proc,
@@ -112,8 +116,10 @@ function spawn_require_helper () {
 
 function spawn_tmp_create () {
     SPAWN_TMP="$( mktemp -d /var/tmp/rt-test.XXXXXX )" || return 1
+    touch "$SPAWN_TMP/.since"
     export SPAWN_TMP
     export SPAWN_SCOPE="${SPAWN_SCOPE-$SPAWN_TMP}"
+    export SPAWN_SINCE="${SPAWN_SINCE-$SPAWN_TMP/.since}"
 }
 
 function spawn_tmp_remove () {
@@ -158,11 +164,9 @@ function spawn_in () {
 
 # One awk, few processes: bats' DEBUG trap makes shell commands slow and forks are dear.
 function spawn_leftovers () {
-    local nullglob=0 dirs
-    shopt -q nullglob && nullglob=1
-    shopt -s nullglob
-    dirs=( /run/rescue-spawn.* /tmp/rescue-spawn.* )
-    test $nullglob = 1 || shopt -u nullglob
+    local newer=() dirs
+    test -n "${SPAWN_SINCE:-}" -a -e "${SPAWN_SINCE:-/nonexistent}" && newer=( -newer "$SPAWN_SINCE" )
+    dirs=( $( find /run /tmp -maxdepth 1 -type d -name 'rescue-spawn.*' "${newer[@]}" 2>/dev/null ) ) || true
     LO_SCOPE="${SPAWN_SCOPE:-}" LO_DIRS="${dirs[*]}" awk '
         FILENAME == ARGV[1] {           # ps -eo pid=,ppid=,comm=,args=
             pid = $1 ; parent[pid] = $2 ; comm[pid] = $3
@@ -217,7 +221,7 @@ function spawn_leftovers () {
             }
         }' <( ps -eo pid=,ppid=,comm=,args= ) /proc/self/mountinfo \
            <( grep -lsxzF container=rescue-spawn /proc/[0-9]*/environ ) \
-           <( find /sys/fs/cgroup -maxdepth 6 -type d -name 'rescue-spawn-*' 2>/dev/null )
+           <( find /sys/fs/cgroup -maxdepth 6 -type d -name 'rescue-spawn-*' "${newer[@]}" 2>/dev/null )
     return 0
 }
 
@@ -232,24 +236,24 @@ function assert_no_leftovers () {
 }
 
 function spawn_host_snapshot () {
-    local -
-    set +e
+    # Every command succeeds: a failing one would leave a misleading trace in bats' report.
     {
         echo "uname -n: $( uname -n )"
         grep -sH '' /proc/sys/kernel/{hostname,domainname,printk,panic,pid_max,sysrq,core_pattern} \
             /proc/sys/vm/{swappiness,overcommit_memory} /proc/sys/net/ipv4/ip_forward \
-            /proc/sys/net/ipv4/conf/all/forwarding /proc/sys/fs/file-max /proc/sys/user/max_user_namespaces
-        ip -o link show
-        ip -o addr show
-        stat -c 'dev: %n %F %a %u:%g %t:%T' /dev/*
+            /proc/sys/net/ipv4/conf/all/forwarding /proc/sys/fs/file-max \
+            /proc/sys/user/max_user_namespaces || true
+        ip -o link show || true
+        ip -o addr show || true
+        stat -c 'dev: %n %F %a %u:%g %t:%T' /dev/* || true
         # the mounts an image could reach (others' tests may mount elsewhere meanwhile)
-        findmnt -rn -o TARGET,FSTYPE,OPTIONS | grep -E '^/(proc|sys|dev)?([/ ]|$)'
-        cat /proc/swaps
-        cut -d' ' -f1 /proc/modules | sort
-        find /sys/fs/cgroup /sys/fs/cgroup/unified -mindepth 1 -maxdepth 1 -type d ! -name 'rescue-spawn-*' | sort
+        findmnt -rn -o TARGET,FSTYPE,OPTIONS | grep -E '^/(proc|sys|dev)?([/ ]|$)' || true
+        cat /proc/swaps || true
+        if test -r /proc/modules ; then cut -d' ' -f1 /proc/modules | sort ; fi
+        find /sys/fs/cgroup /sys/fs/cgroup/unified -mindepth 1 -maxdepth 1 -type d \
+            ! -name 'rescue-spawn-*' | sort
         echo "year: $( date +%Y )"
     } 2>/dev/null
-    return 0
 }
 
 function assert_host_unchanged () {
