@@ -80,6 +80,7 @@ teardown_file () {
     fi
     [ ! -e /usr/sbin/rescue-spawn ] || skip "a rescue-spawn is installed by hand in /usr/sbin"
     rootfs=$(tests/fixtures/build-rear-image.sh systemd)
+    export SPAWN_SCOPE=/usr/sbin/rescue-spawn
     before=$(find /usr/sbin /usr/share/rear /etc/rear /usr/share/man/man8 2>/dev/null | sort)
     dpkg -i "$DEB"
     run bash -c "cd / && rear -v testrescue '$rootfs' </dev/null 2>&1"

@@ -69,13 +69,19 @@ MK_WORKFLOWS = {"mkrescue", "mkbackup", "mkbackuponly", "mkopalpba"}
 
 
 def rear_blockers():
-    """'rear' processes (comm "rear", as 'pgrep -x rear' sees them) that must not see a
-    process named *systemd*: the system's /usr/sbin/rear, and any rear running a mk* workflow."""
+    """'rear' processes (comm "rear", as 'pgrep -x rear' sees them) of the host's PID namespace
+    that must not see a process named *systemd*: the system's /usr/sbin/rear, whatever it
+    does, and any other rear (a test's private copy) running a mk* workflow."""
     found = []
+    own_pidns = os.readlink("/proc/self/ns/pid")
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
+            # a rear inside a container (the probes of --check run 'rear -V') sees only
+            # the container's processes
+            if os.readlink("/proc/%s/ns/pid" % entry) != own_pidns:
+                continue
             with open("/proc/%s/comm" % entry) as f:
                 if f.read().strip() != "rear":
                     continue
@@ -147,12 +153,15 @@ def proc_status(pid, *keys):
     return vals
 
 
-def proc_starttime(pid):
+def proc_starttime(pid, live_only=False):
     try:
         with open("/proc/%d/stat" % pid) as f:
-            return f.read().rsplit(")", 1)[1].split()[19]
+            fields = f.read().rsplit(")", 1)[1].split()
     except (OSError, IndexError):
         return None
+    if live_only and fields[0] in ("Z", "X"):
+        return None  # a zombie holds nothing; its parent (or init) reaps it
+    return fields[19]
 
 
 def descendants(root):
@@ -178,8 +187,15 @@ def descendants(root):
     return found
 
 
-def still_alive(snapshot):
-    return [pid for pid, st in snapshot.items() if st is not None and proc_starttime(pid) == st]
+def still_alive(snapshot, wait=3.0):
+    """The processes of a descendants() snapshot that still run (zombies do not count),
+    after waiting up to 'wait' seconds for them to go."""
+    deadline = time.monotonic() + wait
+    while True:
+        alive = [pid for pid, st in snapshot.items() if st is not None and proc_starttime(pid, True) == st]
+        if not alive or time.monotonic() > deadline:
+            return alive
+        time.sleep(0.05)
 
 
 def wait_exit(p, timeout):
@@ -225,6 +241,18 @@ class NspawnCgroup:
                     except OSError:
                         pass
         return found
+
+    def holds(self, pid):
+        """Whether pid is in our cgroup v2 subtree (gone counts as held)."""
+        try:
+            with open("/proc/%d/cgroup" % pid) as f:
+                for line in f:
+                    if line.startswith("0::"):
+                        path = line[3:].strip()
+                        return path == "/" + self.name or path.startswith("/" + self.name + "/")
+        except OSError:
+            return True
+        return False
 
     def populated(self):
         try:
@@ -344,7 +372,11 @@ class LineScanner:
 
 # ---------------------------------------------------------------- nspawn -b
 
+# a line about a getty unit instance (not the template "getty@.service") that reports a failure
+GETTY_UNIT = re.compile(r"getty@[^.\s]")
 GETTY_FAIL = re.compile(r"Failed|failed|start request repeated|Start request repeated|Scheduled restart|start-limit")
+GETTY_EXIT = re.compile(r"getty@[^.\s]\S*: Main process exited, code=(exited|killed|dumped), status=(\S+)")
+GETTY_COUNTER = re.compile(r"getty@[^.\s]\S*: Scheduled restart job, restart counter is at (\d+)")
 READY = re.compile(r"Relax-and-Recover rescue system is ready|Rescue System is ready")
 
 
@@ -353,6 +385,7 @@ def nspawn_boot(rootfs, cgname, window, transcript):
     res = {"login_s": None, "ready_s": None, "corrupted_s": None, "first_output_s": None,
            "getty_failures": 0, "getty_failed_lines": 0, "getty_restart_lines": 0,
            "getty_limit_lines": 0, "first_getty_failure_s": None, "units_failed": 0,
+           "getty_deaths": 0, "getty_restart_counter": 0, "getty_limit_hits": 0,
            "cgroup_errors": 0}
 
     def on_line(line, t):
@@ -368,7 +401,15 @@ def nspawn_boot(rootfs, cgname, window, transcript):
             res["cgroup_errors"] += 1
         if "Failed to start" in line:
             res["units_failed"] += 1
-        if "getty@" in line and GETTY_FAIL.search(line):
+        m = GETTY_EXIT.search(line)
+        if m:
+            res["getty_deaths"] += 1
+        m = GETTY_COUNTER.search(line)
+        if m:
+            res["getty_restart_counter"] = max(res["getty_restart_counter"], int(m.group(1)))
+        if GETTY_UNIT.search(line) and re.search(r"[Ss]tart request repeated too quickly", line):
+            res["getty_limit_hits"] += 1
+        if GETTY_UNIT.search(line) and GETTY_FAIL.search(line):
             res["getty_failures"] += 1
             if res["first_getty_failure_s"] is None:
                 res["first_getty_failure_s"] = t
@@ -417,6 +458,7 @@ def nspawn_boot(rootfs, cgname, window, transcript):
         res["nspawn_exited_by_itself"] = p.poll() is not None
         inside = descendants(p.pid)
         res["container_processes"] = len(inside)
+        res["outside_cgroup"] = sum(1 for pid in inside if not cg.holds(pid))
         # End it the polite way first (nspawn asks the container's init to halt), then
         # cgroup.kill whatever is left.
         t_stop = time.monotonic()
@@ -455,6 +497,8 @@ def nspawn_boot(rootfs, cgname, window, transcript):
     res["killed_by_cgroup_kill"] = left
     res["survivors"] = len(still_alive(inside))
     res["host_files_removed"] = len(removed)
+    for path in removed:
+        log("removed what nspawn left on the host: %s" % path)
     return res
 
 
@@ -528,10 +572,7 @@ def rs_boot(helper, rootfs, logdir, timeout=60):
             res["stop_s"] = time.monotonic() - t_stop
             res["exit_status"] = rc
             # the helper's guard may need a moment after the helper ends
-            deadline = time.monotonic() + 5
-            while still_alive(inside) and time.monotonic() < deadline:
-                time.sleep(0.05)
-            res["survivors"] = len(still_alive(inside))
+            res["survivors"] = len(still_alive(inside, 5))
         except Aborted:
             p.kill()  # the helper's guard removes what is left
             p.wait()
@@ -668,9 +709,9 @@ def cmd_boot(a):
         n = with_retries("nspawn boot", lambda: nspawn_boot(a.rootfs, "rt-bench-nspawn-%d-%s-%d" % (os.getpid(), a.name, i),
                                                             a.window, os.path.join(a.scratch, "nspawn-%s-%d.log" % (a.name, i))))
         ns_runs.append(n)
-        log("%s run %d: nspawn: login %s, ready line %s s, %d getty failure lines in %.0f s, %d container processes, "
-            "stopped in %s s, %d left for cgroup.kill, %d survivors" % (
-                a.name, i, fmt(n["login_s"]), fmt(n["ready_s"]), n["getty_failures"], n["watched_s"],
+        log("%s run %d: nspawn: login %s, ready line %s s, %d agetty deaths (%d getty failure lines) in %.0f s, "
+            "%d container processes, stopped in %s s, %d left for cgroup.kill, %d survivors" % (
+                a.name, i, fmt(n["login_s"]), fmt(n["ready_s"]), n["getty_deaths"], n["getty_failures"], n["watched_s"],
                 n["container_processes"], fmt(n["stop_s"]), n["killed_by_cgroup_kill"], n["survivors"]))
     p = "boot.%s" % a.name
     out(p + ".runs", a.runs)
@@ -680,9 +721,10 @@ def cmd_boot(a):
     out(p + ".rs.hwm_kb.max", max((r["hwm_kb"] or 0) for r in rs_runs))
     out(p + ".rs.prompts", sum(1 for r in rs_runs if r["prompt_s"] is not None))
     summarize(p + ".ns", ns_runs, ["login_s", "ready_s", "corrupted_s", "first_output_s", "getty_failures",
+                                   "getty_deaths", "getty_restart_counter", "getty_limit_hits",
                                    "getty_failed_lines", "getty_restart_lines", "getty_limit_lines",
                                    "first_getty_failure_s", "units_failed", "cgroup_errors", "watched_s",
-                                   "container_processes", "stop_s", "exit_status", "left_after_nspawn",
+                                   "container_processes", "outside_cgroup", "stop_s", "exit_status", "left_after_nspawn",
                                    "killed_by_cgroup_kill", "survivors", "host_files_removed"])
     out(p + ".ns.prompts", sum(1 for r in ns_runs if r["login_s"] is not None))
     out(p + ".ns.ready_runs", sum(1 for r in ns_runs if r["ready_s"] is not None))

@@ -9,7 +9,12 @@
  * those checks are skipped. */
 #include <elf.h>
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sched.h>
+#include <stddef.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -767,6 +772,39 @@ static void test_ld_so_cache(void)
         CHECK(n_problems == 0);
 }
 
+/* Without openat2() the tree must be the process's root: chroot'ed into it (as root), with
+ * a seccomp filter that makes openat2() fail with ENOSYS as on a kernel before 5.6. */
+static void test_no_openat2(void)
+{
+        pid_t pid = fork();
+        if (pid == 0) {
+                if (chroot(root) < 0 || chdir("/") < 0)
+                        _exit(77);
+                struct sock_filter insns[] = {
+                        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+                        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_openat2, 0, 1),
+                        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+                        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+                };
+                struct sock_fprog prog = { .len = ARRAY_SIZE(insns), .filter = insns };
+                if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+                    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0)
+                        _exit(77);
+                size_t n = 0;
+                int r = elf_check_tree("/", collect, NULL, &n);
+                printf("#   -> %d, %zu ELF files, %zu problems\n", r, n, n_problems);
+                int r2 = elf_check_tree("/bin", NULL, NULL, NULL);
+                fflush(stdout);
+                _exit(r == 0 && n >= 3 && n_problems == 0 && r2 == -ENOSYS ? 0 : 1);
+        }
+        int status = 0;
+        CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 77)
+                SKIP("no openat2()", "(cannot chroot here)");
+        else
+                CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 /* Another file system mounted in the tree is not entered (in a mount namespace of a child,
  * when this runs as root). */
 static void test_other_fs(void)
@@ -817,6 +855,7 @@ int main(void)
                 test_loader_context();
                 test_ld_so_conf();
                 test_ld_so_cache();
+                test_no_openat2();
                 test_other_fs();
                 CHECK(check("at the end", NULL) == 0);
                 CHECK(n_problems == 0);
