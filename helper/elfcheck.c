@@ -1279,9 +1279,11 @@ static bool skip_dir(const char *path)
         return false;
 }
 
+/* Kernel modules again, and syslinux's COM32 modules (ELF files that syslinux loads and
+ * links itself, with DT_NEEDED names like libcom32.c32 that ld.so never sees). */
 static bool skip_file(const char *name, size_t len)
 {
-        static const char *const suffixes[] = { ".ko", ".ko.xz", ".ko.zst", ".ko.gz" };
+        static const char *const suffixes[] = { ".ko", ".ko.xz", ".ko.zst", ".ko.gz", ".c32" };
         for (size_t i = 0; i < ARRAY_SIZE(suffixes); i++) {
                 size_t sl = strlen(suffixes[i]);
                 if (len > sl && strcmp(name + len - sl, suffixes[i]) == 0)

@@ -11,7 +11,7 @@
  * other ones, and ld.so passes them over too), ET_REL (.o) and ET_CORE files, separate debug
  * info (an empty PT_DYNAMIC), and, like ReaR's own ldd check, kernel modules and firmware
  * (/lib/modules, /usr/lib/modules, /lib/firmware, /usr/lib/firmware, *.ko*): they are most
- * of a rescue tree and none of ld.so's business. Symlinks inside the tree are resolved
+ * of a rescue tree and none of ld.so's business; so are syslinux's *.c32 modules. Symlinks inside the tree are resolved
  * inside the tree (openat2 RESOLVE_IN_ROOT), absolute ones included.
  *
  * How a DT_NEEDED name is searched (man ld.so): a name with '/' is that path; else the

@@ -36,6 +36,11 @@ function setup_file () {
 }
 
 function teardown_file () {
+    # CHECK_BATS_KEEP=1 keeps every run's reports (SPAWN_TMP) for a look.
+    if test -n "${CHECK_BATS_KEEP:-}" ; then
+        echo "# the reports stay in $SPAWN_TMP" >&3
+        return 0
+    fi
     spawn_tmp_remove
 }
 
@@ -279,7 +284,7 @@ except ImportError:
     print('# no python3-jsonschema: the schema is not checked')
 else:
     jsonschema.validate(report, json.load(open(schema_file)))
-assert report['verdict'] == 'PASS', report['verdict']
+assert report['verdict'] == 'PASS', 'the verdict in report.json is %s, expected PASS' % report['verdict']
 assert report['image'] == image, report['image']
 assert report['timings']['ready_seconds'] > 0, report['timings']
 assert report['timings']['first_prompt_seconds'] > 0, report['timings']
@@ -386,7 +391,11 @@ EOF
         for lib in $libs ; do truncate -s 4096 $lib ; done
         refresh_md5sums $libs'
     assert_verdict_fail
-    assert_item init FAIL "init stopped by itself" "libsystemd-shared"
+    # The loader maps the truncated library and init dies of SIGBUS before it prints anything.
+    assert_item init FAIL "init stopped by itself"
+    # Nothing ran, so nothing else can pass for it.
+    assert_item ready-line FAIL
+    assert_item login FAIL
     assert_no_leftovers
 }
 
@@ -413,16 +422,6 @@ EOF
     assert_verdict_fail
     assert_item rear FAIL "rear -V"
     assert_items_ok init ready-line prompt:tty0 login libraries
-    assert_no_leftovers
-}
-
-@test "broken plain image: agetty is removed -> FAIL: no login prompt on tty0" {
-    break_image plain agetty-removed-plain '
-        rm bin/agetty
-        refresh_md5sums bin/agetty'
-    assert_verdict_fail
-    assert_item prompt:tty0 FAIL "no login prompt"
-    assert_items_ok init ready-line rear libraries
     assert_no_leftovers
 }
 

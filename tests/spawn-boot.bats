@@ -153,7 +153,7 @@ poweroff -f'
 @test "the busybox fixture boots with its inittab to a login prompt on tty1..tty4" {
     logs="$BATS_TEST_TMPDIR/logs"
     mkdir -p "$logs"
-    run --separate-stderr spawn --timeout=2 --log-dir="$logs" "$ROOT"
+    run --separate-stderr spawn --timeout=3 --log-dir="$logs" "$ROOT"
     # the timeout ends it (exit 1) after asking init to power off
     [ "$status" -eq 1 ]
     assert_contains "$stderr" "timeout"

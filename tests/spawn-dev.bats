@@ -126,7 +126,7 @@ done'
 stat -c "tty0 %t:%T" /dev/tty0; stat -c "tty1 %t:%T" /dev/tty1
 echo "written-to-tty0" >/dev/tty0
 echo "written-to-tty2" >/dev/tty2
-sleep 0.2'
+sleep 0.5'
     [ "$status" -eq 0 ]
     tty0="$( printf '%s\n' "$output" | sed -n 's/^tty0 //p' )"
     tty1="$( printf '%s\n' "$output" | sed -n 's/^tty1 //p' )"

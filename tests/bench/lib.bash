@@ -3,6 +3,7 @@
 # BENCH_WORK_TREE   the work tree; BENCH_HELPER the helper (default helper/rescue-spawn)
 # BENCH_SCRATCH     scratch directory (/var/tmp/rt-bench.XXXXXX); created by bench_scratch
 #                   unless inherited, and then removed on exit by whoever created it
+#                   (kept with BENCH_KEEP=1: logs, nspawn transcripts, console timelines)
 # BENCH_LOCK_HELD   1 while run-bench holds the image build lock (children must not take it
 #                   again: a second flock on a new open file would wait for ourselves)
 # BENCH_ROOTFS_PLAIN, BENCH_ROOTFS_SYSTEMD   the cached real images (bench_images)
@@ -37,7 +38,9 @@ function bench_require () {
 
 bench_own_scratch=""
 function bench_cleanup () {
-    if test "$bench_own_scratch" -a -d "$bench_own_scratch" ; then
+    if test "${BENCH_KEEP:-}" = 1 -a -d "$bench_own_scratch" ; then
+        bench_say "kept $bench_own_scratch (BENCH_KEEP=1)"
+    elif test "$bench_own_scratch" -a -d "$bench_own_scratch" ; then
         if grep -qF " $bench_own_scratch" /proc/self/mountinfo ; then
             bench_say "not removing $bench_own_scratch: something is mounted below it"
         else

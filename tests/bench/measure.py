@@ -531,7 +531,7 @@ def fresh(path, *suffixes):
 
 
 def rs_boot(helper, rootfs, logdir, timeout=60):
-    fresh(logdir, ".screen", ".stderr")
+    fresh(logdir, ".screen", ".stderr", ".timeline")
     os.makedirs(logdir)
     res = {"prompt_s": None, "ready_s": None, "hwm_kb": None, "rss_kb": None, "exec_us": None}
     watch = BlockerWatch()
@@ -539,7 +539,10 @@ def rs_boot(helper, rootfs, logdir, timeout=60):
     console = tail_reader(os.path.join(logdir, "tty-console.log"))
     buf1 = b""
     bufc = b""
-    with open(logdir + ".screen", "wb") as screen, open(logdir + ".stderr", "wb") as err:
+    # when each console line came (10 ms resolution): where the boot's time goes
+    tl = open(logdir + ".timeline", "w")
+    timeline = LineScanner(lambda line, t: line.strip() and tl.write("%8.3f %s\n" % (t, line)))
+    with tl, open(logdir + ".screen", "wb") as screen, open(logdir + ".stderr", "wb") as err:
         t0 = time.monotonic()
         p = subprocess.Popen([helper, "-v", "--log-dir=" + logdir, rootfs],
                              stdin=subprocess.DEVNULL, stdout=screen, stderr=err, close_fds=True)
@@ -548,8 +551,11 @@ def rs_boot(helper, rootfs, logdir, timeout=60):
                 if p.poll() is not None:
                     break
                 buf1 = (buf1 + tty1())[-4096:]
-                bufc = (bufc + console())[-65536:]
+                new = console()
+                bufc = (bufc + new)[-65536:]
                 now = time.monotonic() - t0
+                if new:
+                    timeline.feed(new, now)
                 if res["ready_s"] is None and READY.search(bufc.decode(errors="replace")):
                     res["ready_s"] = now
                 if b"login:" in buf1:

@@ -244,7 +244,8 @@ function spawn_host_snapshot () {
             /proc/sys/net/ipv4/conf/all/forwarding /proc/sys/fs/file-max \
             /proc/sys/user/max_user_namespaces || true
         ip -o link show || true
-        ip -o addr show || true
+        # without the lifetimes, which count down with DHCP and SLAAC
+        ip -o addr show | sed -e 's/[\\ ]*valid_lft.*//' || true
         stat -c 'dev: %n %F %a %u:%g %t:%T' /dev/* || true
         # the mounts an image could reach (others' tests may mount elsewhere meanwhile)
         findmnt -rn -o TARGET,FSTYPE,OPTIONS | grep -E '^/(proc|sys|dev)?([/ ]|$)' || true

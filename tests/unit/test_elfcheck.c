@@ -251,9 +251,11 @@ static void test_not_checked(size_t n0)
         CHECK(write_file(in_tree("/etc/empty"), "", 0644) == 0);
         CHECK(write_file(in_tree("/etc/elf3"), "\x7f" "EL", 0644) == 0);
         CHECK(sh("mkdir -p '%s/usr/lib/modules' '%s/lib/firmware'", root, root) == 0);
-        /* Kernel modules and firmware are skipped by name, like ReaR's check does. */
+        /* Kernel modules and firmware are skipped, like ReaR's check does. */
         CHECK(sh("head -c 100 '%s' > '%s/usr/lib/modules/broken.ko'", in_tree("/bin/true"), root) == 0);
         CHECK(sh("head -c 100 '%s' > '%s/lib/firmware/broken.bin'", in_tree("/bin/true"), root) == 0);
+        /* So are syslinux's COM32 modules, wherever they are. */
+        CHECK(sh("head -c 100 '%s' > '%s/usr/lib/menu.c32'", in_tree("/bin/true"), root) == 0);
         /* Symlinks are not followed: to a directory (a loop), to a file, dangling. */
         CHECK(symlink("/", in_tree("/loop")) == 0);
         CHECK(symlink("..", in_tree("/bin/up")) == 0);

@@ -1,0 +1,177 @@
+#!/usr/bin/env bats
+#
+# Real login on both real ReaR images (issue 2, points 6 and 7), like a person at the
+# machine: tests/lib/pty-drive.py runs the helper interactively on a new pty, waits for
+# the login prompt on the screen, switches to every other tty on which the image starts
+# a getty (read from the image's units, or its inittab when init is not systemd) and
+# waits for its prompt, logs in as root (ReaR's rescue login asks no password), runs
+# commands, logs out and in again, and powers off with Ctrl-] p.
+# The images are built with the real 'rear' by tests/fixtures/build-rear-image.sh and
+# cached in /var/cache/rear-testrescue-tests (a build takes minutes; a valid cache answers
+# at once). Needs root.
+
+load lib/spawn
+
+PTY_DRIVE="$BATS_TEST_DIRNAME/lib/pty-drive.py"
+# Seconds: the plain image boots in ~35 s here (system-setup waits ~10 s for a udevd),
+# the systemd one in ~15 s; CI machines can be slower.
+LOGIN_TIMEOUT=90
+STOP_TIMEOUT=10
+
+function setup_file () {
+    spawn_require_helper
+    spawn_tmp_create
+    local variant
+    for variant in plain systemd ; do
+        "$SPAWN_WORK_TREE/tests/fixtures/build-rear-image.sh" "$variant" \
+            >"$SPAWN_TMP/image-$variant.path" 2>"$SPAWN_TMP/image-$variant.log" || true
+    done
+}
+
+function teardown_file () {
+    spawn_tmp_remove
+}
+
+# The cached rootfs of VARIANT, or fail with the build's messages.
+function image_root () {
+    local root
+    root="$( tail -n 1 "$SPAWN_TMP/image-$1.path" )"
+    test -n "$root" -a -d "$root" -a -e "$root/etc/rear-release" && { echo "$root" ; return 0 ; }
+    spawn_fail "no $1 image: tests/fixtures/build-rear-image.sh $1 failed:" "$( tail -n 20 "$SPAWN_TMP/image-$1.log" )"
+}
+
+# Is ROOT's /init (or /sbin/init) systemd? (Both ReaR images: /init -> bin/init, a copy
+# of systemd. One level of relative or absolute symlink is followed inside ROOT.)
+function image_init_is_systemd () {
+    local root="$1" init target
+    for init in "$root/init" "$root/sbin/init" ; do
+        test -e "$init" -o -L "$init" || continue
+        if test -L "$init" ; then
+            target="$( readlink "$init" )"
+            case "$target" in
+                (/*) init="$root$target" ;;
+                (*) init="$( dirname "$init" )/$target" ;;
+            esac
+        fi
+        grep -qa 'systemd.unit=' "$init" 2>/dev/null
+        return
+    done
+    return 1
+}
+
+# The terminals on which ROOT's init starts a getty, one per line (tty0, ttyN, ttyS0, ...).
+function image_getty_ttys () {
+    local root="$1" unit dir
+    if image_init_is_systemd "$root" ; then
+        for dir in etc/systemd/system usr/lib/systemd/system lib/systemd/system ; do
+            for unit in "$root/$dir"/{getty,multi-user,default,graphical}.target.wants/*getty@*.service ; do
+                test -e "$unit" -o -L "$unit" || continue
+                unit="${unit##*/}"
+                unit="${unit#*@}"
+                echo "${unit%.service}"
+            done
+        done | sort -u
+    else
+        # sysvinit/busybox: "id:runlevels:respawn:/sbin/mingetty --noclear tty1"
+        sed -n -e '/^[[:space:]]*#/d' -e 's/^[^:]*:[^:]*:respawn:.*getty.*[[:space:]/]\(tty[0-9A-Za-z]*\)\([[:space:]].*\)\{0,1\}$/\1/p' \
+            "$root/etc/inittab" | sort -u
+    fi
+}
+
+# The whole visit: boot, prompt on the screen, prompt on every other getty tty, log in,
+# commands, log out and in again, Ctrl-] p, a clean end within the stop timeout.
+function visit_image () {
+    local variant="$1" root tty steps="$BATS_TEST_TMPDIR/steps"
+    root="$( image_root "$variant" )" || return 1
+    local ttys=( $( image_getty_ttys "$root" ) )
+    echo "# $variant image: gettys on ${ttys[*]:-(none)}" >&3
+    test ${#ttys[@]} -gt 0 || spawn_fail "the $variant image starts no getty at all"
+
+    {
+        echo "container 30"
+        # tty1 (and tty0, the active virtual terminal, which is tty1) is on the screen
+        echo "expect '^\\S+ login: ' $LOGIN_TIMEOUT"
+        for tty in "${ttys[@]}" ; do
+            case "$tty" in
+                (tty0|tty1|ttyS0) ;;        # the screen: just seen; ttyS0: its own test
+                (tty[2-9])
+                    echo "send '\\x1d${tty#tty}'"
+                    echo "expect '\\[rescue-spawn\\] $tty ' 5"
+                    echo "expect '^\\S+ login: ' 30"
+                    ;;
+                (*) echo "# no escape key reaches $tty" ;;
+            esac
+        done
+        cat <<'EOF'
+send '\x1d0'
+expect '\[rescue-spawn\] screen' 5
+line root
+expect 'RESCUE \S+ # ' 30
+line 'echo "sum=$((6*7)) on $(tty)"; cat /etc/rear-release'
+expect '^sum=42 on /dev/tty[01]$' 10
+expect '^Relax-and-Recover release' 5
+# log out: systemd restarts the getty (Restart=always), the prompt comes back
+line exit
+expect '^\S+ login: ' 30
+line root
+expect 'RESCUE \S+ # ' 30
+line 'echo "again=$((6*7))"'
+expect '^again=42$' 10
+send '\x1dp'
+expect 'asking the image to power off' 5
+EOF
+        echo "wait-exit $(( STOP_TIMEOUT + 5 )) 0"
+        echo "restored"
+        echo "gone 5"
+    } >"$steps"
+    "$PTY_DRIVE" --rows 30 --cols 100 --log "$BATS_TEST_TMPDIR/screen.log" -f "$steps" -- \
+        "$RESCUE_SPAWN" --stop-timeout="$STOP_TIMEOUT" "$root"
+    for tty in "${ttys[@]}" ; do
+        case "$tty" in
+            (tty0|tty1|tty[2-9]|ttyS0) ;;
+            (*) spawn_fail "the $variant image starts a getty on $tty, which this test cannot reach" ;;
+        esac
+    done
+}
+
+# Every tty a serial getty would use is ttyS0 in the container; its unit needs a device.
+function serial_getty () {
+    local root unit
+    root="$( image_root "$1" )" || return 1
+    if ! image_init_is_systemd "$root" ; then
+        grep -q '^[^#]*respawn:.*getty.*ttyS0' "$root/etc/inittab" ||
+            skip "the $1 image starts no getty on ttyS0"
+        spawn_fail "an inittab getty on ttyS0: not covered by this test yet"
+        return 1
+    fi
+    unit="$( image_getty_ttys "$root" | grep -x 'ttyS[0-9]*' | head -n 1 )"
+    test -n "$unit" || skip "the $1 image starts no serial getty"
+    grep -q '^BindsTo=dev-%i.device\|^BindTo=dev-%i.device' "$root/usr/lib/systemd/system/serial-getty@.service" ||
+        spawn_fail "serial-getty@.service of the $1 image is not bound to its device any more: test it"
+    skip "serial-getty@$unit.service is bound to dev-$unit.device (BindTo=), and systemd starts no device units in a container (no udev): it cannot start in any container"
+}
+
+@test "plain image: login prompt on the screen and on every getty tty, root logs in, Ctrl-] p ends it cleanly" {
+    visit_image plain
+    # The plain image's poweroff.service runs /bin/systemctl, which it does not have:
+    # its own power off fails and the helper ends it at the stop timeout (exit 0 all the
+    # same). Either way the end must be reported.
+    grep -aqE 'the image (powered off|killed \(it did not power off in time\))' "$BATS_TEST_TMPDIR/screen.log"
+    assert_no_leftovers
+}
+
+@test "plain image: the serial getty on ttyS0" {
+    serial_getty plain
+}
+
+@test "systemd image: login prompt on the screen and on every getty tty, root logs in, Ctrl-] p powers it off" {
+    visit_image systemd
+    # systemd stops its units, runs systemd-shutdown and calls reboot(2): a real power off
+    grep -aq 'Powering off' "$BATS_TEST_TMPDIR/screen.log"
+    grep -aq 'the image powered off' "$BATS_TEST_TMPDIR/screen.log"
+    assert_no_leftovers
+}
+
+@test "systemd image: the serial getty on ttyS0" {
+    serial_getty systemd
+}
