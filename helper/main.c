@@ -278,8 +278,11 @@ int main(int argc, char **argv)
                 exit_code = check_finish(check, &sup);
         } else {
                 exit_code = exit_code_for(&sup, &o);
+                bool by_reboot = sup.end == END_POWEROFF || sup.end == END_HALT || sup.end == END_REBOOT;
                 if (!o.command)
                         log_info("the image %s after %.1f s", end, (double) (sup.end_ms - sup.start_ms) / 1000);
+                else if (by_reboot)
+                        log_info("the command %s the container", end);
                 else
                         log_debug("the command %s", end);
         }

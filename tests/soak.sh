@@ -46,8 +46,12 @@ rootfs="$( "$work_tree/tests/fixtures/build-rear-image.sh" "$variant" )" || {
     exit 2
 }
 # Keep a rebuild from replacing the image under the runs: the build takes this lock.
+# (A benchmark holds it as well, so that the runs do not measure each other.)
 exec 9>/run/lock/rear-testrescue-build-rear-image.lock
-flock -s 9
+if ! flock -n -s 9 ; then
+    echo "soak: waiting for /run/lock/rear-testrescue-build-rear-image.lock (an image build or a benchmark)"
+    flock -s 9
+fi
 
 scratch="$( mktemp -d /var/tmp/rt-soak.XXXXXX )" || exit 2
 keep="${SOAK_KEEP:-}"
