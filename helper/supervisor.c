@@ -400,6 +400,8 @@ int supervisor_run(struct supervisor *s)
                         handle_stdin(s, &stdin_open);
                 if (pfds[3].revents & POLLIN)
                         handle_reboot(s);
+                else if (pfds[3].revents & (POLLHUP | POLLERR))
+                        closep(&s->container->reboot_fd);       /* no process of the container is left */
                 for (size_t i = 0; i < n_terms; i++) {
                         short revents = pfds[4 + i].revents;
                         if (revents & POLLIN)

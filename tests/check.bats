@@ -144,13 +144,19 @@ function break_image () {
     local variant="$1" name="$2" breakage="$3" base
     base="$( image_of "$variant" )" || return 1
     CASE="$SPAWN_TMP/$name"
+    CASE_DIR="$CASE"
+    if test -f "$CASE/status" ; then
+        status="$( cat "$CASE/status" )"     # booted by an earlier test of this file
+        return 0
+    fi
     mkdir -p "$CASE/upper" "$CASE/work" "$CASE/root"
     export -f refresh_md5sums add_needed
     status=0
     unshare --mount --propagation private bash -c '
         set -e -u -o pipefail
         base=$1 case=$2 breakage=$3 helper=$4 timeout=$5 name=$6
-        mount -t overlay rt-broken -o "lowerdir=$base,upperdir=$case/upper,workdir=$case/work" "$case/root"
+        mount -t overlay rt-broken -o "lowerdir=$base,upperdir=$case/upper,workdir=$case/work" "$case/root" \
+            || { echo "cannot mount an overlay on $base" >&2 ; exit 99 ; }
         cd "$case/root"
         # A shell of its own, so that "set -e" holds in the breakage.
         rc=0
@@ -163,8 +169,8 @@ function break_image () {
         exec "$helper" --check --timeout="$timeout" --report-dir="$case/report" --image-name="broken-$name" \
             "$case/root" </dev/null >"$case/stdout" 2>"$case/stderr"
     ' break-image "$base" "$CASE" "$breakage" "$RESCUE_SPAWN" "$CHECK_TIMEOUT" "$name" || status=$?
-    CASE_DIR="$CASE"
-    test "$status" -ne 99 || spawn_fail "could not break the image"
+    test "$status" -ne 99 || spawn_fail "could not break the image" || return 1
+    echo "$status" >"$CASE/status"
 }
 
 # item_status NAME: ok, FAIL or ignored, as summary.txt of the last run says for check NAME.
@@ -338,17 +344,52 @@ EOF
 }
 
 # ---- broken copies: FAIL, with the right reason ----
+#
+# Each breakage is booted once per file; a second test on the same breakage (the excerpt that
+# says why) reads the reports of the first.
+
+# Debian's agetty needs libc alone, and without libc nothing starts. So this agetty is one
+# linked with libncursesw as well (needed by cfdisk alone among the image's ELF files), and
+# libncursesw is not in the image (md5sums.txt as the build would write it).
+BREAK_AGETTY_LIBRARY='
+    add_needed bin/agetty libncursesw.so.6
+    libs=$( find lib usr/lib -name "libncursesw.so.6*" )
+    test -n "$libs"
+    rm -f $libs
+    refresh_md5sums bin/agetty $libs'
+
+BREAK_AGETTY_REMOVED='
+    rm bin/agetty
+    refresh_md5sums bin/agetty'
+
+# The first script system-setup sources ends it, as a script error under 'set -e' would.
+BREAK_SETUP_DIES='
+    script=etc/scripts/system-setup.d/00-functions.sh
+    { echo "echo \"00-functions.sh: simulated error\" ; exit 1" ; cat $script ; } >$script.new
+    cat $script.new >$script && rm $script.new
+    refresh_md5sums $script'
+
+BREAK_INIT_LIBRARY='
+    libs=$( find usr/lib lib -name "libsystemd-shared-*.so" -type f )
+    test -n "$libs"
+    for lib in $libs ; do truncate -s 4096 $lib ; done
+    refresh_md5sums $libs'
+
+# One byte of a file that nothing reads at boot (a CA certificate), as bit rot would.
+BREAK_MD5_MISMATCH='
+    file=$( grep -m 1 -o "[.]/usr/share/ca-certificates/mozilla/.*[.]crt$" md5sums.txt )
+    test -f "$file"
+    old=$( dd if="$file" bs=1 skip=100 count=1 status=none )
+    if test "$old" = A ; then new=B ; else new=A ; fi
+    printf %s "$new" | dd of="$file" bs=1 seek=100 count=1 conv=notrunc status=none
+    echo "changed byte 100 of $file from $old to $new"'
+
+BREAK_REAR_REMOVED='
+    rm bin/rear
+    refresh_md5sums bin/rear'
 
 @test "broken: a library agetty needs is missing -> FAIL libraries (names it), no prompt on tty0" {
-    # Debian's agetty needs libc alone, and without libc nothing starts. So this agetty is
-    # one linked with libncursesw as well (needed by cfdisk alone among the image's ELF
-    # files), and libncursesw is not in the image (md5sums.txt as the build would write it).
-    break_image systemd agetty-library '
-        add_needed bin/agetty libncursesw.so.6
-        libs=$( find lib usr/lib -name "libncursesw.so.6*" )
-        test -n "$libs"
-        rm -f $libs
-        refresh_md5sums bin/agetty $libs'
+    break_image systemd agetty-library "$BREAK_AGETTY_LIBRARY"
     assert_verdict_fail
     assert_item libraries FAIL "libncursesw.so.6" "/bin/agetty"
     assert_item prompt:tty0 FAIL "no login prompt"
@@ -357,10 +398,15 @@ EOF
     assert_no_leftovers
 }
 
+@test "broken: a library agetty needs is missing -> the excerpt of prompt:tty0 shows agetty failing" {
+    break_image systemd agetty-library "$BREAK_AGETTY_LIBRARY"
+    # systemd says on the console: "Child N (agetty) died (code=exited, status=127/n/a)".
+    assert_item prompt:tty0 FAIL "agetty"
+    assert_no_leftovers
+}
+
 @test "broken: agetty is removed -> FAIL: no login prompt on tty0" {
-    break_image systemd agetty-removed '
-        rm bin/agetty
-        refresh_md5sums bin/agetty'
+    break_image systemd agetty-removed "$BREAK_AGETTY_REMOVED"
     assert_verdict_fail
     assert_item prompt:tty0 FAIL "no login prompt" "getty@tty0"
     assert_item login FAIL
@@ -368,13 +414,15 @@ EOF
     assert_no_leftovers
 }
 
+@test "broken: agetty is removed -> the excerpt of prompt:tty0 shows agetty missing" {
+    break_image systemd agetty-removed "$BREAK_AGETTY_REMOVED"
+    # systemd says on the console: "getty@tty0.service: Executable /sbin/agetty missing, ...".
+    assert_item prompt:tty0 FAIL "/sbin/agetty"
+    assert_no_leftovers
+}
+
 @test "broken: system-setup dies before its ready line -> FAIL ready-line" {
-    # The first script system-setup sources ends it, as a script error under 'set -e' would.
-    break_image systemd setup-dies '
-        script=etc/scripts/system-setup.d/00-functions.sh
-        { echo "echo \"00-functions.sh: simulated error\" ; exit 1" ; cat $script ; } >$script.new
-        cat $script.new >$script && rm $script.new
-        refresh_md5sums $script'
+    break_image systemd setup-dies "$BREAK_SETUP_DIES"
     assert_verdict_fail
     assert_item ready-line FAIL "never said it is ready"
     grep -q "00-functions.sh: simulated error" "$CASE_DIR/report/tty-console.log" \
@@ -384,12 +432,14 @@ EOF
     assert_no_leftovers
 }
 
+@test "broken: system-setup dies before its ready line -> the excerpt of ready-line shows its last words" {
+    break_image systemd setup-dies "$BREAK_SETUP_DIES"
+    assert_item ready-line FAIL "00-functions.sh: simulated error"
+    assert_no_leftovers
+}
+
 @test "broken: a library init needs is corrupt (libsystemd-shared truncated) -> FAIL init" {
-    break_image systemd init-library '
-        libs=$( find usr/lib lib -name "libsystemd-shared-*.so" -type f )
-        test -n "$libs"
-        for lib in $libs ; do truncate -s 4096 $lib ; done
-        refresh_md5sums $libs'
+    break_image systemd init-library "$BREAK_INIT_LIBRARY"
     assert_verdict_fail
     # The loader maps the truncated library and init dies of SIGBUS before it prints anything.
     assert_item init FAIL "init stopped by itself"
@@ -400,14 +450,7 @@ EOF
 }
 
 @test "broken: a file no longer matches md5sums.txt -> FAIL ready-line (Possibly corrupted)" {
-    # One byte of a file that nothing reads at boot (a CA certificate), as bit rot would.
-    break_image systemd md5-mismatch '
-        file=$( grep -m 1 -o "[.]/usr/share/ca-certificates/mozilla/.*[.]crt$" md5sums.txt )
-        test -f "$file"
-        old=$( dd if="$file" bs=1 skip=100 count=1 status=none )
-        if test "$old" = A ; then new=B ; else new=A ; fi
-        printf %s "$new" | dd of="$file" bs=1 seek=100 count=1 conv=notrunc status=none
-        echo "changed byte 100 of $file from $old to $new"'
+    break_image systemd md5-mismatch "$BREAK_MD5_MISMATCH"
     assert_verdict_fail
     assert_item ready-line FAIL "Possibly corrupted Relax-and-Recover rescue system"
     # The rest of the image is fine: that is the only failure.
@@ -415,10 +458,17 @@ EOF
     assert_no_leftovers
 }
 
+@test "broken: a file no longer matches md5sums.txt -> the excerpt of ready-line names the file" {
+    break_image systemd md5-mismatch "$BREAK_MD5_MISMATCH"
+    file="$( sed -n 's/^changed byte 100 of \(.*\) from .*/\1/p' "$CASE_DIR/breakage.log" )"
+    test -n "$file"
+    # md5sum says on the console: "./usr/share/ca-certificates/mozilla/NAME.crt: FAILED".
+    assert_item ready-line FAIL "$file: FAILED"
+    assert_no_leftovers
+}
+
 @test "broken: rear is removed -> FAIL rear" {
-    break_image systemd rear-removed '
-        rm bin/rear
-        refresh_md5sums bin/rear'
+    break_image systemd rear-removed "$BREAK_REAR_REMOVED"
     assert_verdict_fail
     assert_item rear FAIL "rear -V"
     assert_items_ok init ready-line prompt:tty0 login libraries

@@ -41,7 +41,8 @@ function image_root () {
 }
 
 # Is ROOT's /init (or /sbin/init) systemd? (Both ReaR images: /init -> bin/init, a copy
-# of systemd. One level of relative or absolute symlink is followed inside ROOT.)
+# of systemd; so their /etc/inittab is not used. One level of relative or absolute
+# symlink is followed inside ROOT.)
 function image_init_is_systemd () {
     local root="$1" init target
     for init in "$root/init" "$root/sbin/init" ; do
@@ -53,7 +54,8 @@ function image_init_is_systemd () {
                 (*) init="$( dirname "$init" )/$target" ;;
             esac
         fi
-        grep -qa 'systemd.unit=' "$init" 2>/dev/null
+        # Debian's systemd binary is small: most of it is in libsystemd-core
+        grep -qaE 'libsystemd-(core|shared)|systemd\.unit=' "$init" 2>/dev/null
         return
     done
     return 1
@@ -126,6 +128,7 @@ EOF
     } >"$steps"
     "$PTY_DRIVE" --rows 30 --cols 100 --log "$BATS_TEST_TMPDIR/screen.log" -f "$steps" -- \
         "$RESCUE_SPAWN" --stop-timeout="$STOP_TIMEOUT" "$root"
+    grep -aoE 'the image [^\r]* after [0-9.]+ s' "$BATS_TEST_TMPDIR/screen.log" | sed "s/^/# $variant: /" >&3
     for tty in "${ttys[@]}" ; do
         case "$tty" in
             (tty0|tty1|tty[2-9]|ttyS0) ;;

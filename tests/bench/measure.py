@@ -164,6 +164,16 @@ def proc_starttime(pid, live_only=False):
     return fields[19]
 
 
+def proc_cpu_s(pid):
+    """user + system CPU seconds of the process itself (not its children)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def descendants(root):
     """{pid: starttime} of every descendant of root (from /proc/PID/task/*/children)."""
     found = {}
@@ -566,6 +576,7 @@ def rs_boot(helper, rootfs, logdir, timeout=60):
             st = proc_status(p.pid, "VmHWM", "VmRSS")
             res["hwm_kb"] = st.get("VmHWM")
             res["rss_kb"] = st.get("VmRSS")
+            res["cpu_s"] = proc_cpu_s(p.pid)
             inside = descendants(p.pid)
             res["processes"] = len(inside)
             t_stop = time.monotonic()
@@ -602,7 +613,7 @@ def rs_boot(helper, rootfs, logdir, timeout=60):
 def rs_check(helper, rootfs, reportdir, timeout=300):
     fresh(reportdir, ".out")
     watch = BlockerWatch()
-    res = {"hwm_kb": None}
+    res = {"hwm_kb": None, "cpu_s": None}
     with open(reportdir + ".out", "wb") as o:
         t0 = time.monotonic()
         p = subprocess.Popen([helper, "--check", "--timeout=%d" % timeout, "--report-dir=" + reportdir, rootfs],
@@ -612,6 +623,7 @@ def rs_check(helper, rootfs, reportdir, timeout=300):
                 st = proc_status(p.pid, "VmHWM")
                 if "VmHWM" in st:
                     res["hwm_kb"] = st["VmHWM"]
+                    res["cpu_s"] = proc_cpu_s(p.pid)
                 watch.check()
                 time.sleep(0.01)
         except Aborted:
@@ -721,7 +733,7 @@ def cmd_boot(a):
                 n["container_processes"], fmt(n["stop_s"]), n["killed_by_cgroup_kill"], n["survivors"]))
     p = "boot.%s" % a.name
     out(p + ".runs", a.runs)
-    summarize(p + ".rs", rs_runs, ["prompt_s", "ready_s", "hwm_kb", "rss_kb", "exec_us", "stop_s", "exit_status",
+    summarize(p + ".rs", rs_runs, ["prompt_s", "ready_s", "hwm_kb", "rss_kb", "cpu_s", "exec_us", "stop_s", "exit_status",
                                    "processes", "survivors"])
     out(p + ".rs.survivors.total", sum(r["survivors"] for r in rs_runs))
     out(p + ".rs.hwm_kb.max", max((r["hwm_kb"] or 0) for r in rs_runs))
@@ -756,8 +768,9 @@ def cmd_verdict(a):
     p = "verdict.%s" % a.name
     out(p + ".runs", a.runs)
     summarize(p, runs, ["total_seconds", "ready_seconds", "first_prompt_seconds", "image_wait_seconds",
-                        "shutdown_seconds", "net_seconds", "wall_s", "hwm_kb", "exit_status"])
+                        "shutdown_seconds", "net_seconds", "wall_s", "hwm_kb", "cpu_s", "exit_status"])
     out(p + ".verdicts", " ".join(str(r.get("verdict")) for r in runs))
+    out(p + ".failed", " ".join(r["failed_checks"] or "-" for r in runs))
 
 
 def fmt(v):

@@ -28,19 +28,26 @@ Steps:
                            from STATUS
   restored                 fail unless the command ended and the pty's termios (read with
                            tcgetattr on the slave) equal those saved before it started
-  container [TIMEOUT]      (for rescue-spawn) find the container the command started:
-                           its PID 1 (the command's child in another PID namespace),
-                           namespaces, the guard, the cgroup, the runtime directory and
-                           the ptys; wait (default 10 s) until PID 1 has executed init
+  container [TIMEOUT]      (for rescue-spawn) find the container the command started and
+                           wait (default 10 s) until its PID 1 has executed init: records
+                           PID 1 (the command's child in another PID namespace), its PID,
+                           mount and user namespaces (the PID and user namespaces and the
+                           devpts instance of its ptys are held open, so that their numbers
+                           stay ours), the helper's mount namespace, the cleanup guard
+                           (comm rescue-spawn-gd), the cgroup rescue-spawn-PID and the
+                           runtime directory /run/rescue-spawn.XXXXXX
   gone [TIMEOUT]           fail unless, within TIMEOUT (default 5 s), nothing recorded by
-                           "container" remains: no process in the container's PID, mount
-                           or user namespace or in the helper's mount namespace (checked
-                           with ps), no guard, no cgroup, no runtime directory, no mount
-                           of it, no open fd on the container's ptys
+                           "container" remains: the helper and PID 1 ended, no process in
+                           the container's PID or user namespace and none whose mount
+                           namespace still mounts the runtime directory (found with ps),
+                           no guard, no cgroup, no runtime directory nor a host mount of
+                           it, no pty left in the container's devpts instance
   host COMMAND             run COMMAND with sh on the host (env: PTY_DRIVE_CHILD=pid of
                            the command, PTY_DRIVE_INIT=host pid of the container's PID 1
                            when known); fail when it exits non-zero
-At the end, the command is killed (SIGKILL, by PID) and reaped if it still runs, and
+The driver is a child subreaper (prctl): whatever the command leaves behind (a guard, the
+PID 1 of a container whose helper was killed) becomes its child and is reaped at once,
+whatever the host's init does. At the end, the command is killed (SIGKILL, by PID) and reaped if it still runs, and
 "pty-drive: terminal restored" or "pty-drive: terminal NOT restored: ..." is printed
 when it ended. On a failed step the driver prints the reason and the last ~2 KB of
 output made readable, and exits 1 (2: usage error).
@@ -379,7 +386,7 @@ class Driver:
             mountinfo = read_text('/proc/%d/mountinfo' % self.pid) or ''
             runtime = sorted(set(re.findall(r'^\S+ \S+ \S+ \S+ (/(?:run|tmp)/rescue-spawn\.[^/\s]+) ',
                                             mountinfo, re.M)))
-            if init and guard and runtime and devs:
+            if init and guard and len(runtime) == 1 and devs:
                 break
             if self.status is not None:
                 raise StepFailed('the command ended before its container was found')
@@ -387,13 +394,27 @@ class Driver:
                 raise StepFailed('no container found within %s s (init %s, guard %s, runtime dir %s, ptys %s)'
                                  % (timeout, init, guard, runtime, sorted(devs)))
             self.pump(0.05)
-        c = {'init': init, 'guard': guard, 'runtime': runtime, 'init_start': self.start_time(init)}
-        c['pidns'] = ns_inode(readlink('/proc/%d/ns/pid' % init))
-        c['mntns'] = ns_inode(readlink('/proc/%d/ns/mnt' % init))
-        c['userns'] = ns_inode(readlink('/proc/%d/ns/user' % init))
-        c['helper_mntns'] = ns_inode(readlink('/proc/%d/ns/mnt' % self.pid))
+        c = {'init': init, 'guard': guard, 'runtime': runtime[0], 'init_start': self.start_time(init),
+             'pins': []}
+        # Namespace inode numbers and devpts device numbers are reused as soon as they are
+        # free, maybe by a container someone else starts meanwhile. Holding the PID and user
+        # namespaces and the devpts instance keeps them ours (it keeps no process and no
+        # pty alive); the mount namespaces are not held (that would keep their mounts).
+        for kind in ('pid', 'user'):
+            c['pins'].append(os.open('/proc/%d/ns/%s' % (init, kind), os.O_RDONLY | os.O_CLOEXEC))
+            c[kind + 'ns'] = ns_inode(readlink('/proc/%d/ns/%s' % (init, kind)))
         if c['userns'] == ns_inode(readlink('/proc/self/ns/user')):
-            c['userns'] = None      # not (yet) in a user namespace of its own
+            c['userns'] = None      # not in a user namespace of its own
+        c['mntns'] = ns_inode(readlink('/proc/%d/ns/mnt' % init))
+        c['helper_mntns'] = ns_inode(readlink('/proc/%d/ns/mnt' % self.pid))
+        # The container's ptys: the devpts instance below the runtime directory, as the
+        # helper sees it; after the end, its directory must list no pty (only ptmx).
+        c['pts'] = os.open('/proc/%d/root%s/root/dev/pts' % (self.pid, c['runtime']),
+                           os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        c['pins'].append(c['pts'])
+        pts_dev = os.fstat(c['pts']).st_dev
+        if pts_dev not in devs:
+            raise StepFailed('the helper holds no pty of %s/root/dev/pts' % c['runtime'])
         name = 'rescue-spawn-%d' % self.pid
         c['cgroups'] = []
         for top, dirs, _ in os.walk('/sys/fs/cgroup'):
@@ -402,13 +423,15 @@ class Driver:
             if name in dirs:
                 c['cgroups'].append(os.path.join(top, name))
                 dirs.remove(name)
-        c['pty_devs'] = sorted(devs)
         self.container = c
         return ('init %d (pidns %s, mntns %s, userns %s), guard %d, helper mntns %s, cgroup %s, '
-                'runtime dir %s, devpts dev %s'
+                'runtime dir %s, ptys %s on devpts %d:%d'
                 % (init, c['pidns'], c['mntns'], c['userns'], guard, c['helper_mntns'],
-                   ' '.join(c['cgroups']) or '(none)', ' '.join(runtime),
-                   ' '.join('%d:%d' % (os.major(d), os.minor(d)) for d in c['pty_devs']) or '(none)'))
+                   ' '.join(c['cgroups']) or '(none)', c['runtime'],
+                   ' '.join(self.ptys_left()), os.major(pts_dev), os.minor(pts_dev)))
+
+    def ptys_left(self):
+        return sorted(n for n in os.listdir(self.container['pts']) if n != 'ptmx')
 
     @staticmethod
     def start_time(pid):
@@ -416,73 +439,51 @@ class Driver:
         stat = read_text('/proc/%s/stat' % pid)
         return int(stat.rsplit(')', 1)[1].split()[19]) if stat else None
 
-    def born_before_end(self, pid):
-        """Started before the check began? Namespace inodes and devpts device numbers
-        are reused at once: a process started later belongs to someone else."""
-        start = self.start_time(pid)
-        return start is not None and start <= self.end_ticks
-
     def leftovers(self):
         c = self.container
         left = []
         if self.status is None:
             left.append('the helper (pid %d) still runs' % self.pid)
+        if self.start_time(c['init']) == c['init_start']:
+            left.append("the container's PID 1 (pid %d) still exists" % c['init'])
         ps = subprocess.run(['ps', '-e', '-o', 'pid=,pidns=,mntns=,userns=,args='],
                             stdout=subprocess.PIPE, universal_newlines=True, check=True).stdout
         for row in ps.splitlines():
             fields = row.split(None, 4)
-            if len(fields) < 4:
+            if len(fields) < 4 or int(fields[0]) == os.getpid():
                 continue
             pid, pidns, mntns, userns = fields[:4]
             args = fields[4] if len(fields) > 4 else ''
-            if int(pid) == os.getpid():
-                continue
             why = []
             if pidns == c['pidns']:
                 why.append("in the container's PID namespace")
-            if mntns in (c['mntns'], c['helper_mntns']):
-                why.append("in the container's or the helper's mount namespace")
             if c['userns'] and userns == c['userns']:
                 why.append("in the container's user namespace")
-            if why and self.born_before_end(pid):
+            # An inode number of a mount namespace may be someone else's by now: ours
+            # are the ones that still mount our runtime directory.
+            if mntns in (c['mntns'], c['helper_mntns']) and \
+                    c['runtime'] + '/' in (read_text('/proc/%s/mountinfo' % pid) or ''):
+                why.append("in a mount namespace with the container's mounts")
+            if why:
                 left.append('process %s (%s) %s' % (pid, args, ', '.join(why)))
-        if self.start_time(c['init']) == c['init_start']:
-            left.append("the container's PID 1 (pid %d) still exists" % c['init'])
         if proc_comm(c['guard']) == 'rescue-spawn-gd':
             left.append('the guard (pid %d) still runs' % c['guard'])
         for cg in c['cgroups']:
             if os.path.exists(cg):
                 left.append('cgroup %s' % cg)
-        mountinfo = read_text('/proc/self/mountinfo') or ''
-        for d in c['runtime']:
-            if os.path.exists(d):
-                left.append('runtime directory %s' % d)
-            if d in mountinfo:
-                left.append('a mount of %s on the host' % d)
-        if c['pty_devs']:
-            for pid in all_pids():
-                try:
-                    fds = os.listdir('/proc/%d/fd' % pid)
-                except OSError:
-                    continue
-                for fd in fds:
-                    path = '/proc/%d/fd/%s' % (pid, fd)
-                    link = readlink(path) or ''
-                    if 'pts' not in link and 'ptmx' not in link:
-                        continue
-                    try:
-                        if os.stat(path).st_dev in c['pty_devs'] and self.born_before_end(pid):
-                            left.append('process %d (%s) holds a pty of the container (fd %s -> %s)'
-                                        % (pid, proc_comm(pid), fd, link))
-                    except OSError:
-                        pass
+        if os.path.exists(c['runtime']):
+            left.append('runtime directory %s' % c['runtime'])
+        if c['runtime'] in (read_text('/proc/self/mountinfo') or ''):
+            left.append('a mount of %s on the host' % c['runtime'])
+        ptys = self.ptys_left()
+        if ptys:
+            left.append('ptys of the container still open: /dev/pts/%s' % ' /dev/pts/'.join(ptys))
         return left
 
     def step_gone(self, timeout='5'):
         if not self.container:
             raise StepFailed('no container recorded (use the step "container" while it runs)')
         deadline = time.monotonic() + float(timeout)
-        self.end_ticks = int(time.clock_gettime(time.CLOCK_BOOTTIME) * os.sysconf('SC_CLK_TCK')) + 1
         while True:
             left = self.leftovers()
             if not left:
@@ -536,6 +537,8 @@ class Driver:
             print('pty-drive: terminal %s' % ('restored' if ok else 'NOT restored: ' + text), flush=True)
         os.close(self.master)
         os.close(self.slave)
+        for fd in (self.container or {}).get('pins', []):
+            os.close(fd)
         if self.log:
             self.log.close()
 

@@ -1,0 +1,164 @@
+#!/bin/bash
+#
+# tests/bench/table.sh RESULTS [UNPACK_OUTPUT]
+#
+# The Markdown tables of 'make bench' from the key=value lines that overhead.sh, boot.sh
+# and verdict.sh printed (RESULTS; run-bench adds meta.* lines) and the output of
+# unpack.sh (UNPACK_OUTPUT). Prints them on stdout.
+
+set -u -o pipefail
+source "$( dirname "${BASH_SOURCE[0]}" )/lib.bash"
+
+results="${1:?Usage: $0 RESULTS [UNPACK_OUTPUT]}"
+unpack_out="${2:-/nonexistent}"
+
+function v () {
+    sed -n "s/^$1=//p" "$results" | tail -n 1
+}
+
+# awk-formatted number or "—": num VALUE FORMAT [FACTOR]
+function num () {
+    awk -v x="$1" -v f="$2" -v k="${3:-1}" 'BEGIN { if (x == "") print "—"; else printf f, x * k }'
+}
+
+function s () { num "$1" "%.2f s" ; }
+function ms_from_us () { num "$1" "%.1f ms" 0.001 ; }
+function ms_from_s () { num "$1" "%.1f ms" 1000 ; }
+function mb_from_kb () { num "$1" "%.2f MB" 0.0009765625 ; }
+
+# ratio A B: A/B
+function ratio () {
+    awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "—"; else printf "%.2f×", a / b }'
+}
+
+# target VALUE LIMIT TEXT: "TEXT — met" / "TEXT — missed"
+function target () {
+    awk -v x="$1" -v l="$2" -v t="$3" 'BEGIN { if (x == "") print t; else if (x + 0 <= l + 0) print t " — met"; else print t " — missed" }'
+}
+
+function runs_text () {
+    test "$1" = 1 && echo "1 run" || echo "${1:-0} runs"
+}
+
+# or_dash VALUE
+function or_dash () {
+    test "$1" && echo "$1" || echo "—"
+}
+
+window_text="$( num "$( v boot.systemd.ns.window_s )" "%.0f s" )"
+
+function nspawn_prompt_cell () {
+    local i="$1" n
+    test "$( v "boot.$i.runs" )" || { echo "—" ; return ; }
+    n="$( v "boot.$i.ns.prompts" )"
+    if test "${n:-0}" != 0 ; then
+        echo "$( s "$( v "boot.$i.ns.login_s.median" )" ) ($n of $( runs_text "$( v "boot.$i.runs" )" ))"
+    else
+        echo "none in $( num "$( v "boot.$i.ns.window_s" )" "%.0f s" ): agetty died $( v "boot.$i.ns.getty_deaths.median" ) times, $( v "boot.$i.ns.getty_limit_hits.median" )× start limit hit; $( v "boot.$i.ns.getty_failures.median" ) getty failure lines"
+    fi
+}
+
+function ready_cell () {
+    local i="$1" n r
+    r="$( v "boot.$i.runs" )"
+    test "$r" || { echo "—" ; return ; }
+    n="$( v "boot.$i.ns.ready_runs" )"
+    if test "${n:-0}" = 0 ; then
+        echo "never in $( num "$( v "boot.$i.ns.window_s" )" "%.0f s" )"
+    else
+        echo "$( s "$( v "boot.$i.ns.ready_s.median" )" ) ($n of $( runs_text "$r" ))"
+    fi
+}
+
+function verdict_cell () {
+    local i="$1" failed
+    test "$( v "verdict.$i.runs" )" || { echo "—" ; return ; }
+    failed="$( v "verdict.$i.failed" | tr ' ' '\n' | grep -v '^-$' | sort -u | paste -sd , )"
+    echo "$( s "$( v "verdict.$i.total_seconds.median" )" ) ($( v "verdict.$i.verdicts" )${failed:+; failed: $failed})"
+}
+
+unpack_rc="$( v meta.unpack_rc )"
+unpack_line="$( grep '^median of' "$unpack_out" 2>/dev/null | tail -n 1 )"
+unpack_iso_line="$( grep '^ISO: ' "$unpack_out" 2>/dev/null | tail -n 1 )"
+u_ours="$( sed -n 's/.*rear-testrescue unpack \([0-9.]*\) s.*/\1/p' <<<"$unpack_line" )"
+u_extract="$( sed -n 's/.*plain extract \([0-9.]*\) s.*/\1/p' <<<"$unpack_line" )"
+u_stream="$( sed -n 's/.*plain stream \([0-9.]*\) s.*/\1/p' <<<"$unpack_line" )"
+u_rear="$( sed -n 's/.*end to end (stand-in helper) \([0-9.]*\) s.*/\1/p' <<<"$unpack_line" )"
+u_runs="$( sed -n 's/^median of \([0-9]*\) runs.*/\1/p' <<<"$unpack_line" )"
+u_plain="$( printf '%s\n' $u_extract $u_stream | sort -n | head -n 1 )"
+
+{
+echo "| Measurement (median of the runs) | rescue-spawn | systemd-nspawn / plain pipeline | ratio | target |"
+echo "| --- | --- | --- | --- | --- |"
+for i in systemd plain ; do
+    t="" ; test "$i" = systemd && t="$( target "$( v "boot.$i.rs.prompt_s.median" )" 2 "≤ 2 s" )"
+    echo "| Boot to first \`login:\` on tty1, $i image ($( runs_text "$( v "boot.$i.runs" )" )) | $( s "$( v "boot.$i.rs.prompt_s.median" )" ) ($( or_dash "$( v "boot.$i.rs.prompts" )" ) prompts) | $( nspawn_prompt_cell "$i" ) | — | $t |"
+done
+for i in systemd plain ; do
+    echo "| ReaR's ready line on the console, $i image | $( s "$( v "boot.$i.rs.ready_s.median" )" ) | $( ready_cell "$i" ) | $( ratio "$( v "boot.$i.ns.ready_s.median" )" "$( v "boot.$i.rs.ready_s.median" )" ) | |"
+done
+for i in systemd plain ; do
+    t="" ; t2="" ; test "$i" = systemd && t="$( target "$( v "verdict.$i.total_seconds.median" )" 3 "≤ 3 s" )" && t2="$( target "$( v "verdict.$i.net_seconds.median" )" 3 "≤ 3 s" )"
+    echo "| \`--check\` start to verdict, $i image ($( runs_text "$( v "verdict.$i.runs" )" )) | $( verdict_cell "$i" ) | no verdict; ready line: $( ready_cell "$i" ) | — | $t |"
+    echo "| … the image's own sleep before its first prompt / ready line at / first prompt at / power off took | $( s "$( v "verdict.$i.image_wait_seconds.median" )" ) / $( s "$( v "verdict.$i.ready_seconds.median" )" ) / $( s "$( v "verdict.$i.first_prompt_seconds.median" )" ) / $( s "$( v "verdict.$i.shutdown_seconds.median" )" ) | | | |"
+    echo "| … verdict minus the image's own sleep, $i image | $( s "$( v "verdict.$i.net_seconds.median" )" ) | | | $t2 |"
+done
+echo "| exec-to-init overhead of the helper (busybox fixture, $( runs_text "$( v overhead.runs )" ); min–max) | $( ms_from_us "$( v overhead.exec_us.median )" ) ($( ms_from_us "$( v overhead.exec_us.min )" )–$( ms_from_us "$( v overhead.exec_us.max )" )) | | | $( target "$( num "$( v overhead.exec_us.median )" "%.3f" 0.001 | tr -d '—' )" 10 "≤ 10 ms" ) |"
+echo "| exec-to-init overhead on the real images (systemd / plain, boot runs) | $( ms_from_us "$( v boot.systemd.rs.exec_us.median )" ) / $( ms_from_us "$( v boot.plain.rs.exec_us.median )" ) | | | |"
+echo "| Wall time of a whole run of \`-- /bin/true\` on the busybox fixture | $( ms_from_s "$( v overhead.wall_s.median )" ) | $( ms_from_s "$( v overhead.nspawn_wall_s.median )" ) (\`-D FIXTURE /bin/true\`, $( runs_text "$( v overhead.nspawn_runs )" )) | $( ratio "$( v overhead.nspawn_wall_s.median )" "$( v overhead.wall_s.median )" ) | |"
+echo "| Peak RSS (VmHWM) of the helper at the login prompt, systemd / plain image (max of runs) | $( mb_from_kb "$( v boot.systemd.rs.hwm_kb.max )" ) / $( mb_from_kb "$( v boot.plain.rs.hwm_kb.max )" ) | | | $( target "$( num "$( v boot.systemd.rs.hwm_kb.max )" "%.3f" 0.0009765625 | tr -d '—' )" 4 "≤ 4 MB" ) |"
+echo "| Peak RSS (VmHWM) of the helper through \`--check\`, systemd / plain image | $( mb_from_kb "$( v verdict.systemd.hwm_kb.median )" ) / $( mb_from_kb "$( v verdict.plain.hwm_kb.median )" ) | | | $( target "$( num "$( v verdict.systemd.hwm_kb.median )" "%.3f" 0.0009765625 | tr -d '—' )" 4 "≤ 4 MB" ) |"
+echo "| CPU time of the helper process itself: boot to prompt / whole \`--check\`, systemd image | $( s "$( v boot.systemd.rs.cpu_s.median )" ) / $( s "$( v verdict.systemd.cpu_s.median )" ) | | | |"
+if test "$unpack_rc" ; then
+    if test "$u_ours" ; then
+        echo "| ISO → rootfs unpack, plain image's ISO ($( runs_text "$u_runs" )) | $( s "$u_ours" ) | $( s "$u_plain" ) (xorriso + gzip -dc + cpio: to a file $( s "$u_extract" ), streamed $( s "$u_stream" )) | $( ratio "$u_ours" "$u_plain" ) | $( target "$( ratio "$u_ours" "$u_plain" | tr -d '×—' )" 1.0 "≤ 1.0×" ) |"
+        echo "| \`rear testrescue ISO\` end to end (stand-in helper: find + unpack + workflow, no boot) | $( s "$u_rear" ) | | | |"
+    else
+        echo "| ISO → rootfs unpack (tests/bench/unpack.sh) | failed (exit $unpack_rc) | | | |"
+    fi
+fi
+echo
+echo "systemd-nspawn $( systemd-nspawn --version 2>/dev/null | sed -n '1s/^systemd \([0-9]*\).*/\1/p' ) \`--register=no --keep-unit --private-network --volatile=overlay -bD ROOTFS\` on a pty, watched $window_text per run, then SIGTERM, 15 s, cgroup.kill:"
+echo
+echo "| nspawn, median (each run) | systemd image | plain image |"
+echo "| --- | --- | --- |"
+function both () {
+    local key="$1" fmt="${2:-plain}" i a out=""
+    for i in systemd plain ; do
+        a="$( v "boot.$i.ns.$key.median" )"
+        if test "$fmt" = s ; then a="$( s "$a" )" ; else a="$( or_dash "$a" )" ; fi
+        out="$out | $a ($( or_dash "$( v "boot.$i.ns.$key.all" )" ))"
+    done
+    echo "${out# | }"
+}
+echo "| agetty deaths (\`getty@…: Main process exited\`) | $( both getty_deaths ) |"
+echo "| highest restart counter / start limit hits | $( v boot.systemd.ns.getty_restart_counter.median ) / $( v boot.systemd.ns.getty_limit_hits.median ) | $( v boot.plain.ns.getty_restart_counter.median ) / $( v boot.plain.ns.getty_limit_hits.median ) |"
+echo "| getty failure lines (\`getty@\` + Failed / failed / start request repeated / Scheduled restart) | $( both getty_failures ) |"
+echo "| first getty failure after | $( both first_getty_failure_s s ) |"
+echo "| \"Failed to start\" lines (any unit) / \`219/CGROUP\` lines | $( v boot.systemd.ns.units_failed.median ) / $( v boot.systemd.ns.cgroup_errors.median ) | $( v boot.plain.ns.units_failed.median ) / $( v boot.plain.ns.cgroup_errors.median ) |"
+echo "| ReaR ready line after | $( both ready_s s ) |"
+echo "| \"Possibly corrupted\" (nspawn's /tmp hides ReaR's log) after | $( both corrupted_s s ) |"
+echo "| container processes at the end of the window (outside our cgroup) | $( v boot.systemd.ns.container_processes.median ) ($( v boot.systemd.ns.outside_cgroup.median )) | $( v boot.plain.ns.container_processes.median ) ($( v boot.plain.ns.outside_cgroup.median )) |"
+echo "| SIGTERM → nspawn exited after (— = not within 15 s) | $( both stop_s s ) |"
+echo "| processes killed by cgroup.kill / alive afterwards (all runs) | $( v boot.systemd.ns.killed_by_cgroup_kill.median ) / $( or_dash "$( v boot.systemd.ns.survivors.total )" ) | $( v boot.plain.ns.killed_by_cgroup_kill.median ) / $( or_dash "$( v boot.plain.ns.survivors.total )" ) |"
+echo "| host files nspawn left (image lock, /run/systemd/nspawn/…; removed by the bench) | $( both host_files_removed ) |"
+echo "| rescue-spawn for comparison: SIGTERM → exit after / processes alive afterwards | $( s "$( v boot.systemd.rs.stop_s.median )" ) / $( or_dash "$( v boot.systemd.rs.survivors.total )" ) | $( s "$( v boot.plain.rs.stop_s.median )" ) / $( or_dash "$( v boot.plain.rs.survivors.total )" ) |"
+echo "| cached rootfs unchanged after all runs | $( or_dash "$( v boot.systemd.rootfs_unchanged )" ) | $( or_dash "$( v boot.plain.rootfs_unchanged )" ) |"
+echo
+echo "Measured $( v meta.started ) on Linux $( uname -r ), $( nproc ) CPUs, load average $( v meta.load_start ) at the start and $( v meta.load_end ) at the end (other jobs ran on the machine);"
+echo "rear $( dpkg-query -W -f='${Version}' rear 2>/dev/null ), rescue-spawn $( "$BENCH_HELPER" --version 2>/dev/null | cut -d ' ' -f 2 ); the whole bench took $( v meta.seconds ) s."
+test "$unpack_iso_line" && echo "Unpack: ${unpack_iso_line#ISO: }."
+leftovers="$( sed -n 's/^meta\.leftover=//p' "$results" | paste -sd ';' | sed 's/;/; /g' )"
+failures="$( sed -n 's/^meta\.failure=//p' "$results" | paste -sd ';' | sed 's/;/; /g' )"
+if test -z "$leftovers" ; then
+    if test "$( v meta.kept )" ; then
+        echo "Left behind: no process, cgroup or runtime directory; the scratch directory was kept (BENCH_KEEP=1): $( v meta.kept )."
+    else
+        echo "Left behind: nothing (no process, cgroup or runtime directory; the scratch directory is removed)."
+    fi
+else
+    echo "Left behind: $leftovers."
+fi
+test -z "$failures" || echo "Failed parts: $failures."
+}
+
