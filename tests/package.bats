@@ -90,6 +90,8 @@ teardown_file () {
     after=$(find /usr/sbin /usr/share/rear /etc/rear /usr/share/man/man8 2>/dev/null | sort)
     [ "$installed_status" -eq 0 ] || { echo "$installed_output" >&2; false; }
     assert_contains "$installed_output" "PASS"
+    # The workflow names the version it runs: the same as everywhere else.
+    assert_contains "$installed_output" "rear-testrescue $VERSION"
     run diff <(echo "$before") <(echo "$after")
     [ "$status" -eq 0 ] || { echo "files that differ after purging the package: $output" >&2; false; }
     assert_no_leftovers

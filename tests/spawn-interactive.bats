@@ -229,3 +229,25 @@ gone 5
 EOF
     assert_no_leftovers
 }
+
+@test "quitting resets the terminal modes the container's programs switched on (alternate screen, hidden cursor, cursor keys)" {
+    # What a full-screen program (vi, less, mc) switches on in the user's terminal stays
+    # on when the container is gone in the middle of it, unless the helper resets it:
+    # each of the three must be switched off after the end, one by one, by a soft reset
+    # (DECSTR, ESC [ ! p) where that covers it, or by a full reset (RIS, ESC c).
+    boot <<'EOF2'
+container
+expect '^rescue-fixture login: ' 20
+line root
+expect 'RESCUE \S+ # '
+line 'printf "\033[?1049h\033[?25l\033[?1h"; echo "modes=$((2+2))"'
+expect '^modes=4$'
+raw-expect '\x1b\[\?1049h\x1b\[\?25l\x1b\[\?1h'
+send '\x1dq'
+wait-exit 2 0
+restored
+raw-expect '(?=.*(?:\x1b\[\?(?:1049|1047|47)l|\x1bc))(?=.*(?:\x1b\[\?25h|\x1b\[!p|\x1bc))(?=.*(?:\x1b\[\?1l|\x1b\[!p|\x1bc))' 0
+gone 5
+EOF2
+    assert_no_leftovers
+}

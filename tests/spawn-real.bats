@@ -128,7 +128,7 @@ EOF
     } >"$steps"
     "$PTY_DRIVE" --rows 30 --cols 100 --log "$BATS_TEST_TMPDIR/screen.log" -f "$steps" -- \
         "$RESCUE_SPAWN" --stop-timeout="$STOP_TIMEOUT" "$root"
-    grep -aoE 'the image [^\r]* after [0-9.]+ s' "$BATS_TEST_TMPDIR/screen.log" | sed "s/^/# $variant: /" >&3
+    grep -aoE 'the image [^[:cntrl:]]* after [0-9.]+ s' "$BATS_TEST_TMPDIR/screen.log" | sed "s/^/# $variant: /" >&3
     for tty in "${ttys[@]}" ; do
         case "$tty" in
             (tty0|tty1|tty[2-9]|ttyS0) ;;

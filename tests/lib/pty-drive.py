@@ -15,6 +15,9 @@ Steps:
                            the output after the previous match; the output is searched
                            with ANSI escape sequences, \\r and NUL removed
   absent REGEX             fail if REGEX matches the output after the previous match
+  raw-expect REGEX [TIMEOUT]
+                           like expect, on the bytes as written (escape sequences and \r
+                           kept; re.DOTALL), with a cursor of its own
   mark                     forget the output so far (later expects look at new output only)
   send TEXT                type TEXT; Python escapes work: \\r \\n \\t \\x1d \\\\
   line TEXT                type TEXT and a carriage return (Enter)
@@ -158,6 +161,7 @@ class Driver:
         self.screen = ''           # the same as text: escapes, \r and NUL removed
         self.pending = b''         # an escape sequence cut at the end of a chunk
         self.cursor = 0            # expects search self.screen from here
+        self.raw_cursor = 0        # raw-expects search self.output from here
         self.status = None
         self.start = time.monotonic()
         self.log = open(log_path, 'wb') if log_path else None
@@ -257,6 +261,25 @@ class Driver:
                 ended_at = ended_at or now
                 if now - ended_at > 1.0:
                     raise StepFailed('no match for %r, and the command ended (%s)'
+                                     % (regex, status_code(self.status)[1]))
+            self.pump(min(0.1, deadline - now))
+
+    def step_raw_expect(self, regex, timeout='10'):
+        pattern = re.compile(regex.encode('latin-1', errors='backslashreplace'), re.S)
+        deadline = time.monotonic() + float(timeout)
+        ended_at = None
+        while True:
+            m = pattern.search(self.output, self.raw_cursor)
+            if m:
+                self.raw_cursor = m.end()
+                return 'matched %r' % m.group(0)[-60:]
+            now = time.monotonic()
+            if now >= deadline:
+                raise StepFailed('no match for %r in the raw output within %s s' % (regex, timeout))
+            if self.status is not None:
+                ended_at = ended_at or now
+                if now - ended_at > 1.0:
+                    raise StepFailed('no match for %r in the raw output, and the command ended (%s)'
                                      % (regex, status_code(self.status)[1]))
             self.pump(min(0.1, deadline - now))
 
@@ -505,7 +528,7 @@ class Driver:
         self.pump(0.01)
 
     STEPS = {
-        'expect': step_expect, 'absent': step_absent, 'mark': step_mark, 'send': step_send,
+        'expect': step_expect, 'raw-expect': step_raw_expect, 'absent': step_absent, 'mark': step_mark, 'send': step_send,
         'line': step_line, 'resize': step_resize, 'signal': step_signal, 'sleep': step_sleep,
         'wait-exit': step_wait_exit, 'restored': step_restored, 'container': step_container,
         'gone': step_gone, 'host': step_host,
