@@ -91,6 +91,7 @@ function rear_env_fake_helper () {
     cat >"$fake" <<'FAKE'
 #!/bin/bash
 dir="$( dirname "$0" )"
+test "$1" = --version && { echo "rescue-spawn 0.0-stand-in" ; exit 0 ; }
 printf '%s\n' "$@" >"$dir/fake-helper.args"
 report_dir=""
 rootfs=""
