@@ -240,7 +240,8 @@ container
 expect '^rescue-fixture login: ' 20
 line root
 expect 'RESCUE \S+ # '
-line 'printf "\033[?1049h\033[?25l\033[?1h"; echo "modes=$((2+2))"'
+# (send and line take escapes: \\033 types a backslash and 033 for printf)
+line 'printf "\\033[?1049h\\033[?25l\\033[?1h"; echo "modes=$((2+2))"'
 expect '^modes=4$'
 raw-expect '\x1b\[\?1049h\x1b\[\?25l\x1b\[\?1h'
 send '\x1dq'
