@@ -68,10 +68,13 @@ void supervisor_restore_terminal(struct supervisor *s)
 {
         if (!s->raw)
                 return;
+        /* Programs inside may have left the alternate screen, a hidden cursor, application
+         * cursor keys or colours on: switch them off, the user's shell is next. */
+        static const char modes_off[] = "\033[?1049l\033[?25h\033[?1l\033[0m\n";
+        (void) write_all(STDOUT_FILENO, modes_off, sizeof(modes_off) - 1);
         (void) tcsetattr(STDIN_FILENO, TCSADRAIN, &s->saved_termios);
         s->raw = false;
         log_set_raw_terminal(false);
-        (void) write_all(STDOUT_FILENO, "\n", 1);
 }
 
 static void kill_container(struct supervisor *s)

@@ -121,13 +121,16 @@ if test "${#first_run[@]}" -eq 1 ; then
     fi
 else
     echo "the verdicts differ: ${#first_run[@]} different ones in ${#signatures[@]} runs"
-    for signature in "${!first_run[@]}" ; do
-        echo "runs ${runs_of[$signature]}:"
-        if test "${first_run[$signature]}" = 1 ; then
+    for run in "${!signatures[@]}" ; do
+        signature="${signatures[$run]}"
+        test "${first_run[$signature]}" = "$run" || continue
+        if test "$run" = 1 ; then
+            echo "runs ${runs_of[$signature]}:"
             sed 's/^/  /' <<<"$signature"
         else
+            echo "runs ${runs_of[$signature]}, against run 1:"
             diff <( echo "${signatures[1]}" ) <( echo "$signature" ) | grep '^[<>]' \
-                | sed -e 's/^</  run 1:/' -e "s/^>/  run ${first_run[$signature]}:/"
+                | sed -e 's/^< /  - /' -e 's/^> /  + /'
         fi
     done
     keep=1

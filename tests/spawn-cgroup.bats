@@ -43,11 +43,13 @@ teardown_file () {
     # fd 3 closed: bats would wait for the background job otherwise.
     spawn "$SPAWN_FIXTURE" -- /bin/sh -c 'sleep 3' 3>&- &
     local pid=$!
-    local cg="" i
+    local cg="" i helper
+    # The helper's cgroup is named after its PID (spawn records it): other runs may be going on.
     for i in $(seq 50); do
-        cg=$(find /sys/fs/cgroup -maxdepth 4 -type d -name "rescue-spawn-*" 2>/dev/null | head -1)
+        helper=$(tail -n 1 "$SPAWN_TMP/helper-pids" 2>/dev/null)
+        cg=$(find /sys/fs/cgroup -maxdepth 4 -type d -name "rescue-spawn-$helper" 2>/dev/null | head -1)
         # cgroupfs files have size 0: read them.
-        [ -n "$cg" ] && grep -q . "$cg/cgroup.procs" && break
+        [ -n "$helper" ] && [ -n "$cg" ] && grep -q . "$cg/cgroup.procs" && break
         sleep 0.1
     done
     [ -n "$cg" ]

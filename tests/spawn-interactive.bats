@@ -54,7 +54,7 @@ expect '^/dev/tty1$'
 send '\x1dq'
 wait-exit 5 0
 restored
-gone 5
+gone 0
 EOF
     assert_no_leftovers
 }
@@ -68,7 +68,7 @@ line hello-console
 expect '^console got=hello-console$' 5
 wait-exit 5 7
 restored
-gone 5
+gone 0
 EOF
     assert_no_leftovers
 }
@@ -95,7 +95,7 @@ expect '^size=40 120 on /dev/tty3$'
 send '\x1dq'
 wait-exit 5 0
 restored
-gone 5
+gone 0
 EOF
     assert_no_leftovers
 }
@@ -125,7 +125,7 @@ expect '^on=/dev/tty1$'
 send '\x1dq'
 wait-exit 5 0
 restored
-gone 5
+gone 0
 EOF
     assert_no_leftovers
 }
@@ -147,7 +147,7 @@ expect '^user=root$'
 send '\x1dq'
 wait-exit 5 0
 restored
-gone 5
+gone 0
 EOF
     assert_no_leftovers
 }
@@ -165,7 +165,7 @@ expect 'Shutting down Relax-and-Recover rescue system' 20
 expect 'the image powered off' 20
 wait-exit 20 0
 restored
-gone 5
+gone 0
 EOF
     assert_no_leftovers
 }
@@ -181,7 +181,7 @@ wait-exit 2 0
 restored
 # killed, not shut down
 absent 'Shutting down Relax-and-Recover rescue system'
-gone 5
+gone 0
 EOF
     assert_no_leftovers
 }
@@ -202,7 +202,7 @@ expect 'RESCUE \S+ # '
 send '\x1dq'
 wait-exit 5 0
 restored
-gone 5
+gone 0
 EOF
     assert_no_leftovers
 }
@@ -225,7 +225,7 @@ send '\x1dp'
 expect 'the image powered off' 20
 wait-exit 20 0
 restored
-gone 5
+gone 0
 EOF
     assert_no_leftovers
 }
@@ -248,7 +248,7 @@ send '\x1dq'
 wait-exit 2 0
 restored
 raw-expect '(?=.*(?:\x1b\[\?(?:1049|1047|47)l|\x1bc))(?=.*(?:\x1b\[\?25h|\x1b\[!p|\x1bc))(?=.*(?:\x1b\[\?1l|\x1b\[!p|\x1bc))' 0
-gone 5
+gone 0
 EOF2
     assert_no_leftovers
 }

@@ -92,7 +92,7 @@ echo "| Measurement (median of the runs) | rescue-spawn | systemd-nspawn / plain
 echo "| --- | --- | --- | --- | --- |"
 for i in systemd plain ; do
     t="" ; test "$i" = systemd && t="$( target "$( v "boot.$i.rs.prompt_s.median" )" 2 "≤ 2 s" )"
-    echo "| Boot to first \`login:\` on tty1, $i image ($( runs_text "$( v "boot.$i.runs" )" )) | $( s "$( v "boot.$i.rs.prompt_s.median" )" ) ($( or_dash "$( v "boot.$i.rs.prompts" )" ) prompts) | $( nspawn_prompt_cell "$i" ) | — | $t |"
+    echo "| Boot to first \`login:\` on tty1, $i image ($( runs_text "$( v "boot.$i.runs" )" )) | $( s "$( v "boot.$i.rs.prompt_s.median" )" ) (prompt in $( or_dash "$( v "boot.$i.rs.prompts" )" ) of $( runs_text "$( v "boot.$i.runs" )" )) | $( nspawn_prompt_cell "$i" ) | — | $t |"
 done
 for i in systemd plain ; do
     echo "| ReaR's ready line on the console, $i image | $( s "$( v "boot.$i.rs.ready_s.median" )" ) | $( ready_cell "$i" ) | $( ratio "$( v "boot.$i.ns.ready_s.median" )" "$( v "boot.$i.rs.ready_s.median" )" ) | |"

@@ -56,6 +56,7 @@ when it ended. On a failed step the driver prints the reason and the last ~2 KB 
 output made readable, and exits 1 (2: usage error).
 """
 
+import codecs
 import ctypes
 import errno
 import fcntl
@@ -160,6 +161,7 @@ class Driver:
         self.output = b''          # everything the command wrote
         self.screen = ''           # the same as text: escapes, \r and NUL removed
         self.pending = b''         # an escape sequence cut at the end of a chunk
+        self.decoder = codecs.getincrementaldecoder('utf-8')(errors='replace')
         self.cursor = 0            # expects search self.screen from here
         self.raw_cursor = 0        # raw-expects search self.output from here
         self.status = None
@@ -207,7 +209,7 @@ class Driver:
         else:
             self.pending = b''
         clean = ANSI_RE.sub(b'', data).replace(b'\r', b'').replace(b'\0', b'')
-        self.screen += clean.decode('utf-8', errors='replace')
+        self.screen += self.decoder.decode(clean)
 
     def poll_child(self):
         # Also reaps what the command left behind (we are their subreaper).
@@ -255,13 +257,13 @@ class Driver:
                 return 'matched %r' % m.group(0)[-60:]
             now = time.monotonic()
             if now >= deadline:
-                raise StepFailed('no match for %r within %s s' % (regex, timeout))
+                raise StepFailed('no match within %s s' % timeout)
             if self.status is not None:
                 # Whoever else holds the pty may still write a little after the end.
                 ended_at = ended_at or now
                 if now - ended_at > 1.0:
-                    raise StepFailed('no match for %r, and the command ended (%s)'
-                                     % (regex, status_code(self.status)[1]))
+                    raise StepFailed('no match, and the command ended (%s)'
+                                     % status_code(self.status)[1])
             self.pump(min(0.1, deadline - now))
 
     def step_raw_expect(self, regex, timeout='10'):
@@ -275,12 +277,12 @@ class Driver:
                 return 'matched %r' % m.group(0)[-60:]
             now = time.monotonic()
             if now >= deadline:
-                raise StepFailed('no match for %r in the raw output within %s s' % (regex, timeout))
+                raise StepFailed('no match in the raw output within %s s' % timeout)
             if self.status is not None:
                 ended_at = ended_at or now
                 if now - ended_at > 1.0:
-                    raise StepFailed('no match for %r in the raw output, and the command ended (%s)'
-                                     % (regex, status_code(self.status)[1]))
+                    raise StepFailed('no match in the raw output, and the command ended (%s)'
+                                     % status_code(self.status)[1])
             self.pump(min(0.1, deadline - now))
 
     def step_absent(self, regex):
