@@ -11,7 +11,6 @@ enum log_level {
 };
 
 void log_set_level(enum log_level level);
-enum log_level log_get_level(void);
 void log_set_raw_terminal(bool raw);
 
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

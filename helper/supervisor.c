@@ -336,6 +336,10 @@ static void handle_notify(struct supervisor *s, long long now)
                         s->ready_ms = now;
                         log_debug("init reports READY=1 after %.2f s", (double) (now - s->start_ms) / 1000);
                 }
+                if (m.stopping)
+                        log_debug("init reports STOPPING=1: it is shutting down");
+                if (m.status[0])
+                        log_debug("init's status: %s", m.status);
                 if (s->hooks.on_notify)
                         s->hooks.on_notify(s->hooks.userdata, &m, now);
         }

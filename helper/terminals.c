@@ -61,16 +61,12 @@ int terminals_create(struct terminals *ts, const char *root_dir, unsigned vts, c
         for (size_t i = 0; i < ts->count; i++) {
                 struct terminal *t = &ts->items[i];
                 t->master = t->holder = t->log_fd = -1;
-                if (i == 0) {
-                        t->kind = TERMINAL_CONSOLE;
+                if (i == 0)
                         snprintf(t->name, sizeof(t->name), "console");
-                } else if (i <= vts) {
-                        t->kind = TERMINAL_VT;
+                else if (i <= vts)
                         snprintf(t->name, sizeof(t->name), "tty%zu", i);
-                } else {
-                        t->kind = TERMINAL_SERIAL;
+                else
                         snprintf(t->name, sizeof(t->name), "ttyS0");
-                }
         }
         for (size_t i = 0; i < ts->count; i++) {
                 if ((r = allocate_pty(root_dir, &ts->items[i], ws, &numbers[i])) < 0 ||
@@ -142,7 +138,6 @@ ssize_t terminal_read(struct terminal *t, char *buf, size_t size, long long now)
                 return 0;
         if (!t->first_output_ms)
                 t->first_output_ms = now;
-        t->last_output_ms = now;
         ring_append(&t->output, buf, (size_t) n);
         if (t->log_fd >= 0)
                 (void) write_all(t->log_fd, buf, (size_t) n);

@@ -10,22 +10,14 @@
 
 #include "ring.h"
 
-enum terminal_kind {
-        TERMINAL_CONSOLE,
-        TERMINAL_VT,
-        TERMINAL_SERIAL,
-};
-
 struct terminal {
         char name[16];          /* "console", "tty1", "ttyS0" */
-        enum terminal_kind kind;
         int master;
         int holder;             /* our own slave fd: the master does not see EOF between gettys */
         int log_fd;             /* -1: not logged */
         bool hung;              /* slave hung up (vhangup): poll again later */
         long long retry_ms;
         long long first_output_ms;  /* 0: nothing yet */
-        long long last_output_ms;
         struct ring output;
 };
 
