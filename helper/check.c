@@ -25,6 +25,8 @@
 #define PROBE_TIMEOUT_MS 60000
 #define PROBE_OUTPUT_MAX (256u << 10)
 #define EXCERPT_BYTES 1500
+#define NOTABLE_LINES 12
+#define NOTABLE_LINE_MAX 200
 #define LOGIN_MARKER "rescue-login-42"
 #define LOGIN_COMMAND "echo rescue-login-$((40+2))\r"
 
@@ -78,6 +80,10 @@ struct check {
         size_t n_watch;
 
         long long ready_line_ms, corrupted_ms, settled_ms, done_ms;
+        /* The console's last lines that tell of a failure: the excerpt of a FAIL, since
+         * the console's tail at the end only shows the power off. */
+        char notable[NOTABLE_LINES][NOTABLE_LINE_MAX];
+        size_t n_notable;
         long long waited_ms;            /* time some sleep(1) of the image ran, until the first prompt */
         long long last_tick_ms;
         long long last_status_ms;
@@ -169,8 +175,45 @@ static bool ends_with_word(const char *text, size_t len, const char *word)
         return len >= wl && memcmp(text + len - wl, word, wl) == 0;
 }
 
+/* A console line that tells why something failed; systemd's debug chatter about
+ * what a container cannot do ("..., ignoring", missing optional units) is not. */
+static bool is_notable(const char *line)
+{
+        static const char *const signs[] = { "FAIL", "Fail", "fail", "missing", "not found", "No such file",
+                                             "orrupt", "rror", "died", "Killed", "killed" };
+        static const char *const chatter[] = { "Failed to load configuration", "xattr", "ignoring",
+                                               "Operation not permitted", "Read-only file system",
+                                               "Cannot stat /run/credentials", "permission denied" };
+        bool sign = false;
+
+        for (size_t i = 0; i < ARRAY_SIZE(signs) && !sign; i++)
+                sign = strstr(line, signs[i]) != NULL;
+        for (size_t i = 0; i < ARRAY_SIZE(chatter) && sign; i++)
+                if (strstr(line, chatter[i]))
+                        return false;
+        return sign;
+}
+
+static char *notable_excerpt(const struct check *c)
+{
+        size_t first = c->n_notable > NOTABLE_LINES ? c->n_notable - NOTABLE_LINES : 0;
+        char *text = calloc(NOTABLE_LINES, NOTABLE_LINE_MAX + 1);
+
+        for (size_t i = first; text && i < c->n_notable; i++) {
+                strcat(text, c->notable[i % NOTABLE_LINES]);
+                strcat(text, "\n");
+        }
+        return text;
+}
+
 static void on_line(struct check *c, struct tty_watch *w, const char *line, long long now)
 {
+        if (w == &c->watch[0] && !c->done_ms && is_notable(line)) {
+                char *slot = c->notable[c->n_notable++ % NOTABLE_LINES];
+                size_t len = strnlen(line, NOTABLE_LINE_MAX - 1);
+                memcpy(slot, line, len);        /* a long line is cut: the start tells most */
+                slot[len] = '\0';
+        }
         for (size_t i = 0; i < ARRAY_SIZE(ready_lines); i++)
                 if (!c->ready_line_ms && contains(line, ready_lines[i])) {
                         c->ready_line_ms = now;
@@ -404,7 +447,8 @@ static const struct ignored_unit {
 
 /* Units whose programs ReaR copies only from a host that runs systemd. */
 static const char *const systemd_tool_units[] = {
-        "systemd-udevd.service", "systemd-udev-trigger.service", "systemd-journald.service",
+        "systemd-udevd.service", "systemd-udevd-kernel.socket", "systemd-udevd-control.socket",
+        "systemd-udev-trigger.service", "systemd-journald.service",
 };
 
 static const char *unit_ignored(const struct check *c, const char *unit)
@@ -846,7 +890,8 @@ void check_attach(struct check *c, struct supervisor *s)
 static void judge_boot(struct check *c, const struct supervisor *s)
 {
         struct terminal *console = &s->terminals->items[0];
-        _cleanup_free_ char *console_tail = terminal_excerpt(console);
+        /* What went wrong, if the console said so; else how the console ended. */
+        _cleanup_free_ char *console_tail = c->n_notable ? notable_excerpt(c) : terminal_excerpt(console);
         char end[160];
 
         if (s->init_gone && s->stop_cause == STOP_NONE)
@@ -900,13 +945,48 @@ static void judge_boot(struct check *c, const struct supervisor *s)
                                                                    : "no login prompt to log in at");
 }
 
+struct problem_text {
+        char *text;
+        size_t len;
+};
+
+static void collect_elf_problem(void *userdata, const char *path, const char *problem)
+{
+        struct problem_text *p = userdata;
+        size_t add = strlen(path) + strlen(problem) + 3;
+        char *text = p->len + add <= PROBE_OUTPUT_MAX ? realloc(p->text, p->len + add + 1) : NULL;
+
+        if (!text)
+                return;
+        p->text = text;
+        p->len += (size_t) sprintf(p->text + p->len, "%s: %s\n", path, problem);
+}
+
+/* A boot that died early cannot be probed inside; its libraries can still be read from
+ * here (the check only reads), and often tell why: a corrupt library of init. */
+static void judge_libraries_from_outside(struct check *c)
+{
+        struct problem_text problems = {};
+        char checked[32];
+        size_t n = 0;
+
+        if (elf_check_tree(c->o->rootfs, collect_elf_problem, &problems, &n) < 0)
+                return;
+        snprintf(checked, sizeof(checked), "checked %zu\n", n);
+        struct probe p = { .name = "libraries", .done = true, .out = problems.text ?: checked,
+                           .len = problems.len };
+        judge_libraries(c, &p);
+        free(problems.text);
+}
+
 static void judge_probes(struct check *c)
 {
         for (size_t i = 0; i < c->n_probes; i++)
                 c->probes[i].judge(c, &c->probes[i]);
-        if (!c->probes_started)
-                add_item(c, "probes", CHECK_FAIL, -1, NULL, "the boot never settled: no probe could run");
-        else if (c->info->init_kind == INIT_SYSTEMD && !c->has_systemctl) {
+        if (!c->probes_started) {
+                add_item(c, "probes", CHECK_FAIL, -1, NULL, "the boot never settled: no probe could run inside");
+                judge_libraries_from_outside(c);
+        } else if (c->info->init_kind == INIT_SYSTEMD && !c->has_systemctl) {
                 struct probe console_units = { .name = "units", .done = true, .out = c->failed_units_console,
                                                .len = strlen(c->failed_units_console) };
                 /* One unit name per line, as systemctl --failed would list them. */
