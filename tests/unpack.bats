@@ -134,12 +134,12 @@ function compress () {
 
 @test "unpacking shows progress" {
     make_tree
-    # Big enough to take more than the 2 second progress interval with a slow decompressor:
-    head -c 300000000 /dev/zero >"$work/src/zeros"
+    # Lines come every 2 seconds and once more at the end: even a fast unpack shows its count.
+    head -c 30000000 /dev/zero >"$work/src/zeros"
     ( cd "$work/src" && find . | cpio -o -H newc --quiet ) | bzip2 -c >"$work/initrd.bz2"
     mkdir "$work/dest"
     testrescue_unpack "$work/initrd.bz2" "" bzip2 "$work/dest"
-    grep -E "Unpacking .*initrd.bz2: [0-9]+% " "$BATS_TEST_TMPDIR/messages"
+    grep -E "Unpacking .*initrd.bz2: 100% " "$BATS_TEST_TMPDIR/messages"
 }
 
 # An ISO like ReaR's: isolinux/kernel and isolinux/initrd.cgz (BIOS and UEFI ISOs alike)

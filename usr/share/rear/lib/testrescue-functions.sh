@@ -246,9 +246,11 @@ function testrescue_free_bytes () {
 # It waits with 'read -t' (a builtin) so no program is left running when it ends.
 function testrescue_progress () {
     local pid="$1" fd="$2" total="$3" what="$4" control_fd="$5"
-    local pos percent last_percent=-1 line
+    local pos percent last_percent=-1 line stop=""
     test "$total" -gt 0 || total=1
-    while ! read -r -t 2 -u "$control_fd" line ; do
+    # The last round runs after the stop line: a fast unpack still ends with its count.
+    while test -z "$stop" ; do
+        read -r -t 2 -u "$control_fd" line && stop=yes
         pos="$( awk '/^pos:/ { print $2 }' "/proc/$pid/fdinfo/$fd" 2>/dev/null )"
         test "$pos" || return 0
         percent=$(( pos * 100 / total ))
