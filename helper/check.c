@@ -84,6 +84,7 @@ struct check {
          * the console's tail at the end only shows the power off. */
         char notable[NOTABLE_LINES][NOTABLE_LINE_MAX];
         size_t n_notable;
+        char *corrupted_excerpt;
         long long waited_ms;            /* time some sleep(1) of the image ran, until the first prompt */
         long long last_tick_ms;
         long long last_status_ms;
@@ -183,7 +184,9 @@ static bool is_notable(const char *line)
                                              "orrupt", "rror", "died", "Killed", "killed" };
         static const char *const chatter[] = { "Failed to load configuration", "xattr", "ignoring",
                                                "Operation not permitted", "Read-only file system",
-                                               "Cannot stat /run/credentials", "permission denied" };
+                                               "Cannot stat /run/credentials", "permission denied",
+                                               "error-name=", "Not writing", "status=0/SUCCESS",
+                                               "Failed at setting rlimit" };
         bool sign = false;
 
         for (size_t i = 0; i < ARRAY_SIZE(signs) && !sign; i++)
@@ -221,6 +224,8 @@ static void on_line(struct check *c, struct tty_watch *w, const char *line, long
                 }
         if (!c->corrupted_ms && contains(line, corrupted_line)) {
                 c->corrupted_ms = now;
+                /* md5sum's complaints come right before: keep them as they are now. */
+                c->corrupted_excerpt = terminal_excerpt(w->terminal);
                 milestone(c, now, "%s", "ReaR reports a corrupted rescue system (md5sums.txt)");
         }
         if (strncmp(line, "Running ", 8) == 0 && strstr(line, "..."))
@@ -902,7 +907,7 @@ static void judge_boot(struct check *c, const struct supervisor *s)
                 add_item(c, "init", CHECK_OK, -1, NULL, "%s started and kept running", init_kind_name(c->info->init_kind));
 
         if (c->corrupted_ms)
-                add_item(c, "ready-line", CHECK_FAIL, seconds_since(c, c->corrupted_ms), console_tail,
+                add_item(c, "ready-line", CHECK_FAIL, seconds_since(c, c->corrupted_ms), c->corrupted_excerpt,
                          "ReaR's self-check says: %s (a file does not match md5sums.txt)", corrupted_line);
         else if (c->ready_line_ms)
                 add_item(c, "ready-line", CHECK_OK, seconds_since(c, c->ready_line_ms), NULL,
@@ -1115,6 +1120,7 @@ int check_free(struct check *c, int exit_code)
                 closep(&c->probes[i].fd);
                 free(c->probes[i].out);
         }
+        free(c->corrupted_excerpt);
         free(c->login_item.detail);
         free(c->login_item.excerpt);
         free(c->items);
