@@ -386,6 +386,7 @@ class LineScanner:
 GETTY_UNIT = re.compile(r"getty@[^.\s]")
 GETTY_FAIL = re.compile(r"Failed|failed|start request repeated|Start request repeated|Scheduled restart|start-limit")
 GETTY_EXIT = re.compile(r"getty@[^.\s]\S*: Main process exited, code=(exited|killed|dumped), status=(\S+)")
+SYSINIT_EXIT = re.compile(r"sysinit\.service: Main process exited, code=\w+, status=(\S+)")
 GETTY_COUNTER = re.compile(r"getty@[^.\s]\S*: Scheduled restart job, restart counter is at (\d+)")
 READY = re.compile(r"Relax-and-Recover rescue system is ready|Rescue System is ready")
 
@@ -396,6 +397,7 @@ def nspawn_boot(rootfs, cgname, window, transcript):
            "getty_failures": 0, "getty_failed_lines": 0, "getty_restart_lines": 0,
            "getty_limit_lines": 0, "first_getty_failure_s": None, "units_failed": 0,
            "getty_deaths": 0, "getty_restart_counter": 0, "getty_limit_hits": 0,
+           "sysinit_status": None, "sysinit_exit_s": None,
            "cgroup_errors": 0}
 
     def on_line(line, t):
@@ -411,6 +413,10 @@ def nspawn_boot(rootfs, cgname, window, transcript):
             res["cgroup_errors"] += 1
         if "Failed to start" in line:
             res["units_failed"] += 1
+        m = SYSINIT_EXIT.search(line)
+        if m and res["sysinit_status"] is None:
+            res["sysinit_status"] = m.group(1)
+            res["sysinit_exit_s"] = t
         m = GETTY_EXIT.search(line)
         if m:
             res["getty_deaths"] += 1
@@ -741,13 +747,14 @@ def cmd_boot(a):
     summarize(p + ".ns", ns_runs, ["login_s", "ready_s", "corrupted_s", "first_output_s", "getty_failures",
                                    "getty_deaths", "getty_restart_counter", "getty_limit_hits",
                                    "getty_failed_lines", "getty_restart_lines", "getty_limit_lines",
-                                   "first_getty_failure_s", "units_failed", "cgroup_errors", "watched_s",
+                                   "first_getty_failure_s", "sysinit_exit_s", "units_failed", "cgroup_errors", "watched_s",
                                    "container_processes", "outside_cgroup", "stop_s", "exit_status", "left_after_nspawn",
                                    "killed_by_cgroup_kill", "survivors", "host_files_removed"])
     out(p + ".ns.prompts", sum(1 for r in ns_runs if r["login_s"] is not None))
     out(p + ".ns.ready_runs", sum(1 for r in ns_runs if r["ready_s"] is not None))
     out(p + ".ns.survivors.total", sum(r["survivors"] for r in ns_runs))
     out(p + ".ns.window_s", a.window)
+    out(p + ".ns.sysinit_status", " ".join(r["sysinit_status"] or "-" for r in ns_runs))
 
 
 def cmd_verdict(a):
