@@ -60,6 +60,7 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/rescue-spawn $(DESTDIR)$(SYSCONFDIR)/rear/testrescue.conf \
 	      $(DESTDIR)$(MANDIR)/man8/rescue-spawn.8 $(DESTDIR)$(MANDIR)/man8/rear-testrescue.8
 	cd usr/share/rear && find . -type f | while read -r f; do rm -f "$(DESTDIR)$(REARDIR)/$$f"; done
+	rmdir -p --ignore-fail-on-non-empty $(DESTDIR)$(REARDIR)/testrescue/default
 
 clean:
 	rm -f helper/*.o helper/rescue-spawn $(UNIT_BINS)
