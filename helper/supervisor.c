@@ -83,6 +83,7 @@ static void kill_container(struct supervisor *s)
         if (!s->init_gone)
                 kill(s->container->pid, SIGKILL);
         s->kill_at_ms = 0;
+        s->force_at_ms = 0;
 }
 
 void supervisor_request_stop(struct supervisor *s, enum stop_cause cause)
@@ -102,6 +103,10 @@ void supervisor_request_stop(struct supervisor *s, enum stop_cause cause)
         switch (s->init_kind) {
         case INIT_SYSTEMD:
                 kill(s->container->pid, SIGRTMIN + 4);  /* systemd: poweroff.target */
+                /* An image whose poweroff.target cannot finish (ReaR's poweroff.service
+                 * needs systemctl, which an image built on a host without systemd lacks)
+                 * gets systemd's immediate power off half way to the kill. */
+                s->force_at_ms = now + (long long) s->stop_timeout_s * 500;
                 break;
         case INIT_BUSYBOX:
                 kill(s->container->pid, SIGUSR2);       /* busybox init: power off */
@@ -379,6 +384,11 @@ int supervisor_run(struct supervisor *s)
                 if (s->timeout_s && s->stop_cause == STOP_NONE && now >= s->start_ms + (long long) s->timeout_s * 1000) {
                         log_info("timeout: no end after %u s, asking the image to power off", s->timeout_s);
                         supervisor_request_stop(s, STOP_TIMEOUT);
+                }
+                if (s->force_at_ms && now >= s->force_at_ms) {
+                        log_info("the image's power off does not finish: asking systemd to power off at once");
+                        kill(s->container->pid, SIGRTMIN + 14);
+                        s->force_at_ms = 0;
                 }
                 if (s->kill_at_ms && now >= s->kill_at_ms) {
                         log_info("the image did not power off within %u s: killing it", s->stop_timeout_s);

@@ -74,6 +74,7 @@ struct supervisor {
         enum stop_cause stop_cause;
         long long stop_requested_ms;
         long long kill_at_ms;
+        long long force_at_ms;  /* systemd: ask for the immediate power off (0: not pending) */
         bool init_gone;
         int init_status;        /* wait status */
         enum end_reason end;
