@@ -2,6 +2,7 @@
 #
 # Check the TESTRESCUE_* options before anything is done
 # (see lib/testrescue-workflow.sh and /etc/rear/testrescue.conf).
+# shellcheck disable=SC2168 # ReaR sources stage scripts inside a function: local is valid
 
 case "$TESTRESCUE_MODE" in
     (auto|interactive|check) ;;

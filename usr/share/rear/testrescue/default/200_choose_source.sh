@@ -7,6 +7,7 @@
 #      ('rear -d mkrescue' or KEEP_BUILD_DIR), and the output of the current
 #      configuration (ISO in ISO_DIR, PXE initrd in PXE_TFTP_PATH, RAMDISK initramfs).
 # Sets TESTRESCUE_RUN_INPUT.
+# shellcheck disable=SC2168 # ReaR sources stage scripts inside a function: local is valid
 
 local source="" reason="" mtime path newest_mtime=-1 number=0
 

@@ -4,6 +4,7 @@
 # with such a rootfs, a directory with ISO or PXE/RAMDISK output, an ISO image,
 # or an initrd file? Sets TESTRESCUE_RUN_KIND (rootfs, iso or initrd),
 # TESTRESCUE_RUN_ROOTFS for a rescue tree, TESTRESCUE_RUN_COMPRESSION for an initrd.
+# shellcheck disable=SC2168 # ReaR sources stage scripts inside a function: local is valid
 
 local input="$TESTRESCUE_RUN_INPUT" candidate newest="" newest_mtime=-1 mtime
 

@@ -3,6 +3,7 @@
 # For an ISO image: check that it is complete, find the initrd therein and its
 # compression, all without mounting it. Sets TESTRESCUE_RUN_MEMBER and
 # TESTRESCUE_RUN_COMPRESSION.
+# shellcheck disable=SC2168 # ReaR sources stage scripts inside a function: local is valid
 
 test "$TESTRESCUE_RUN_KIND" = "iso" || return 0
 

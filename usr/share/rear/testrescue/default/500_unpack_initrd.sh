@@ -4,6 +4,7 @@
 # $TMP_DIR/testrescue-rootfs: ReaR removes it at the end unless the build
 # directory is kept ('rear -d'). Checks the free space first.
 # Sets TESTRESCUE_RUN_ROOTFS.
+# shellcheck disable=SC2168 # ReaR sources stage scripts inside a function: local is valid
 
 test "$TESTRESCUE_RUN_KIND" = "iso" -o "$TESTRESCUE_RUN_KIND" = "initrd" || return 0
 
