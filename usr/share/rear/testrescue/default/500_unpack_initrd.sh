@@ -9,12 +9,13 @@
 test "$TESTRESCUE_RUN_KIND" = "iso" -o "$TESTRESCUE_RUN_KIND" = "initrd" || return 0
 
 local input="$TESTRESCUE_RUN_INPUT" member="" size needed free dest="$TMP_DIR/testrescue-rootfs"
-local start_seconds=$( date +%s )
+local start_seconds decompressor
+start_seconds=$( date +%s )
 
 test "$TESTRESCUE_RUN_KIND" = "iso" && member="$TESTRESCUE_RUN_MEMBER"
 
 has_binary bsdtar || Error "bsdtar is needed to unpack the initrd (install libarchive-tools)"
-local decompressor="$( testrescue_decompressor "$TESTRESCUE_RUN_COMPRESSION" )"
+decompressor="$( testrescue_decompressor "$TESTRESCUE_RUN_COMPRESSION" )"
 if test "$decompressor" ; then
     has_binary ${decompressor%% *} || Error "${decompressor%% *} is needed to unpack the $TESTRESCUE_RUN_COMPRESSION compressed initrd"
 fi
