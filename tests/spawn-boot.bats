@@ -7,9 +7,7 @@
 load lib/spawn
 
 function setup_file () {
-    spawn_require_helper
-    spawn_tmp_create
-    spawn_build_fixture
+    spawn_setup_file
 }
 
 function teardown_file () {

@@ -6,9 +6,7 @@
 load lib/spawn
 
 setup_file () {
-    spawn_require_helper
-    spawn_tmp_create
-    spawn_build_fixture
+    spawn_setup_file
 }
 
 teardown_file () {

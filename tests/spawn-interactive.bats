@@ -11,9 +11,7 @@ load lib/spawn
 PTY_DRIVE="$BATS_TEST_DIRNAME/lib/pty-drive.py"
 
 function setup_file () {
-    spawn_require_helper
-    spawn_tmp_create
-    spawn_build_fixture
+    spawn_setup_file
 }
 
 function teardown_file () {

@@ -23,9 +23,7 @@ PTY_DRIVE="$BATS_TEST_DIRNAME/lib/pty-drive.py"
 STUBBORN='trap "" TERM INT HUP USR1 USR2 PWR; (trap "" TERM INT HUP USR1 USR2 PWR; while :; do sleep 1; done) & echo "stubborn=$((6*7))"; while :; do sleep 1; done'
 
 function setup_file () {
-    spawn_require_helper
-    spawn_tmp_create
-    spawn_build_fixture
+    spawn_setup_file
 }
 
 function teardown_file () {

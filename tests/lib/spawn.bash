@@ -13,6 +13,8 @@
 #                            directories made after it (default: $SPAWN_TMP/.since)
 #
 # Setup and teardown
+#   spawn_setup_file         the usual setup_file: spawn_require_helper, spawn_tmp_create,
+#                            spawn_build_fixture
 #   spawn_require_helper     fail (status 1, a message on stderr) when the helper is not built
 #   spawn_tmp_create         make SPAWN_TMP=/var/tmp/rt-test.XXXXXX and export it (and
 #                            SPAWN_SCOPE, SPAWN_SINCE unless they are set)
@@ -162,11 +164,17 @@ function spawn_in () {
     spawn "$root" -- /bin/sh -c "$@"
 }
 
+# The usual setup_file of a test file: the helper must be built, a scratch directory,
+# the busybox fixture in it.
+function spawn_setup_file () {
+    spawn_require_helper && spawn_tmp_create && spawn_build_fixture
+}
+
 # One awk, few processes: bats' DEBUG trap makes shell commands slow and forks are dear.
 function spawn_leftovers () {
     local newer=() dirs
     test -n "${SPAWN_SINCE:-}" -a -e "${SPAWN_SINCE:-/nonexistent}" && newer=( -newer "$SPAWN_SINCE" )
-    dirs=( $( find /run /tmp -maxdepth 1 -type d -name 'rescue-spawn.*' "${newer[@]}" 2>/dev/null ) ) || true
+    mapfile -t dirs < <( find /run /tmp -maxdepth 1 -type d -name 'rescue-spawn.*' "${newer[@]}" 2>/dev/null )
     LO_SCOPE="${SPAWN_SCOPE:-}" LO_DIRS="${dirs[*]}" awk '
         FILENAME == ARGV[1] {           # ps -eo pid=,ppid=,comm=,args=
             pid = $1 ; parent[pid] = $2 ; comm[pid] = $3

@@ -112,7 +112,8 @@ function testrescue_is_iso () {
 # Read an unsigned little endian integer of LENGTH bytes at OFFSET of FILE.
 function testrescue_read_le () {
     local file="$1" offset="$2" length="$3"
-    local -a bytes=( $( od -A n -t u1 -j "$offset" -N "$length" "$file" 2>/dev/null ) )
+    local -a bytes=()
+    read -r -a bytes < <( od -A n -t u1 -j "$offset" -N "$length" "$file" 2>/dev/null | tr '\n' ' ' )
     local value=0 index
     test ${#bytes[@]} -eq "$length" || return 1
     for (( index = length - 1 ; index >= 0 ; index-- )) ; do
