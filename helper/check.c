@@ -1,4 +1,3 @@
-#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -85,8 +84,8 @@ struct check {
         char notable[NOTABLE_LINES][NOTABLE_LINE_MAX];
         size_t n_notable;
         char *corrupted_excerpt;
-        long long waited_ms;            /* time some sleep(1) of the image ran, until the first prompt */
-        long long last_tick_ms;
+        long long wait_asked_us;        /* the image's sleeps before its first prompt: asked for */
+        long long wait_taken_us;        /* ... and how long they really lasted */
         long long last_status_ms;
         char failed_units_console[1024];
 
@@ -684,32 +683,6 @@ static bool container_listens(pid_t pid, unsigned port)
         return false;
 }
 
-/* Does any process of the container's cgroup tree run sleep(1)? ReaR's scripts wait
- * with it; the time is the image's own, not the tester's. */
-static bool cgroup_runs_sleep(const char *dir, int depth)
-{
-        char path[PATH_MAX], line[32];
-        bool found = false;
-
-        if (depth > 8 || path_join(path, sizeof(path), dir, "cgroup.procs") < 0)
-                return false;
-        _cleanup_fclose_ FILE *procs = fopen(path, "re");
-        while (!found && procs && fgets(line, sizeof(line), procs)) {
-                char comm_path[64], comm[32] = "";
-                snprintf(comm_path, sizeof(comm_path), "/proc/%d/comm", atoi(line));
-                _cleanup_fclose_ FILE *f = fopen(comm_path, "re");
-                found = f && fgets(comm, sizeof(comm), f) && strcmp(comm, "sleep\n") == 0;
-        }
-        DIR *d = found ? NULL : opendir(dir);
-        struct dirent *de;
-        while (d && !found && (de = readdir(d)))
-                if (de->d_type == DT_DIR && de->d_name[0] != '.' && path_join(path, sizeof(path), dir, de->d_name) == 0)
-                        found = cgroup_runs_sleep(path, depth + 1);
-        if (d)
-                closedir(d);
-        return found;
-}
-
 static void check_on_notify(void *userdata, const struct notify_message *m, long long now)
 {
         struct check *c = userdata;
@@ -753,10 +726,10 @@ static void check_on_tick(void *userdata, struct supervisor *s, long long now)
         }
         if (s->stop_cause != STOP_NONE)
                 return;
-        if (s->container->cgroup_path && !first_prompt(c) && c->last_tick_ms &&
-            cgroup_runs_sleep(s->container->cgroup_path, 0))
-                c->waited_ms += now - c->last_tick_ms;
-        c->last_tick_ms = now;
+        if (!first_prompt(c)) {
+                c->wait_asked_us = s->sleeps.requested_us;
+                c->wait_taken_us = s->sleeps.taken_us;
+        }
         /* Settled: systemd says its boot is done; other inits have no such word, so
          * ReaR's ready line or a first prompt stands in (also for a systemd that never says it). */
         bool settled = c->info->init_kind == INIT_SYSTEMD
@@ -1070,7 +1043,8 @@ static int write_reports(struct check *c, const struct supervisor *s, double tot
                 .seconds_total = total,
                 .seconds_to_ready = c->ready_line_ms ? seconds_since(c, c->ready_line_ms) : -1,
                 .seconds_to_prompt = first_prompt,
-                .seconds_waited_by_image = s && s->container->cgroup_path ? (double) c->waited_ms / 1000.0 : -1,
+                .seconds_waited_by_image = s ? (double) c->wait_asked_us / 1e6 : -1,
+                .seconds_waited_really = s ? (double) c->wait_taken_us / 1e6 : -1,
                 .shutdown = s ? end_reason_describe(s->end, s->init_status, end, sizeof(end)) : "never started",
                 .seconds_to_shutdown = s && s->stop_requested_ms ? (double) (s->end_ms - s->stop_requested_ms) / 1000.0 : -1,
                 .items = c->items,

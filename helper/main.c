@@ -254,6 +254,7 @@ int main(int argc, char **argv)
                 .console = console,
                 .timeout_s = o.timeout_s,
                 .stop_timeout_s = o.stop_timeout_s,
+                .skip_sleeps = !o.real_sleeps,
         };
         if (check)
                 check_attach(check, &sup);
@@ -266,6 +267,7 @@ int main(int argc, char **argv)
         r = supervisor_run(&sup);
         supervisor_restore_terminal(&sup);
         if (r < 0) {
+                supervisor_free(&sup);
                 log_error("main loop failed: %s", strerror(-r));
                 kill(container.pid, SIGKILL);
                 waitpid(container.pid, NULL, 0);
@@ -286,6 +288,7 @@ int main(int argc, char **argv)
                 else
                         log_debug("the command %s", end);
         }
+        supervisor_free(&sup);
 
 out:
         closep(&container.notify_fd);

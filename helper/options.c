@@ -19,6 +19,7 @@ enum {
         OPT_HOSTNAME,
         OPT_IMAGE_NAME,
         OPT_IN_PLACE,
+        OPT_REAL_SLEEPS,
         OPT_VERSION,
 };
 
@@ -34,6 +35,7 @@ static const struct option long_options[] = {
         { "hostname",     required_argument, NULL, OPT_HOSTNAME },
         { "image-name",   required_argument, NULL, OPT_IMAGE_NAME },
         { "in-place",     no_argument,       NULL, OPT_IN_PLACE },
+        { "real-sleeps",  no_argument,       NULL, OPT_REAL_SLEEPS },
         { "quiet",        no_argument,       NULL, 'q' },
         { "verbose",      no_argument,       NULL, 'v' },
         { "help",         no_argument,       NULL, 'h' },
@@ -59,6 +61,9 @@ void options_usage(void)
                "  --image-name=NAME     name of the image in reports\n"
                "  --in-place            boot ROOTFS itself read-write (default: through an\n"
                "                        overlay whose changes are thrown away)\n"
+               "  --real-sleeps         the image's sleeps take their full time (default: until\n"
+               "                        the first key is typed, a sleep ends as soon as\n"
+               "                        nothing else in the container runs)\n"
                "  -q, --quiet           only errors and the verdict\n"
                "  -v, --verbose         show every step\n"
                "  -h, --help            this text\n"
@@ -145,6 +150,9 @@ int options_parse(int argc, char **argv, struct options *o, char *error, size_t 
                         break;
                 case OPT_IN_PLACE:
                         o->in_place = true;
+                        break;
+                case OPT_REAL_SLEEPS:
+                        o->real_sleeps = true;
                         break;
                 case 'q':
                         o->verbosity = -1;

@@ -28,6 +28,7 @@ struct options {
         const char *hostname;   /* NULL: from the image */
         const char *image_name; /* NULL: the rootfs path */
         bool in_place;
+        bool real_sleeps;       /* no skipping of the image's sleeps while it idles */
         int verbosity;          /* -1 quiet, 0 normal, 1 verbose */
 };
 

@@ -299,8 +299,12 @@ int report_print_summary(const struct report *r, FILE *out)
         ret |= summary_seconds(out, "total:", r->seconds_total, "unknown");
         ret |= summary_seconds(out, "ready:", r->seconds_to_ready, "never");
         ret |= summary_seconds(out, "first prompt:", r->seconds_to_prompt, "never");
-        if (format_seconds(buf, r->seconds_waited_by_image))
-                ret |= summary_field(out, "image waits:", strcat(buf, " s"));
+        if (format_seconds(buf, r->seconds_waited_by_image)) {
+                char taken[32], waits[128];
+                snprintf(waits, sizeof(waits), "%s s asked for, %s s taken", buf,
+                         format_seconds(taken, r->seconds_waited_really) ? taken : "?");
+                ret |= summary_field(out, "image sleeps:", waits);
+        }
         fprintf(out, "%-14s", "shutdown:");
         ret |= put_clean(out, r->shutdown ?: "unknown", CLEAN_LINE);
         if (format_seconds(buf, r->seconds_to_shutdown))
@@ -428,6 +432,8 @@ static int render_json(const struct report *r, FILE *f)
         json_seconds(f, r->seconds_to_prompt);
         fputs(",\n    \"image_wait_seconds\": ", f);
         json_seconds(f, r->seconds_waited_by_image);
+        fputs(",\n    \"image_wait_taken_seconds\": ", f);
+        json_seconds(f, r->seconds_waited_really);
         fputs(",\n    \"shutdown_seconds\": ", f);
         json_seconds(f, r->seconds_to_shutdown);
         fputs("\n  },\n  \"shutdown\": ", f);

@@ -41,7 +41,8 @@ struct report {
         double seconds_total;           /* start to verdict */
         double seconds_to_ready;        /* ReaR's ready line; < 0 never */
         double seconds_to_prompt;       /* first login prompt; < 0 never */
-        double seconds_waited_by_image; /* sleeps of the image's own scripts seen in the logs; < 0 unknown */
+        double seconds_waited_by_image; /* sleep the image's processes asked for before its first prompt; < 0 unknown */
+        double seconds_waited_really;   /* how long those sleeps lasted (less when skipped); < 0 unknown */
         const char *shutdown;           /* "powered off", "killed (...)", ... */
         double seconds_to_shutdown;     /* power off request to end; < 0 unknown */
         struct check_item *items;

@@ -1,8 +1,12 @@
+#include <linux/kd.h>
 #include <linux/netlink.h>
 #include <linux/reboot.h>
 #include <seccomp.h>
+#include <stdint.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 
 #include "seccomp.h"
 #include "util.h"
@@ -60,34 +64,130 @@ static const unsigned reboot_commands[] = {
         LINUX_REBOOT_CMD_RESTART2, LINUX_REBOOT_CMD_KEXEC,
 };
 
-static int trap_reboot(scmp_filter_ctx ctx)
+/* Calls the helper answers itself (seccomp user notification), by syscall name. */
+static const struct trapped_syscall {
+        const char *name;
+        enum seccomp_trap trap;
+} trapped_syscalls[] = {
+        { "reboot", SECCOMP_TRAP_REBOOT },
+        { "nanosleep", SECCOMP_TRAP_SLEEP },
+        { "clock_nanosleep", SECCOMP_TRAP_SLEEP },
+        { "ioctl", SECCOMP_TRAP_VT_MODE },
+};
+
+static int add_traps(scmp_filter_ctx ctx)
 {
+        int r;
+
         for (size_t i = 0; i < ARRAY_SIZE(reboot_commands); i++) {
                 /* The command is an int: compare the low 32 bits only. */
-                int r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(reboot), 1,
-                                         SCMP_A2(SCMP_CMP_MASKED_EQ, 0xffffffffu, reboot_commands[i]));
+                r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(reboot), 1,
+                                     SCMP_A2(SCMP_CMP_MASKED_EQ, 0xffffffffu, reboot_commands[i]));
                 if (r < 0)
                         return r;
         }
+        if ((r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(nanosleep), 0)) < 0 ||
+            (r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(clock_nanosleep), 0)) < 0)
+                return r;
+        /* Only the one console ioctl that tells a virtual terminal from a serial line:
+         * every other ioctl stays out of the helper's way. */
+        return seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(ioctl), 1,
+                                SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, KDGKBMODE));
+}
+
+static enum seccomp_trap trap_of(const struct seccomp_notif *req)
+{
+        _cleanup_free_ char *name = seccomp_syscall_resolve_num_arch(req->data.arch, req->data.nr);
+
+        if (!name)
+                return SECCOMP_TRAP_OTHER;
+        for (size_t i = 0; i < ARRAY_SIZE(trapped_syscalls); i++) {
+                if (strcmp(name, trapped_syscalls[i].name) != 0)
+                        continue;
+                /* A sleep's timespec is read in the native layout only; 32-bit
+                 * programs' sleeps are left to the kernel. */
+                if (trapped_syscalls[i].trap == SECCOMP_TRAP_SLEEP && req->data.arch != seccomp_arch_native())
+                        return SECCOMP_TRAP_OTHER;
+                return trapped_syscalls[i].trap;
+        }
+        return SECCOMP_TRAP_OTHER;
+}
+
+int seccomp_listener_init(struct seccomp_listener *l, int fd)
+{
+        *l = (struct seccomp_listener) { .fd = fd };
+        return seccomp_notify_alloc(&l->req, &l->resp);
+}
+
+void seccomp_listener_free(struct seccomp_listener *l)
+{
+        seccomp_notify_free(l->req, l->resp);
+        l->req = NULL;
+        l->resp = NULL;
+        closep(&l->fd);
+}
+
+int seccomp_listener_receive(struct seccomp_listener *l, enum seccomp_trap *trap)
+{
+        /* The kernel wants a zeroed buffer for every notification. */
+        seccomp_notify_free(l->req, l->resp);
+        l->req = NULL;
+        l->resp = NULL;
+        int r = seccomp_notify_alloc(&l->req, &l->resp);
+        if (r < 0)
+                return r;
+        if ((r = seccomp_notify_receive(l->fd, l->req)) < 0)
+                return r;
+        *trap = trap_of(l->req);
         return 0;
 }
 
-int seccomp_receive_reboot(int notify_fd, unsigned *cmd)
+static int respond(struct seccomp_listener *l, uint64_t id, int64_t val, int error, uint32_t flags)
 {
-        struct seccomp_notif *req = NULL;
-        struct seccomp_notif_resp *resp = NULL;
-        int r = seccomp_notify_alloc(&req, &resp);
+        *l->resp = (struct seccomp_notif_resp) { .id = id, .val = val, .error = error, .flags = flags };
+        return seccomp_notify_respond(l->fd, l->resp);
+}
+
+int seccomp_listener_reply(struct seccomp_listener *l, uint64_t id, int64_t val, int error)
+{
+        return respond(l, id, error ? -1 : val, error ? -error : 0, 0);
+}
+
+int seccomp_listener_continue(struct seccomp_listener *l, uint64_t id)
+{
+        return respond(l, id, 0, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE);
+}
+
+/* The PID of a notification is reused only after the caller is gone: checking the
+ * notification after touching the memory makes sure it was the caller's. */
+int seccomp_listener_read(struct seccomp_listener *l, uint64_t addr, void *buf, size_t len)
+{
+        struct iovec local = { .iov_base = buf, .iov_len = len };
+        struct iovec remote = { .iov_base = (void *) (uintptr_t) addr, .iov_len = len };
+        ssize_t n = process_vm_readv((pid_t) l->req->pid, &local, 1, &remote, 1, 0);
+
+        if (n < 0)
+                return negative_errno();
+        if ((size_t) n != len)
+                return -EFAULT;
+        return seccomp_notify_id_valid(l->fd, l->req->id);
+}
+
+int seccomp_listener_write(struct seccomp_listener *l, uint64_t addr, const void *buf, size_t len)
+{
+        int r = seccomp_notify_id_valid(l->fd, l->req->id);
+        struct iovec local = { .iov_base = (void *) buf, .iov_len = len };
+        struct iovec remote = { .iov_base = (void *) (uintptr_t) addr, .iov_len = len };
 
         if (r < 0)
                 return r;
-        r = seccomp_notify_receive(notify_fd, req);
-        if (r == 0)
-                *cmd = (unsigned) req->data.args[2];
-        seccomp_notify_free(req, resp);
-        return r;
+        ssize_t n = process_vm_writev((pid_t) l->req->pid, &local, 1, &remote, 1, 0);
+        if (n < 0)
+                return negative_errno();
+        return (size_t) n == len ? 0 : -EFAULT;
 }
 
-int seccomp_install(int *notify_fd)
+int seccomp_install(int *listener_fd)
 {
         _cleanup_(seccomp_releasep) scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
         int r;
@@ -120,11 +220,11 @@ int seccomp_install(int *notify_fd)
                              SCMP_A0(SCMP_CMP_EQ, AF_NETLINK), SCMP_A2(SCMP_CMP_EQ, NETLINK_AUDIT));
         if (r < 0)
                 return r;
-        if (notify_fd && (r = trap_reboot(ctx)) < 0)
+        if (listener_fd && (r = add_traps(ctx)) < 0)
                 return r;
         if ((r = seccomp_load(ctx)) < 0)
                 return r;
-        if (notify_fd && (*notify_fd = seccomp_notify_fd(ctx)) < 0)
-                return *notify_fd;
+        if (listener_fd && (*listener_fd = seccomp_notify_fd(ctx)) < 0)
+                return *listener_fd;
         return 0;
 }

@@ -1,13 +1,40 @@
 /* The container's seccomp filter (libseccomp): what no rescue system needs to
- * do to the kernel it runs on, refused even if a namespace let it through. */
+ * do to the kernel it runs on, refused even if a namespace let it through; and the
+ * few calls the helper answers itself instead of the kernel. */
 #pragma once
 
-#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
-/* With notify_fd, reboot(2)'s power off, halt, restart and kexec are not refused
- * but reported to the holder of *notify_fd (a seccomp user-notification listener):
- * that is how the helper learns that the image powered itself off, and which way. */
-int seccomp_install(int *notify_fd);
+/* With listener_fd, some calls are not refused but handed to the holder of
+ * *listener_fd (a seccomp user-notification listener): reboot(2)'s power off, halt,
+ * restart and kexec (how the helper learns that the image powered itself off, and
+ * which way), the sleeps (see sleeps.h) and the console's keyboard-mode ioctl (see
+ * terminals.h: what makes a getty treat /dev/ttyN as a virtual terminal). */
+int seccomp_install(int *listener_fd);
 
-/* The reboot(2) command of a notification, or -errno. */
-int seccomp_receive_reboot(int notify_fd, unsigned *cmd);
+enum seccomp_trap {
+        SECCOMP_TRAP_OTHER,     /* not ours to answer: let the kernel run it */
+        SECCOMP_TRAP_REBOOT,    /* reboot(2), the command in args[2] */
+        SECCOMP_TRAP_SLEEP,     /* nanosleep(2) or clock_nanosleep(2), native ABI */
+        SECCOMP_TRAP_VT_MODE,   /* ioctl(fd, KDGKBMODE, int *) */
+};
+
+struct seccomp_listener {
+        int fd;
+        struct seccomp_notif *req;      /* the last notification received */
+        struct seccomp_notif_resp *resp;
+};
+
+/* Takes ownership of fd. */
+int seccomp_listener_init(struct seccomp_listener *l, int fd);
+void seccomp_listener_free(struct seccomp_listener *l);
+/* One notification into l->req, and what it is. */
+int seccomp_listener_receive(struct seccomp_listener *l, enum seccomp_trap *trap);
+/* The held call returns val, or fails with errno error (> 0). */
+int seccomp_listener_reply(struct seccomp_listener *l, uint64_t id, int64_t val, int error);
+/* The kernel runs the held call as if nobody had looked. */
+int seccomp_listener_continue(struct seccomp_listener *l, uint64_t id);
+/* The memory of the caller of l->req; -ENOENT when the caller has gone meanwhile. */
+int seccomp_listener_read(struct seccomp_listener *l, uint64_t addr, void *buf, size_t len);
+int seccomp_listener_write(struct seccomp_listener *l, uint64_t addr, const void *buf, size_t len);

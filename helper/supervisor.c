@@ -1,8 +1,10 @@
 #include <fcntl.h>
 #include <poll.h>
+#include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/kd.h>
 #include <linux/reboot.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
@@ -47,6 +49,10 @@ int supervisor_init(struct supervisor *s)
         signal_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
         if (signal_fd < 0)
                 return negative_errno();
+        int r = seccomp_listener_init(&s->traps, take_fd(&s->container->reboot_fd));
+        if (r < 0)
+                return r;
+        sleeps_init(&s->sleeps, s->container->cgroup_path, s->skip_sleeps);
         s->start_ms = s->container->exec_ms;
         s->screen_input = 0;
         if (s->console == CONSOLE_INTERACTIVE) {
@@ -62,6 +68,13 @@ int supervisor_init(struct supervisor *s)
                 log_info("booting; press Ctrl-] ? for the escape keys");
         }
         return 0;
+}
+
+void supervisor_free(struct supervisor *s)
+{
+        sleeps_free(&s->sleeps);
+        seccomp_listener_free(&s->traps);
+        closep(&signal_fd);
 }
 
 void supervisor_restore_terminal(struct supervisor *s)
@@ -243,8 +256,12 @@ static size_t input_target(const struct supervisor *s)
 
 static void send_input(struct supervisor *s, const char *buf, size_t len)
 {
-        if (len > 0)
-                (void) write_all(s->terminals->items[input_target(s)].master, buf, len);
+        if (len == 0)
+                return;
+        /* Someone works in the rescue system now: a "sleep 5" typed at its shell
+         * must last five seconds. */
+        sleeps_stop_skipping(&s->sleeps);
+        (void) write_all(s->terminals->items[input_target(s)].master, buf, len);
 }
 
 static void handle_stdin(struct supervisor *s, bool *stdin_open)
@@ -351,17 +368,53 @@ static void handle_notify(struct supervisor *s, long long now)
 }
 
 /* The image called reboot(2): the machine would now be off (or restarting). The
- * call is held by seccomp; ending the container is the power going off. */
+ * call is held; ending the container is the power going off. */
 static void handle_reboot(struct supervisor *s)
 {
-        unsigned cmd;
+        unsigned cmd = (unsigned) s->traps.req->data.args[2];
 
-        if (seccomp_receive_reboot(s->container->reboot_fd, &cmd) < 0)
-                return;
         s->reboot_request = cmd == LINUX_REBOOT_CMD_POWER_OFF ? END_POWEROFF
                 : cmd == LINUX_REBOOT_CMD_HALT ? END_HALT : END_REBOOT;
         log_debug("the image called reboot(2) (0x%x)", cmd);
         kill_container(s);
+}
+
+/* ioctl(KDGKBMODE) is how a getty (agetty) tells a virtual terminal from a serial
+ * line. Answered for the console and tty0..N as a Debian machine's screen would
+ * (Unicode keyboard mode), so that gettys behave there as on the screen: a serial
+ * line would cost agetty a second of sleep before each prompt. */
+static void handle_vt_mode(struct supervisor *s)
+{
+        const struct seccomp_notif *req = s->traps.req;
+        static const int keyboard_mode = K_UNICODE;
+
+        if (terminals_is_virtual(s->terminals, (pid_t) req->pid, (int) req->data.args[0]) &&
+            seccomp_listener_write(&s->traps, req->data.args[2], &keyboard_mode, sizeof(keyboard_mode)) == 0)
+                (void) seccomp_listener_reply(&s->traps, req->id, 0, 0);
+        else
+                (void) seccomp_listener_continue(&s->traps, req->id);
+}
+
+static void handle_trap(struct supervisor *s)
+{
+        enum seccomp_trap trap;
+
+        if (seccomp_listener_receive(&s->traps, &trap) < 0)
+                return;         /* the caller was interrupted meanwhile */
+        switch (trap) {
+        case SECCOMP_TRAP_REBOOT:
+                handle_reboot(s);
+                break;
+        case SECCOMP_TRAP_SLEEP:
+                sleeps_hold(&s->sleeps, &s->traps, now_us());
+                break;
+        case SECCOMP_TRAP_VT_MODE:
+                handle_vt_mode(s);
+                break;
+        case SECCOMP_TRAP_OTHER:
+                (void) seccomp_listener_continue(&s->traps, s->traps.req->id);
+                break;
+        }
 }
 
 /* What is still buffered in the masters after PID 1 is gone. */
@@ -396,16 +449,19 @@ int supervisor_run(struct supervisor *s)
                 }
                 if (s->hooks.on_tick)
                         s->hooks.on_tick(s->hooks.userdata, s, now);
+                int wait_ms = sleeps_tick(&s->sleeps, &s->traps, now_us());
+                if (wait_ms < 0 || wait_ms > SUPERVISOR_TICK_MS)
+                        wait_ms = SUPERVISOR_TICK_MS;
 
                 pfds[0] = (struct pollfd) { .fd = signal_fd, .events = POLLIN };
                 pfds[1] = (struct pollfd) { .fd = s->container->notify_fd, .events = POLLIN };
                 pfds[2] = (struct pollfd) { .fd = stdin_open ? STDIN_FILENO : -1, .events = POLLIN };
-                pfds[3] = (struct pollfd) { .fd = s->container->reboot_fd, .events = POLLIN };
+                pfds[3] = (struct pollfd) { .fd = s->traps.fd, .events = POLLIN };
                 for (size_t i = 0; i < n_terms; i++) {
                         struct terminal *t = &s->terminals->items[i];
                         pfds[4 + i] = (struct pollfd) { .fd = t->hung ? -1 : t->master, .events = POLLIN };
                 }
-                if (poll(pfds, 4 + n_terms, SUPERVISOR_TICK_MS) < 0) {
+                if (poll(pfds, 4 + n_terms, wait_ms) < 0) {
                         if (errno == EINTR)
                                 continue;
                         return negative_errno();
@@ -416,9 +472,9 @@ int supervisor_run(struct supervisor *s)
                 if (pfds[2].revents & (POLLIN | POLLHUP | POLLERR))
                         handle_stdin(s, &stdin_open);
                 if (pfds[3].revents & POLLIN)
-                        handle_reboot(s);
+                        handle_trap(s);
                 else if (pfds[3].revents & (POLLHUP | POLLERR))
-                        closep(&s->container->reboot_fd);       /* no process of the container is left */
+                        closep(&s->traps.fd);   /* no process of the container is left */
                 for (size_t i = 0; i < n_terms; i++) {
                         short revents = pfds[4 + i].revents;
                         if (revents & POLLIN)

@@ -11,6 +11,8 @@
 #include "notify.h"
 #include "ring.h"
 #include "rootfs.h"
+#include "seccomp.h"
+#include "sleeps.h"
 #include "terminals.h"
 
 enum console_mode {
@@ -58,7 +60,11 @@ struct supervisor {
         enum console_mode console;
         unsigned timeout_s;
         unsigned stop_timeout_s;
+        bool skip_sleeps;       /* end the image's sleeps early while it idles and nobody types */
         struct supervisor_hooks hooks;
+
+        struct seccomp_listener traps;  /* reboot(2), sleeps, the keyboard-mode ioctl */
+        struct sleeps sleeps;
 
         /* interactive view */
         size_t active;          /* index into terminals; 0 = the screen (console + tty1) */
@@ -83,7 +89,9 @@ struct supervisor {
         enum end_reason reboot_request; /* what the image asked reboot(2) for; END_NONE: nothing */
 };
 
+/* Takes the container's seccomp listener. */
 int supervisor_init(struct supervisor *s);
+void supervisor_free(struct supervisor *s);
 int supervisor_run(struct supervisor *s);
 void supervisor_request_stop(struct supervisor *s, enum stop_cause cause);
 void supervisor_restore_terminal(struct supervisor *s);

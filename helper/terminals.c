@@ -2,6 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <termios.h>
 
 #include "mounts.h"
@@ -118,6 +120,46 @@ struct terminal *terminals_find(struct terminals *ts, const char *name)
                 if (strcmp(ts->items[i].name, name) == 0)
                         return &ts->items[i];
         return NULL;
+}
+
+/* The controlling terminal of pid (what its /dev/tty stands for), 0: none. */
+static dev_t controlling_terminal(pid_t pid)
+{
+        char path[64], buf[1024];
+        unsigned long tty_nr = 0;
+
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+        if (n <= 0)
+                return 0;
+        buf[n] = '\0';
+        /* "pid (comm) state ppid pgrp session tty_nr ...": comm may hold anything but ')' last */
+        const char *after_comm = strrchr(buf, ')');
+        if (!after_comm || sscanf(after_comm + 1, " %*c %*d %*d %*d %lu", &tty_nr) != 1)
+                return 0;
+        /* the kernel's encoding of tty_nr */
+        return makedev((tty_nr >> 8) & 0xfff, (tty_nr & 0xff) | ((tty_nr >> 12) & 0xfff00));
+}
+
+bool terminals_is_virtual(const struct terminals *ts, pid_t pid, int fd)
+{
+        char path[64];
+        struct stat opened, ours;
+
+        snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int) pid, fd);
+        if (stat(path, &opened) < 0 || !S_ISCHR(opened.st_mode))
+                return false;
+        /* /dev/tty: the caller's controlling terminal, one of ours if any (inside the
+         * container no other terminal can be one). */
+        bool via_dev_tty = opened.st_rdev == makedev(5, 0);
+        dev_t terminal = via_dev_tty ? controlling_terminal(pid) : opened.st_rdev;
+        /* The console and tty1..N; not ttyS0, the last one. */
+        for (size_t i = 0; terminal && i + 1 < ts->count; i++)
+                if (fstat(ts->items[i].holder, &ours) == 0 && ours.st_rdev == terminal &&
+                    (via_dev_tty || ours.st_dev == opened.st_dev))
+                        return true;
+        return false;
 }
 
 ssize_t terminal_read(struct terminal *t, char *buf, size_t size, long long now)

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/ioctl.h>
+#include <sys/types.h>
 
 #include "ring.h"
 
@@ -32,6 +33,9 @@ void terminals_free(struct terminals *ts);
 int terminals_open_logs(struct terminals *ts, const char *dir);
 void terminals_set_winsize(struct terminals *ts, const struct winsize *ws);
 struct terminal *terminals_find(struct terminals *ts, const char *name);
+/* Is fd of process pid one of the terminals that stand for the machine's screen (the
+ * console, tty0..N), i.e. what the kernel would call a virtual terminal? */
+bool terminals_is_virtual(const struct terminals *ts, pid_t pid, int fd);
 
 /* Read what the terminal printed: >0 bytes, 0 nothing now (or hung up: retried
  * later), <0 -errno. Appends to the terminal's ring and log. */

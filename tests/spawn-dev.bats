@@ -137,6 +137,22 @@ sleep 0.5'
     assert_no_leftovers
 }
 
+@test "the console and tty0..N answer like virtual terminals (KDGKBMODE), ttyS0 like a serial line" {
+    # agetty asks ioctl(KDGKBMODE) to tell the screen's terminals from a serial line
+    # (where it pauses a second before each prompt and sets serial line modes).
+    root="$( spawn_fixture_copy keyboard-mode )"
+    gcc -static -O2 -o "$root/bin/keyboard-mode" "$BATS_TEST_DIRNAME/fixtures/keyboard-mode.c"
+    run --separate-stderr spawn "$root" -- /bin/keyboard-mode /dev/console /dev/tty0 /dev/tty1 /dev/tty6 /dev/tty /dev/ttyS0 /dev/null
+    [ "$status" -eq 0 ]
+    # K_UNICODE (3): a Debian console in UTF-8 mode
+    for device in /dev/console /dev/tty0 /dev/tty1 /dev/tty6 /dev/tty ; do
+        assert_has_line "$output" "$device: mode 3"
+    done
+    assert_has_line "$output" "/dev/ttyS0: error ENOTTY"
+    assert_has_line "$output" "/dev/null: error ENOTTY"
+    assert_no_leftovers
+}
+
 @test "--ttys=3 gives tty1..tty3 only" {
     logs="$BATS_TEST_TMPDIR/logs"
     mkdir -p "$logs"

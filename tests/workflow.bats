@@ -300,6 +300,8 @@ TESTRESCUE_PROMETHEUS_FILE=$work/metrics.prom
 TESTRESCUE_HELPER_OPTIONS=( --verbose )"
     run rear_env_rear testrescue "$work/rootfs"
     [ "$status" -eq 0 ]
+    run grep -qx -- "--real-sleeps" "$REAR_ENV_DIR/fake-helper.args"
+    [ "$status" -eq 1 ]
     grep -qx -- "--timeout=77" "$REAR_ENV_DIR/fake-helper.args"
     grep -qx -- "--ttys=3" "$REAR_ENV_DIR/fake-helper.args"
     grep -qx -- "--cmdline=quiet console=tty1" "$REAR_ENV_DIR/fake-helper.args"
@@ -315,6 +317,16 @@ TESTRESCUE_MODE=sometimes"
     run rear_env_rear testrescue "$work/rootfs"
     [ "$status" -ne 0 ]
     [[ "$output" == *"TESTRESCUE_MODE='sometimes' is invalid"* ]]
+    rear_env_config "TESTRESCUE_HELPER=$FAKE
+TESTRESCUE_SKIP_IDLE_SLEEPS=no"
+    run rear_env_rear testrescue "$work/rootfs"
+    [ "$status" -eq 0 ]
+    grep -qx -- "--real-sleeps" "$REAR_ENV_DIR/fake-helper.args"
+    rear_env_config "TESTRESCUE_HELPER=$FAKE
+TESTRESCUE_SKIP_IDLE_SLEEPS=sometimes"
+    run rear_env_rear testrescue "$work/rootfs"
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"TESTRESCUE_SKIP_IDLE_SLEEPS='sometimes' is invalid"* ]]
     rear_env_config "TESTRESCUE_HELPER=$FAKE
 TESTRESCUE_MODE=interactive"
     run rear_env_rear testrescue "$work/rootfs"

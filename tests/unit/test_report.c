@@ -43,6 +43,7 @@ static const struct report pass_report = {
         .seconds_to_ready = 1.2,
         .seconds_to_prompt = 1.3,
         .seconds_waited_by_image = 0.25,
+        .seconds_waited_really = 0.05,
         .shutdown = "powered off",
         .seconds_to_shutdown = 0.3,
         .items = pass_items,
@@ -79,6 +80,7 @@ static const struct report fail_report = {
         .seconds_to_ready = -1,
         .seconds_to_prompt = -1,
         .seconds_waited_by_image = -1,
+        .seconds_waited_really = -1,
         .shutdown = "killed (timeout)",
         .seconds_to_shutdown = -1,
         .items = fail_items,
@@ -221,7 +223,7 @@ static void test_pass(void)
                 CHECK(has_line(summary, "total:        3.456 s"));
                 CHECK(has_line(summary, "ready:        1.200 s"));
                 CHECK(has_line(summary, "first prompt: 1.300 s"));
-                CHECK(has_line(summary, "image waits:  0.250 s"));
+                CHECK(has_line(summary, "image sleeps: 0.250 s asked for, 0.050 s taken"));
                 CHECK(has_line(summary, "shutdown:     powered off (0.300 s)"));
                 CHECK(lines_starting(summary, "ok      ") == 4);
                 CHECK(lines_starting(summary, "ignored ") == 1);
@@ -240,6 +242,7 @@ static void test_pass(void)
                 CHECK(strstr(json, "\"total_seconds\": 3.456,"));
                 CHECK(strstr(json, "\"ready_seconds\": 1.200,"));
                 CHECK(strstr(json, "\"image_wait_seconds\": 0.250,"));
+                CHECK(strstr(json, "\"image_wait_taken_seconds\": 0.050,"));
                 CHECK(strstr(json, "{\"name\": \"units\", \"status\": \"ignored\", "
                                    "\"detail\": \"systemd-remount-fs.service cannot work in a container\", "
                                    "\"seconds\": null, \"excerpt\": null}"));
@@ -281,7 +284,7 @@ static void test_fail(void)
                 CHECK(has_line(summary, "verdict:      FAIL"));
                 CHECK(has_line(summary, "ready:        never"));
                 CHECK(has_line(summary, "first prompt: never"));
-                CHECK(!strstr(summary, "image waits:"));
+                CHECK(!strstr(summary, "image sleeps:"));
                 CHECK(has_line(summary, "shutdown:     killed (timeout)"));
                 CHECK(lines_starting(summary, "ok      ") + lines_starting(summary, "FAIL    ") +
                       lines_starting(summary, "ignored ") == 4);

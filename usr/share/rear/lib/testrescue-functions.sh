@@ -353,6 +353,7 @@ function testrescue_run_interactive () {
 function testrescue_add_common_options () {
     test "$TESTRESCUE_TTYS" && options+=( "--ttys=$TESTRESCUE_TTYS" )
     test "$TESTRESCUE_CMDLINE" && options+=( "--cmdline=$TESTRESCUE_CMDLINE" )
+    is_false "$TESTRESCUE_SKIP_IDLE_SLEEPS" && options+=( "--real-sleeps" )
     return 0
 }
 

@@ -16,6 +16,8 @@ esac
 
 is_positive_integer "$TESTRESCUE_TIMEOUT" >/dev/null || Error "TESTRESCUE_TIMEOUT='$TESTRESCUE_TIMEOUT' is invalid (use a number of seconds greater than 0)"
 
+is_true "$TESTRESCUE_SKIP_IDLE_SLEEPS" || is_false "$TESTRESCUE_SKIP_IDLE_SLEEPS" || Error "TESTRESCUE_SKIP_IDLE_SLEEPS='$TESTRESCUE_SKIP_IDLE_SLEEPS' is invalid (use yes or no)"
+
 if test "$TESTRESCUE_TTYS" ; then
     is_positive_integer "$TESTRESCUE_TTYS" >/dev/null || Error "TESTRESCUE_TTYS='$TESTRESCUE_TTYS' is invalid (use a number greater than 0)"
 fi
