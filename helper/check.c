@@ -84,6 +84,7 @@ struct check {
         char notable[NOTABLE_LINES][NOTABLE_LINE_MAX];
         size_t n_notable;
         char *corrupted_excerpt;
+        char md5_complaints[EXCERPT_BYTES];     /* md5sum's lines on the console */
         long long wait_asked_us;        /* the image's sleeps before its first prompt: asked for */
         long long wait_taken_us;        /* ... and how long they really lasted */
         long long last_status_ms;
@@ -221,10 +222,17 @@ static void on_line(struct check *c, struct tty_watch *w, const char *line, long
                         c->ready_line_ms = now;
                         milestone(c, now, "ReaR's setup is ready (%s)", w->terminal->name);
                 }
+        /* "./FILE: FAILED", "./FILE: FAILED open or read", "md5sum: WARNING: ...", then
+         * ReaR's verdict: the excerpt of a corrupted image. */
+        bool md5_line = contains(line, ": FAILED") || strncmp(line, "md5sum: ", 8) == 0 || contains(line, corrupted_line);
+        if (!c->corrupted_ms && md5_line &&
+            strlen(c->md5_complaints) + strlen(line) + 2 < sizeof(c->md5_complaints)) {
+                strcat(c->md5_complaints, line);
+                strcat(c->md5_complaints, "\n");
+        }
         if (!c->corrupted_ms && contains(line, corrupted_line)) {
                 c->corrupted_ms = now;
-                /* md5sum's complaints come right before: keep them as they are now. */
-                c->corrupted_excerpt = terminal_excerpt(w->terminal);
+                c->corrupted_excerpt = strdup(c->md5_complaints);
                 milestone(c, now, "%s", "ReaR reports a corrupted rescue system (md5sums.txt)");
         }
         if (strncmp(line, "Running ", 8) == 0 && strstr(line, "..."))

@@ -2,14 +2,19 @@
 #
 # tests/bench/boot.sh plain|systemd [RUNS] [WINDOW]
 #
-# Boot to the first login prompt on a real ReaR image, side by side, RUNS rounds (default 3):
-#   rescue-spawn --log-dir=D ROOTFS: seconds from just before exec until tty-tty1.log shows
-#     "login:" (polled every 10 ms), the ReaR ready line on the console, the helper's peak
-#     RSS (VmHWM) at that moment; then SIGTERM and wait
+# Boot to the first login prompt on a real ReaR image, side by side, RUNS rounds (default 3),
+# each round three boots:
+#   rescue-spawn --log-dir=D ROOTFS (the default: until a key is typed, the image's sleeps end
+#     as soon as the container is idle; keys boot.IMAGE.rs.*) and
+#   rescue-spawn --real-sleeps --log-dir=D ROOTFS (every sleep takes its full time, as on a
+#     machine; keys boot.IMAGE.rs_real.*): each the seconds from just before exec until
+#     tty-tty1.log shows "login:" (polled every 10 ms), the ReaR ready line on the console,
+#     the helper's peak RSS (VmHWM) and CPU time at that moment; then SIGTERM and wait
 #   systemd-nspawn --register=no --keep-unit --private-network --volatile=overlay -bD ROOTFS
-#     on a pty, watched WINDOW seconds (default 60) for "login:" (never comes on these
-#     images): getty failures seen, when the ReaR ready line came; then SIGTERM, then
-#     cgroup.kill of the cgroup it ran in
+#     on a pty (once per round; keys boot.IMAGE.ns.*), watched WINDOW seconds (default 60)
+#     for "login:" (never comes on these images): getty failures seen, when the ReaR ready
+#     line came; then SIGTERM, then cgroup.kill of the cgroup it ran in
+# At the end boot.IMAGE.rootfs_unchanged says whether the cached rootfs is as it was.
 # Runs under the image build lock. Prints key=value lines (boot.IMAGE.*).
 
 set -e -u -o pipefail

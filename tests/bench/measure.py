@@ -9,10 +9,18 @@ Subcommands (each prints "key=value" lines on stdout, progress on stderr):
       started" line and the wall time of the whole run; with --nspawn also
       'systemd-nspawn ... -D DIR /bin/true' (caller holds the image build lock)
   boot --helper H --rootfs DIR --name NAME [--runs N] [--window S] [--scratch DIR]
-      N rounds, alternating: rescue-spawn to the first "login:" on tty1 (then SIGTERM),
-      and systemd-nspawn -b watched for S seconds (caller holds the image build lock)
+      N rounds, each: rescue-spawn to the first "login:" on tty1 (then SIGTERM) with the
+      default (idle sleeps of the image skipped; keys boot.NAME.rs.*), the same with
+      --real-sleeps (every sleep takes its full time; boot.NAME.rs_real.*), and
+      systemd-nspawn -b watched for S seconds (boot.NAME.ns.*; caller holds the image
+      build lock)
   verdict --helper H --rootfs DIR --name NAME [--runs N] [--scratch DIR]
-      N runs of 'H --check --report-dir=D DIR': wall time, report.json timings, peak RSS
+      N rounds, each: 'H --check --report-dir=D DIR' with the default (verdict.NAME.*) and
+      with --real-sleeps (verdict.NAME.real.*): wall time, report.json timings (with
+      image_wait_seconds: the sleep the image asked for before its first prompt, and
+      image_wait_taken_seconds: how long it really took), peak RSS; net_seconds =
+      total_seconds - image_wait_taken_seconds (the verdict without what the image's
+      sleeps really cost)
 
 Every systemd-nspawn runs in a cgroup v2 that this script creates below the unified
 hierarchy (and a twin in the name=systemd hierarchy of a hybrid host, so that nspawn's
@@ -546,7 +554,7 @@ def fresh(path, *suffixes):
             os.unlink(path + suffix)
 
 
-def rs_boot(helper, rootfs, logdir, timeout=60):
+def rs_boot(helper, rootfs, logdir, real_sleeps=False, timeout=60):
     fresh(logdir, ".screen", ".stderr", ".timeline")
     os.makedirs(logdir)
     res = {"prompt_s": None, "ready_s": None, "hwm_kb": None, "rss_kb": None, "exec_us": None}
@@ -560,7 +568,7 @@ def rs_boot(helper, rootfs, logdir, timeout=60):
     timeline = LineScanner(lambda line, t: line.strip() and tl.write("%8.3f %s\n" % (t, line)))
     with tl, open(logdir + ".screen", "wb") as screen, open(logdir + ".stderr", "wb") as err:
         t0 = time.monotonic()
-        p = subprocess.Popen([helper, "-v", "--log-dir=" + logdir, rootfs],
+        p = subprocess.Popen([helper, "-v"] + (["--real-sleeps"] if real_sleeps else []) + ["--log-dir=" + logdir, rootfs],
                              stdin=subprocess.DEVNULL, stdout=screen, stderr=err, close_fds=True)
         try:
             while time.monotonic() - t0 < timeout:
@@ -616,13 +624,14 @@ def rs_boot(helper, rootfs, logdir, timeout=60):
 
 # ---------------------------------------------------------------- --check
 
-def rs_check(helper, rootfs, reportdir, timeout=300):
+def rs_check(helper, rootfs, reportdir, real_sleeps=False, timeout=300):
     fresh(reportdir, ".out")
     watch = BlockerWatch()
     res = {"hwm_kb": None, "cpu_s": None}
     with open(reportdir + ".out", "wb") as o:
         t0 = time.monotonic()
-        p = subprocess.Popen([helper, "--check", "--timeout=%d" % timeout, "--report-dir=" + reportdir, rootfs],
+        p = subprocess.Popen([helper, "--check"] + (["--real-sleeps"] if real_sleeps else []) +
+                             ["--timeout=%d" % timeout, "--report-dir=" + reportdir, rootfs],
                              stdin=subprocess.DEVNULL, stdout=o, stderr=o, close_fds=True)
         try:
             while p.poll() is None:
@@ -722,14 +731,23 @@ def summarize(prefix, runs, keys):
         out("%s.%s.all" % (prefix, k), " ".join("-" if v is None else ("%.3f" % v if isinstance(v, float) else str(v)) for v in vals))
 
 
+RS_BOOT_KEYS = ["prompt_s", "ready_s", "hwm_kb", "rss_kb", "cpu_s", "exec_us", "stop_s", "exit_status",
+                "processes", "survivors"]
+
+
 def cmd_boot(a):
-    rs_runs, ns_runs = [], []
+    # per round: the default (idle sleeps skipped), --real-sleeps, nspawn (once)
+    variants = (("rs", False, "rs-%s-%d", "rescue-spawn"),
+                ("rs_real", True, "rs-real-%s-%d", "rescue-spawn --real-sleeps"))
+    rs_runs = {key: [] for key, _, _, _ in variants}
+    ns_runs = []
     for i in range(1, a.runs + 1):
-        r = with_retries("rescue-spawn boot", lambda: rs_boot(a.helper, a.rootfs,
-                                                                os.path.join(a.scratch, "rs-%s-%d" % (a.name, i))))
-        rs_runs.append(r)
-        log("%s run %d: rescue-spawn: login prompt on tty1 at %s s, ready line %s s, VmHWM %s kB, stopped in %.2f s (exit %s)" % (
-            a.name, i, fmt(r["prompt_s"]), fmt(r["ready_s"]), r["hwm_kb"], r["stop_s"], r["exit_status"]))
+        for key, real, logname, what in variants:
+            logdir = os.path.join(a.scratch, logname % (a.name, i))
+            r = with_retries(what + " boot", lambda: rs_boot(a.helper, a.rootfs, logdir, real_sleeps=real))
+            rs_runs[key].append(r)
+            log("%s run %d: %s: login prompt on tty1 at %s s, ready line %s s, VmHWM %s kB, stopped in %.2f s (exit %s)" % (
+                a.name, i, what, fmt(r["prompt_s"]), fmt(r["ready_s"]), r["hwm_kb"], r["stop_s"], r["exit_status"]))
         n = with_retries("nspawn boot", lambda: nspawn_boot(a.rootfs, "rt-bench-nspawn-%d-%s-%d" % (os.getpid(), a.name, i),
                                                             a.window, os.path.join(a.scratch, "nspawn-%s-%d.log" % (a.name, i))))
         ns_runs.append(n)
@@ -739,11 +757,12 @@ def cmd_boot(a):
                 n["container_processes"], fmt(n["stop_s"]), n["killed_by_cgroup_kill"], n["survivors"]))
     p = "boot.%s" % a.name
     out(p + ".runs", a.runs)
-    summarize(p + ".rs", rs_runs, ["prompt_s", "ready_s", "hwm_kb", "rss_kb", "cpu_s", "exec_us", "stop_s", "exit_status",
-                                   "processes", "survivors"])
-    out(p + ".rs.survivors.total", sum(r["survivors"] for r in rs_runs))
-    out(p + ".rs.hwm_kb.max", max((r["hwm_kb"] or 0) for r in rs_runs))
-    out(p + ".rs.prompts", sum(1 for r in rs_runs if r["prompt_s"] is not None))
+    for key, _, _, _ in variants:
+        runs = rs_runs[key]
+        summarize(p + "." + key, runs, RS_BOOT_KEYS)
+        out(p + "." + key + ".survivors.total", sum(r["survivors"] for r in runs))
+        out(p + "." + key + ".hwm_kb.max", max((r["hwm_kb"] or 0) for r in runs))
+        out(p + "." + key + ".prompts", sum(1 for r in runs if r["prompt_s"] is not None))
     summarize(p + ".ns", ns_runs, ["login_s", "ready_s", "corrupted_s", "first_output_s", "getty_failures",
                                    "getty_deaths", "getty_restart_counter", "getty_limit_hits",
                                    "getty_failed_lines", "getty_restart_lines", "getty_limit_lines",
@@ -757,27 +776,39 @@ def cmd_boot(a):
     out(p + ".ns.sysinit_status", " ".join(r["sysinit_status"] or "-" for r in ns_runs))
 
 
+def is_num(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
 def cmd_verdict(a):
-    runs = []
+    # per round: the default (idle sleeps skipped), then --real-sleeps
+    variants = (("", False, "check-%s-%d", "--check"),
+                (".real", True, "check-real-%s-%d", "--check --real-sleeps"))
+    runs = {key: [] for key, _, _, _ in variants}
     for i in range(1, a.runs + 1):
-        d = os.path.join(a.scratch, "check-%s-%d" % (a.name, i))
-        r = with_retries("rescue-spawn --check", lambda: rs_check(a.helper, a.rootfs, d))
-        runs.append(r)
-        net = None
-        if isinstance(r.get("total_seconds"), (int, float)) and isinstance(r.get("image_wait_seconds"), (int, float)):
-            net = r["total_seconds"] - r["image_wait_seconds"]
-        r["net_seconds"] = net
-        log("%s run %d: --check %s (exit %s) total %s s, ready %s s, first prompt %s s, image waits %s s, "
-            "shutdown %s s, wall %.2f s, VmHWM %s kB%s" % (
-                a.name, i, r.get("verdict"), r["exit_status"], fmt(r.get("total_seconds")), fmt(r.get("ready_seconds")),
-                fmt(r.get("first_prompt_seconds")), fmt(r.get("image_wait_seconds")), fmt(r.get("shutdown_seconds")),
-                r["wall_s"], r["hwm_kb"], (", failed: " + r["failed_checks"]) if r["failed_checks"] else ""))
+        for key, real, dirname, what in variants:
+            d = os.path.join(a.scratch, dirname % (a.name, i))
+            r = with_retries("rescue-spawn " + what, lambda: rs_check(a.helper, a.rootfs, d, real_sleeps=real))
+            runs[key].append(r)
+            # what the image's sleeps really cost is what is taken off the verdict
+            net = None
+            if is_num(r.get("total_seconds")) and is_num(r.get("image_wait_taken_seconds")):
+                net = r["total_seconds"] - r["image_wait_taken_seconds"]
+            r["net_seconds"] = net
+            log("%s run %d: %s: %s (exit %s) total %s s, ready %s s, first prompt %s s, image sleeps asked %s s / "
+                "taken %s s, net %s s, shutdown %s s, wall %.2f s, VmHWM %s kB%s" % (
+                    a.name, i, what, r.get("verdict"), r["exit_status"], fmt(r.get("total_seconds")),
+                    fmt(r.get("ready_seconds")), fmt(r.get("first_prompt_seconds")), fmt(r.get("image_wait_seconds")),
+                    fmt(r.get("image_wait_taken_seconds")), fmt(net), fmt(r.get("shutdown_seconds")),
+                    r["wall_s"], r["hwm_kb"], (", failed: " + r["failed_checks"]) if r["failed_checks"] else ""))
     p = "verdict.%s" % a.name
     out(p + ".runs", a.runs)
-    summarize(p, runs, ["total_seconds", "ready_seconds", "first_prompt_seconds", "image_wait_seconds",
-                        "shutdown_seconds", "net_seconds", "wall_s", "hwm_kb", "cpu_s", "exit_status"])
-    out(p + ".verdicts", " ".join(str(r.get("verdict")) for r in runs))
-    out(p + ".failed", " ".join(r["failed_checks"] or "-" for r in runs))
+    for key, _, _, _ in variants:
+        summarize(p + key, runs[key], ["total_seconds", "ready_seconds", "first_prompt_seconds", "image_wait_seconds",
+                                       "image_wait_taken_seconds", "shutdown_seconds", "net_seconds", "wall_s",
+                                       "hwm_kb", "cpu_s", "exit_status"])
+        out(p + key + ".verdicts", " ".join(str(r.get("verdict")) for r in runs[key]))
+        out(p + key + ".failed", " ".join(r["failed_checks"] or "-" for r in runs[key]))
 
 
 def fmt(v):

@@ -5,6 +5,13 @@
 # The Markdown tables of 'make bench' from the key=value lines that overhead.sh, boot.sh
 # and verdict.sh printed (RESULTS; run-bench adds meta.* lines) and the output of
 # unpack.sh (UNPACK_OUTPUT). Prints them on stdout.
+#
+# The main table: per image, boot to the first prompt and --check start to verdict with
+# rescue-spawn's default (idle sleeps of the image skipped: boot.IMAGE.rs.*, verdict.IMAGE.*)
+# and with --real-sleeps (boot.IMAGE.rs_real.*, verdict.IMAGE.real.*), the image's sleeps
+# before its first prompt (asked for / really taken), the verdict minus the time they took;
+# the helper's overhead, peak RSS and CPU time, the ISO unpack. The 2 s and 3 s targets are
+# for the default on the systemd image. Then the details of the systemd-nspawn runs.
 
 set -u -o pipefail
 source "$( dirname "${BASH_SOURCE[0]}" )/lib.bash"
@@ -70,11 +77,35 @@ function ready_cell () {
     fi
 }
 
+# verdict_cell IMAGE [.real]: the median start to verdict, the verdicts, failed checks
 function verdict_cell () {
-    local i="$1" failed
+    local i="$1" k="${2:-}" failed
     test "$( v "verdict.$i.runs" )" || { echo "—" ; return ; }
-    failed="$( v "verdict.$i.failed" | tr ' ' '\n' | grep -v '^-$' | sort -u | paste -sd , )"
-    echo "$( s "$( v "verdict.$i.total_seconds.median" )" ) ($( v "verdict.$i.verdicts" )${failed:+; failed: $failed})"
+    failed="$( v "verdict.$i$k.failed" | tr ' ' '\n' | grep -v '^-$' | sort -u | paste -sd , )"
+    echo "$( s "$( v "verdict.$i$k.total_seconds.median" )" ) ($( v "verdict.$i$k.verdicts" )${failed:+; failed: $failed})"
+}
+
+# sleeps_cell IMAGE [.real]: the image's sleeps asked / taken; ready line; first prompt; power off
+function sleeps_cell () {
+    local p="verdict.$1${2:-}"
+    echo "$( s "$( v "$p.image_wait_seconds.median" )" ) / $( s "$( v "$p.image_wait_taken_seconds.median" )" ); $( s "$( v "$p.ready_seconds.median" )" ); $( s "$( v "$p.first_prompt_seconds.median" )" ); $( s "$( v "$p.shutdown_seconds.median" )" )"
+}
+
+# times A B: "N× the default" (A/B), or nothing
+function times_default () {
+    awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b != "" && b + 0 != 0) printf "; %.2f× the default", a / b }'
+}
+
+# maxof A B: the larger (an empty one does not count)
+function maxof () {
+    awk -v a="$1" -v b="$2" 'BEGIN { if (a == "") print b; else if (b == "" || a + 0 >= b + 0) print a; else print b }'
+}
+
+# boot_rs_cell IMAGE rs|rs_real: the median boot to prompt, how many runs got one
+function boot_rs_cell () {
+    local i="$1" k="$2" extra=""
+    test "$k" = rs_real && extra="$( times_default "$( v "boot.$i.rs_real.prompt_s.median" )" "$( v "boot.$i.rs.prompt_s.median" )" )"
+    echo "$( s "$( v "boot.$i.$k.prompt_s.median" )" ) (prompt in $( or_dash "$( v "boot.$i.$k.prompts" )" ) of $( runs_text "$( v "boot.$i.runs" )" )$extra)"
 }
 
 unpack_rc="$( v meta.unpack_rc )"
@@ -92,23 +123,41 @@ echo "| Measurement (median of the runs) | rescue-spawn | systemd-nspawn / plain
 echo "| --- | --- | --- | --- | --- |"
 for i in systemd plain ; do
     t="" ; test "$i" = systemd && t="$( target "$( v "boot.$i.rs.prompt_s.median" )" 2 "≤ 2 s" )"
-    echo "| Boot to first \`login:\` on tty1, $i image ($( runs_text "$( v "boot.$i.runs" )" )) | $( s "$( v "boot.$i.rs.prompt_s.median" )" ) (prompt in $( or_dash "$( v "boot.$i.rs.prompts" )" ) of $( runs_text "$( v "boot.$i.runs" )" )) | $( nspawn_prompt_cell "$i" ) | — | $t |"
+    echo "| Boot to first \`login:\` on tty1, $i image, default: idle sleeps skipped ($( runs_text "$( v "boot.$i.runs" )" )) | $( boot_rs_cell "$i" rs ) | $( nspawn_prompt_cell "$i" ) | — | $t |"
+    echo "| Boot to first \`login:\` on tty1, $i image, \`--real-sleeps\` | $( boot_rs_cell "$i" rs_real ) | (the nspawn runs above) | — | |"
 done
 for i in systemd plain ; do
-    echo "| ReaR's ready line on the console, $i image | $( s "$( v "boot.$i.rs.ready_s.median" )" ) | $( ready_cell "$i" ) | $( ratio "$( v "boot.$i.ns.ready_s.median" )" "$( v "boot.$i.rs.ready_s.median" )" ) | |"
+    r1="$( ratio "$( v "boot.$i.ns.ready_s.median" )" "$( v "boot.$i.rs.ready_s.median" )" )"
+    r2="$( ratio "$( v "boot.$i.ns.ready_s.median" )" "$( v "boot.$i.rs_real.ready_s.median" )" )"
+    test "$r1$r2" = "——" && r1="—" || r1="$r1 / $r2"
+    echo "| ReaR's ready line on the console, $i image, default / \`--real-sleeps\` (boot runs) | $( s "$( v "boot.$i.rs.ready_s.median" )" ) / $( s "$( v "boot.$i.rs_real.ready_s.median" )" ) | $( ready_cell "$i" ) | $r1 | |"
 done
 for i in systemd plain ; do
-    t="" ; t2="" ; test "$i" = systemd && t="$( target "$( v "verdict.$i.total_seconds.median" )" 3 "≤ 3 s" )" && t2="$( target "$( v "verdict.$i.net_seconds.median" )" 3 "≤ 3 s" )"
-    echo "| \`--check\` start to verdict, $i image ($( runs_text "$( v "verdict.$i.runs" )" )) | $( verdict_cell "$i" ) | no verdict; ready line: $( ready_cell "$i" ) | — | $t |"
-    echo "| … the image's own sleep before its first prompt / ready line at / first prompt at / power off took | $( s "$( v "verdict.$i.image_wait_seconds.median" )" ) / $( s "$( v "verdict.$i.ready_seconds.median" )" ) / $( s "$( v "verdict.$i.first_prompt_seconds.median" )" ) / $( s "$( v "verdict.$i.shutdown_seconds.median" )" ) | | | |"
-    echo "| … verdict minus the image's own sleep, $i image | $( s "$( v "verdict.$i.net_seconds.median" )" ) | | | $t2 |"
+    for k in "" .real ; do
+        t="" ; t2="" ; extra=""
+        if test "$k" ; then
+            what="\`--real-sleeps\`"
+            anchor=""
+            extra="$( times_default "$( v "verdict.$i.real.total_seconds.median" )" "$( v "verdict.$i.total_seconds.median" )" )"
+            extra="${extra:+ (${extra#; })}"
+        else
+            what="default: idle sleeps skipped"
+            anchor="no verdict; ready line: $( ready_cell "$i" )"
+            test "$i" = systemd && t="$( target "$( v "verdict.$i.total_seconds.median" )" 3 "≤ 3 s" )" && t2="$( target "$( v "verdict.$i.net_seconds.median" )" 3 "≤ 3 s" )"
+        fi
+        echo "| \`--check\` start to verdict, $i image, $what ($( runs_text "$( v "verdict.$i.runs" )" )) | $( verdict_cell "$i" "$k" )$extra | $anchor | — | $t |"
+        echo "| … the image's sleeps before its first prompt, asked / taken; ready line at; first prompt at; power off took | $( sleeps_cell "$i" "$k" ) | | | |"
+        echo "| … verdict minus the time the image's sleeps took, $i image, $what | $( s "$( v "verdict.$i$k.net_seconds.median" )" ) | | | $t2 |"
+    done
 done
 echo "| exec-to-init overhead of the helper (busybox fixture, $( runs_text "$( v overhead.runs )" ); min–max) | $( ms_from_us "$( v overhead.exec_us.median )" ) ($( ms_from_us "$( v overhead.exec_us.min )" )–$( ms_from_us "$( v overhead.exec_us.max )" )) | | | $( target "$( num "$( v overhead.exec_us.median )" "%.3f" 0.001 | tr -d '—' )" 10 "≤ 10 ms" ) |"
-echo "| exec-to-init overhead on the real images (systemd / plain, boot runs) | $( ms_from_us "$( v boot.systemd.rs.exec_us.median )" ) / $( ms_from_us "$( v boot.plain.rs.exec_us.median )" ) | | | |"
+echo "| exec-to-init overhead on the real images (systemd / plain, default boot runs) | $( ms_from_us "$( v boot.systemd.rs.exec_us.median )" ) / $( ms_from_us "$( v boot.plain.rs.exec_us.median )" ) | | | |"
 echo "| Wall time of a whole run of \`-- /bin/true\` on the busybox fixture (fork + exec of a bare /bin/true: $( ms_from_s "$( v overhead.true_s.median )" )) | $( ms_from_s "$( v overhead.wall_s.median )" ) | $( ms_from_s "$( v overhead.nspawn_wall_s.median )" ) (\`-D FIXTURE /bin/true\`, $( runs_text "$( v overhead.nspawn_runs )" )) | $( ratio "$( v overhead.nspawn_wall_s.median )" "$( v overhead.wall_s.median )" ) | |"
-echo "| Peak RSS (VmHWM) of the helper at the login prompt, systemd / plain image (max of runs) | $( mb_from_kb "$( v boot.systemd.rs.hwm_kb.max )" ) / $( mb_from_kb "$( v boot.plain.rs.hwm_kb.max )" ) | | | $( target "$( num "$( v boot.systemd.rs.hwm_kb.max )" "%.3f" 0.0009765625 | tr -d '—' )" 4 "≤ 4 MB" ) |"
-echo "| Peak RSS (VmHWM) of the helper through \`--check\`, systemd / plain image | $( mb_from_kb "$( v verdict.systemd.hwm_kb.median )" ) / $( mb_from_kb "$( v verdict.plain.hwm_kb.median )" ) | | | $( target "$( num "$( v verdict.systemd.hwm_kb.median )" "%.3f" 0.0009765625 | tr -d '—' )" 4 "≤ 4 MB" ) |"
-echo "| CPU time of the helper process itself: boot to prompt / whole \`--check\`, systemd image | $( s "$( v boot.systemd.rs.cpu_s.median )" ) / $( s "$( v verdict.systemd.cpu_s.median )" ) | | | |"
+hwm_sd="$( maxof "$( v boot.systemd.rs.hwm_kb.max )" "$( v boot.systemd.rs_real.hwm_kb.max )" )"
+hwm_plain="$( maxof "$( v boot.plain.rs.hwm_kb.max )" "$( v boot.plain.rs_real.hwm_kb.max )" )"
+echo "| Peak RSS (VmHWM) of the helper at the login prompt, systemd / plain image (max of the runs, default and \`--real-sleeps\`) | $( mb_from_kb "$hwm_sd" ) / $( mb_from_kb "$hwm_plain" ) | | | $( target "$( num "$hwm_sd" "%.3f" 0.0009765625 | tr -d '—' )" 4 "≤ 4 MB" ) |"
+echo "| Peak RSS (VmHWM) of the helper through \`--check\`, systemd / plain image (default; \`--real-sleeps\`) | $( mb_from_kb "$( v verdict.systemd.hwm_kb.median )" ) / $( mb_from_kb "$( v verdict.plain.hwm_kb.median )" ) ($( mb_from_kb "$( v verdict.systemd.real.hwm_kb.median )" ) / $( mb_from_kb "$( v verdict.plain.real.hwm_kb.median )" )) | | | $( target "$( num "$( v verdict.systemd.hwm_kb.median )" "%.3f" 0.0009765625 | tr -d '—' )" 4 "≤ 4 MB" ) |"
+echo "| CPU time of the helper process itself: boot to prompt / whole \`--check\`, systemd image (default; \`--real-sleeps\`) | $( s "$( v boot.systemd.rs.cpu_s.median )" ) / $( s "$( v verdict.systemd.cpu_s.median )" ) ($( s "$( v boot.systemd.rs_real.cpu_s.median )" ) / $( s "$( v verdict.systemd.real.cpu_s.median )" )) | | | |"
 if test "$unpack_rc" ; then
     if test "$u_ours" ; then
         echo "| ISO → rootfs unpack, plain image's ISO ($( runs_text "$u_runs" )) | $( s "$u_ours" ) | $( s "$u_plain" ) (xorriso + gzip -dc + cpio: to a file $( s "$u_extract" ), streamed $( s "$u_stream" )) | $( ratio "$u_ours" "$u_plain" ) | $( target "$( ratio "$u_ours" "$u_plain" | tr -d '×—' )" 1.0 "≤ 1.0×" ) |"
@@ -143,7 +192,11 @@ echo "| container processes at the end of the window (outside our cgroup) | $( v
 echo "| SIGTERM → nspawn exited after (— = not within 15 s) | $( both stop_s s ) |"
 echo "| processes killed by cgroup.kill / alive afterwards (all runs) | $( v boot.systemd.ns.killed_by_cgroup_kill.median ) / $( or_dash "$( v boot.systemd.ns.survivors.total )" ) | $( v boot.plain.ns.killed_by_cgroup_kill.median ) / $( or_dash "$( v boot.plain.ns.survivors.total )" ) |"
 echo "| host files nspawn left (image lock, /run/systemd/nspawn/…; removed by the bench) | $( both host_files_removed ) |"
-echo "| rescue-spawn for comparison: SIGTERM → exit after / processes alive afterwards | $( s "$( v boot.systemd.rs.stop_s.median )" ) / $( or_dash "$( v boot.systemd.rs.survivors.total )" ) | $( s "$( v boot.plain.rs.stop_s.median )" ) / $( or_dash "$( v boot.plain.rs.survivors.total )" ) |"
+function rs_stop_cell () {
+    local i="$1"
+    echo "$( s "$( v "boot.$i.rs.stop_s.median" )" ) / $( or_dash "$( v "boot.$i.rs.survivors.total" )" ) (\`--real-sleeps\`: $( s "$( v "boot.$i.rs_real.stop_s.median" )" ) / $( or_dash "$( v "boot.$i.rs_real.survivors.total" )" ))"
+}
+echo "| rescue-spawn for comparison: SIGTERM at the prompt → exit after / processes alive afterwards | $( rs_stop_cell systemd ) | $( rs_stop_cell plain ) |"
 echo "| cached rootfs unchanged after all runs | $( or_dash "$( v boot.systemd.rootfs_unchanged )" ) | $( or_dash "$( v boot.plain.rootfs_unchanged )" ) |"
 echo
 echo "Measured $( v meta.started ) on Linux $( uname -r ), $( nproc ) CPUs, load average $( v meta.load_start ) at the start and $( v meta.load_end ) at the end (other jobs ran on the machine);"
