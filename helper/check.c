@@ -85,6 +85,7 @@ struct check {
         size_t n_notable;
         char *corrupted_excerpt;
         char md5_complaints[EXCERPT_BYTES];     /* md5sum's lines on the console */
+        char poweroff_failure[NOTABLE_LINE_MAX];        /* systemd's word that its power off failed */
         long long wait_asked_us;        /* the image's sleeps before its first prompt: asked for */
         long long wait_taken_us;        /* ... and how long they really lasted */
         long long last_status_ms;
@@ -234,6 +235,14 @@ static void on_line(struct check *c, struct tty_watch *w, const char *line, long
                 c->corrupted_ms = now;
                 c->corrupted_excerpt = strdup(c->md5_complaints);
                 milestone(c, now, "%s", "ReaR reports a corrupted rescue system (md5sums.txt)");
+        }
+        /* "[DEPEND] Dependency failed for poweroff.target - Power-Off.": systemd will
+         * not get any further by itself (ReaR's poweroff.service needs systemctl,
+         * which an image built on a host without systemd lacks). */
+        if (c->s->stop_cause != STOP_NONE && contains(line, "Dependency failed for poweroff.target")) {
+                if (!c->poweroff_failure[0])
+                        snprintf(c->poweroff_failure, sizeof(c->poweroff_failure), "%s", line);
+                supervisor_force_poweroff(c->s, "the image's power off failed");
         }
         if (strncmp(line, "Running ", 8) == 0 && strstr(line, "..."))
                 milestone(c, now, "boot: %s", line);
@@ -1011,7 +1020,11 @@ static void judge_shutdown(struct check *c, const struct supervisor *s)
         if (s->stop_cause == STOP_NONE)
                 return;         /* init ended by itself: judged as "init" */
         /* Reported, not judged: a rescue system is there to be used, not shut down. */
-        if (s->end == END_POWEROFF || s->end == END_HALT || s->end == END_REBOOT || s->end == END_EXITED)
+        if (c->poweroff_failure[0])
+                add_item(c, "shutdown", CHECK_IGNORED, took, c->poweroff_failure,
+                         "the image's power off failed; systemd's immediate power off ended it (%s) %.1f s after the request",
+                         how, took);
+        else if (s->end == END_POWEROFF || s->end == END_HALT || s->end == END_REBOOT || s->end == END_EXITED)
                 add_item(c, "shutdown", CHECK_OK, took, NULL, "%s %.1f s after the request", how, took);
         else
                 add_item(c, "shutdown", CHECK_IGNORED, took, NULL,

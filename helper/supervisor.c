@@ -141,6 +141,15 @@ void supervisor_request_stop(struct supervisor *s, enum stop_cause cause)
         }
 }
 
+void supervisor_force_poweroff(struct supervisor *s, const char *why)
+{
+        if (!s->force_at_ms || s->init_gone)
+                return;
+        log_info("%s: asking systemd to power off at once", why);
+        kill(s->container->pid, SIGRTMIN + 14);
+        s->force_at_ms = 0;
+}
+
 const char *end_reason_describe(enum end_reason end, int status, char *buf, size_t size)
 {
         switch (end) {
@@ -438,11 +447,8 @@ int supervisor_run(struct supervisor *s)
                         log_info("timeout: no end after %u s, asking the image to power off", s->timeout_s);
                         supervisor_request_stop(s, STOP_TIMEOUT);
                 }
-                if (s->force_at_ms && now >= s->force_at_ms) {
-                        log_info("the image's power off does not finish: asking systemd to power off at once");
-                        kill(s->container->pid, SIGRTMIN + 14);
-                        s->force_at_ms = 0;
-                }
+                if (s->force_at_ms && now >= s->force_at_ms)
+                        supervisor_force_poweroff(s, "the image's power off does not finish");
                 if (s->kill_at_ms && now >= s->kill_at_ms) {
                         log_info("the image did not power off within %u s: killing it", s->stop_timeout_s);
                         kill_container(s);

@@ -94,5 +94,8 @@ int supervisor_init(struct supervisor *s);
 void supervisor_free(struct supervisor *s);
 int supervisor_run(struct supervisor *s);
 void supervisor_request_stop(struct supervisor *s, enum stop_cause cause);
+/* systemd's power off cannot finish (its job failed): ask for the immediate power off
+ * now rather than half way to the kill. */
+void supervisor_force_poweroff(struct supervisor *s, const char *why);
 void supervisor_restore_terminal(struct supervisor *s);
 const char *end_reason_describe(enum end_reason end, int status, char *buf, size_t size);

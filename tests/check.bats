@@ -341,8 +341,10 @@ EOF
     assert_healthy_pass plain
     # It has no systemctl: failed units are read from systemd's messages.
     assert_item units ok "from systemd's messages"
-    # Nor systemd-shutdown: the power-off may not complete. Reported, not judged.
-    test -n "$( item_status shutdown )" || spawn_fail "no shutdown line in the summary"
+    # Nor systemctl for its poweroff.service: systemd says the power off failed, the
+    # test asks for systemd's immediate power off at once. Reported, not judged.
+    assert_item shutdown ignored "the image's power off failed; systemd's immediate power off ended it"
+    assert_item shutdown ignored "Dependency failed for poweroff.target"
 }
 
 @test "the healthy plain image's reports: summary.txt, report.json (schema), junit.xml, tty logs, Prometheus file" {
