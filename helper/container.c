@@ -335,6 +335,8 @@ int container_start(const struct container_config *cfg, struct container *c,
         c->pid = pid;
         c->cgroup_path = cfg->cgroup_path;
 
+        if (cfg->prepare && (r = cfg->prepare(cfg->prepare_data, error, error_size)) < 0)
+                return r;
         /* Bound while the first process prepares the container: init, which uses it,
          * is only started after the ID maps below. */
         c->notify_fd = notify_open_in_netns(pid);
