@@ -92,20 +92,6 @@ int cgroup_create(char *path, size_t size)
         return 0;
 }
 
-int cgroup_attach(const char *path, pid_t pid)
-{
-        char file[PATH_MAX], value[32];
-        int r;
-
-        if ((r = path_join(file, sizeof(file), path, "cgroup.procs")) < 0)
-                return r;
-        snprintf(value, sizeof(value), "%d\n", (int) pid);
-        _cleanup_close_ int fd = open(file, O_WRONLY | O_CLOEXEC);
-        if (fd < 0)
-                return negative_errno();
-        return write_all(fd, value, strlen(value));
-}
-
 /* Subgroups first: rmdir only takes empty, childless groups. */
 static int remove_tree(const char *path)
 {

@@ -8,7 +8,6 @@
 
 /* Create "rescue-spawn-PID" below the helper's own cgroup2 group; path receives it. */
 int cgroup_create(char *path, size_t size);
-int cgroup_attach(const char *path, pid_t pid);
 /* Kill every process in it, wait (bounded) until it is empty, remove it and its subgroups. */
 int cgroup_destroy(const char *path);
 

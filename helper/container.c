@@ -1,5 +1,6 @@
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/sched.h>
 #include <net/if.h>
 #include <poll.h>
 #include <sched.h>
@@ -14,7 +15,6 @@
 #include <sys/wait.h>
 
 #include "caps.h"
-#include "cgroup.h"
 #include "container.h"
 #include "log.h"
 #include "mounts.h"
@@ -192,11 +192,10 @@ static void __attribute__((noreturn)) child_main(const struct container_config *
         char go;
         int r;
 
-        /* The container must not outlive the helper, even a SIGKILLed one. */
+        /* The container must not outlive the helper, even a SIGKILLed one. Should the
+         * helper have died before this, the read below finds its pipe closed. */
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         reset_signals();
-        if (read_byte(from_parent, &go) < 0)
-                _exit(127);
 
         if (cfg->cgroup_path && unshare(CLONE_NEWCGROUP) < 0)
                 fail(to_parent, STEP_CGROUP_NS, errno, NULL);
@@ -301,12 +300,29 @@ int container_start(const struct container_config *cfg, struct container *c,
         from_child_r = fds[0], from_child_w = fds[1];
 
         /* Like fork(), but the child is PID 1 of a new PID namespace, with its own
-         * mount and network namespaces. */
-        pid_t pid = (pid_t) syscall(SYS_clone, CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | SIGCHLD, NULL, NULL, NULL, NULL);
+         * mount and network namespaces, and born in its cgroup: moving it there
+         * afterwards would make the kernel wait for an RCU grace period. */
+        _cleanup_close_ int cgroup_fd = -1;
+        struct clone_args args = {
+                .flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET,
+                .exit_signal = SIGCHLD,
+        };
+        if (cfg->cgroup_path) {
+                cgroup_fd = open(cfg->cgroup_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (cgroup_fd < 0) {
+                        r = negative_errno();
+                        snprintf(error, error_size, "could not open the container's cgroup: %s", strerror(-r));
+                        return r;
+                }
+                args.flags |= CLONE_INTO_CGROUP;
+                args.cgroup = (unsigned) cgroup_fd;
+        }
+        pid_t pid = (pid_t) syscall(SYS_clone3, &args, sizeof(args));
         if (pid < 0) {
                 r = negative_errno();
-                snprintf(error, error_size, "could not create PID, mount and network namespaces: %s%s", strerror(-r),
-                         r == -EPERM || r == -EINVAL ? " (namespaces are not available to this process)" : "");
+                snprintf(error, error_size, "could not create PID, mount and network namespaces in the container's cgroup: %s%s",
+                         strerror(-r), r == -ENOSYS ? " (needs Linux 5.7 or later)"
+                         : r == -EPERM || r == -EINVAL ? " (namespaces are not available to this process)" : "");
                 return r;
         }
         if (pid == 0) {
@@ -319,15 +335,13 @@ int container_start(const struct container_config *cfg, struct container *c,
         c->pid = pid;
         c->cgroup_path = cfg->cgroup_path;
 
-        if (cfg->cgroup_path && (r = cgroup_attach(cfg->cgroup_path, pid)) < 0) {
-                snprintf(error, error_size, "could not move the container into its cgroup: %s", strerror(-r));
+        if (cfg->prepare && (r = cfg->prepare(cfg->prepare_data, error, error_size)) < 0)
                 return r;
-        }
+        /* Bound while the first process prepares the container: init, which uses it,
+         * is only started after the ID maps below. */
         c->notify_fd = notify_open_in_netns(pid);
         if (c->notify_fd < 0)
                 log_debug("no notify socket: %s", strerror(-c->notify_fd));
-        if ((r = write_all(to_child_w, "G", 1)) < 0)
-                return r;
 
         for (;;) {
                 int fd = -1;

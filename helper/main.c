@@ -95,6 +95,31 @@ static int runtime_prepare(struct runtime *rt, const struct options *o)
         return 0;
 }
 
+/* The terminals, made while the container's first process starts (container_config.prepare). */
+struct terminals_setup {
+        struct terminals *terminals;
+        const char *root;
+        unsigned ttys;
+        const struct winsize *ws;
+        const char *log_dir;    /* NULL: no tty logs */
+};
+
+static int terminals_setup(void *data, char *error, size_t error_size)
+{
+        const struct terminals_setup *s = data;
+        int r;
+
+        if ((r = terminals_create(s->terminals, s->root, s->ttys, s->ws)) < 0) {
+                snprintf(error, error_size, "cannot prepare the terminals: %s", strerror(-r));
+                return r;
+        }
+        if (s->log_dir && (r = terminals_open_logs(s->terminals, s->log_dir)) < 0) {
+                snprintf(error, error_size, "cannot write tty logs to %s: %s", s->log_dir, strerror(-r));
+                return r;
+        }
+        return 0;
+}
+
 static void runtime_release(struct runtime *rt)
 {
         int status;
@@ -197,16 +222,17 @@ int main(int argc, char **argv)
                 log_error("cannot mount the image's tree: %s", strerror(-r));
                 goto out;
         }
-        if ((r = mounts_setup_dev(rt.root)) < 0 ||
-            (r = terminals_create(&terminals, rt.root, o.ttys, &ws)) < 0) {
-                log_error("cannot prepare /dev and the terminals: %s", strerror(-r));
+        if ((r = mounts_setup_dev(rt.root)) < 0) {
+                log_error("cannot prepare /dev: %s", strerror(-r));
                 goto out;
         }
-        const char *log_dir = check ? check_log_dir(check) : o.log_dir;
-        if (log_dir && (r = terminals_open_logs(&terminals, log_dir)) < 0) {
-                log_error("cannot write tty logs to %s: %s", log_dir, strerror(-r));
-                goto out;
-        }
+        struct terminals_setup terminals_setup_data = {
+                .terminals = &terminals,
+                .root = rt.root,
+                .ttys = o.ttys,
+                .ws = &ws,
+                .log_dir = check ? check_log_dir(check) : o.log_dir,
+        };
 
         char env_ttys[16 * (MAX_TTYS + 1)] = "container_ttys=";
         for (unsigned i = 1; i <= o.ttys; i++)
@@ -228,6 +254,8 @@ int main(int argc, char **argv)
                 .hostname = o.hostname ?: info.hostname,
                 .argv = o.command ?: init_argv,
                 .envp = envp,
+                .prepare = terminals_setup,
+                .prepare_data = &terminals_setup_data,
         };
         enum container_failure failure;
         if (container_start(&cfg, &container, &failure, error, sizeof(error)) < 0) {

@@ -41,7 +41,8 @@ int mount_fs(const char *source, const char *target, const char *fstype,
         return 0;
 }
 
-int mounts_make_private(void)
+/* how: "rprivate", "shared", ... as mount(8) spells it. */
+static int set_propagation(const char *target, const char *how)
 {
         _cleanup_(mnt_context_freep) struct libmnt_context *cxt = mnt_new_context();
         int r;
@@ -52,13 +53,18 @@ int mounts_make_private(void)
         mnt_context_disable_canonicalize(cxt, 1);
         /* Propagation only: libmount needs "none" as source or it looks in fstab. */
         if ((r = mnt_context_set_source(cxt, "none")) < 0 ||
-            (r = mnt_context_set_target(cxt, "/")) < 0 ||
-            (r = mnt_context_set_options(cxt, "rprivate")) < 0)
+            (r = mnt_context_set_target(cxt, target)) < 0 ||
+            (r = mnt_context_set_options(cxt, how)) < 0)
                 return r;
         r = mnt_context_mount(cxt);
         if (mnt_context_syscall_called(cxt) && mnt_context_get_syscall_errno(cxt))
                 return -mnt_context_get_syscall_errno(cxt);
         return r == 0 ? 0 : (r < 0 ? r : -EINVAL);
+}
+
+int mounts_make_private(void)
+{
+        return set_propagation("/", "rprivate");
 }
 
 static int mkdir_exists_ok(const char *path, mode_t mode)
@@ -142,8 +148,12 @@ int mounts_setup_dev(const char *root_dir)
 
         if ((r = path_join(dev, sizeof(dev), root_dir, "dev")) < 0 || (r = mkdir_exists_ok(dev, 0755)) < 0)
                 return r;
-        /* Hides the copies of host device nodes that ReaR puts into the image's /dev. */
-        if ((r = mount_fs("tmpfs", dev, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=0755,size=4m")) < 0)
+        /* Hides the copies of host device nodes that ReaR puts into the image's /dev.
+         * Shared: the terminals are bind-mounted here while the container's first
+         * process already runs (in a copy of this mount namespace), and must reach it.
+         * The container's own mount namespace receives them as a slave, and locked. */
+        if ((r = mount_fs("tmpfs", dev, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=0755,size=4m")) < 0 ||
+            (r = set_propagation(dev, "shared")) < 0)
                 return r;
 
         for (size_t i = 0; i < ARRAY_SIZE(device_dirs); i++) {

@@ -19,7 +19,9 @@ int mounts_make_private(void);
 /* ROOTFS at root_dir: an overlay whose upper layer lives in runtime_dir, or ROOTFS itself. */
 int mounts_setup_root(const char *rootfs, const char *runtime_dir, const char *root_dir, bool in_place);
 
-/* A private /dev under root_dir: tmpfs, the harmless device nodes, devpts. */
+/* A private /dev under root_dir: tmpfs, the harmless device nodes, devpts. Its mount
+ * is shared with the copies in mount namespaces cloned later (the container's), so
+ * that mounts made on it afterwards (the terminals) appear there too. */
 int mounts_setup_dev(const char *root_dir);
 
 /* /proc (with its masks and cmdline_file over /proc/cmdline), read-only /sys and,
