@@ -35,7 +35,7 @@ enum child_step {
         STEP_PIVOT_ROOT,
         STEP_USER_NS,
         STEP_USER_NS_READY,     /* not a failure: the helper now writes the ID maps */
-        STEP_REBOOT_LISTENER,   /* not a failure: carries the seccomp listener fd */
+        STEP_TRAP_LISTENER,     /* not a failure: carries the seccomp listener fd */
         STEP_IDS,
         STEP_NAMESPACES,
         STEP_HOSTNAME,
@@ -53,7 +53,7 @@ static const char *const step_names[] = {
         [STEP_PIVOT_ROOT] = "change into the image's root",
         [STEP_USER_NS] = "create a user namespace",
         [STEP_USER_NS_READY] = "map user IDs",
-        [STEP_REBOOT_LISTENER] = "pass on the reboot listener",
+        [STEP_TRAP_LISTENER] = "pass on the seccomp listener",
         [STEP_IDS] = "become root of the user namespace",
         [STEP_NAMESPACES] = "create mount, UTS and IPC namespaces",
         [STEP_HOSTNAME] = "set the hostname",
@@ -80,19 +80,6 @@ static void __attribute__((noreturn)) fail(int fd, enum child_step step, int err
 {
         report(fd, step, error < 0 ? -error : error, detail);
         _exit(127);
-}
-
-static int read_byte(int fd, char *byte)
-{
-        for (;;) {
-                ssize_t n = read(fd, byte, 1);
-                if (n == 1)
-                        return 0;
-                if (n == 0)
-                        return -EPIPE;
-                if (errno != EINTR)
-                        return negative_errno();
-        }
 }
 
 static int loopback_up(void)
@@ -126,7 +113,7 @@ static int console_as_stdio(void)
 }
 
 /* Restrictions every process of the container lives under; the last step before exec. */
-static int restrict_self(enum child_step *step, int *reboot_notify_fd)
+static int restrict_self(enum child_step *step, const struct sock_fprog *seccomp_program, int *listener_fd)
 {
         int r;
 
@@ -134,17 +121,54 @@ static int restrict_self(enum child_step *step, int *reboot_notify_fd)
         if ((r = caps_restrict()) < 0)
                 return r;
         *step = STEP_SECCOMP;
-        return seccomp_install(reboot_notify_fd);
+        return seccomp_load_program(seccomp_program, listener_fd);
 }
 
-/* Hand the seccomp listener to the helper: it watches for reboot(2). */
+static int read_all(int fd, void *buf, size_t len)
+{
+        for (size_t done = 0; done < len;) {
+                ssize_t n = read(fd, (char *) buf + done, len - done);
+                if (n == 0)
+                        return -EPIPE;
+                if (n < 0 && errno != EINTR)
+                        return negative_errno();
+                if (n > 0)
+                        done += (size_t) n;
+        }
+        return 0;
+}
+
+/* The helper's go-ahead after the ID maps carries the seccomp program it compiled
+ * meanwhile: its length in instructions, then the instructions. */
+static int receive_seccomp_program(int fd, struct sock_filter *buf, struct sock_fprog *program)
+{
+        unsigned short len;
+        int r = read_all(fd, &len, sizeof(len));
+
+        if (r < 0)
+                return r;
+        if (len == 0 || len > SECCOMP_PROGRAM_MAX_BYTES / sizeof(struct sock_filter))
+                return -EINVAL;
+        if ((r = read_all(fd, buf, len * sizeof(struct sock_filter))) < 0)
+                return r;
+        *program = (struct sock_fprog) { .len = len, .filter = buf };
+        return 0;
+}
+
+static int send_seccomp_program(int fd, const struct sock_fprog *program)
+{
+        int r = write_all(fd, &program->len, sizeof(program->len));
+        return r < 0 ? r : write_all(fd, program->filter, program->len * sizeof(struct sock_filter));
+}
+
+/* Hand the seccomp listener to the helper: it answers the trapped calls. */
 static int send_fd(int sock, int fd)
 {
         union {
                 struct cmsghdr header;
                 char space[CMSG_SPACE(sizeof(int))];
         } control = {};
-        struct child_report rep = { .step = STEP_REBOOT_LISTENER };
+        struct child_report rep = { .step = STEP_TRAP_LISTENER };
         struct iovec iov = { .iov_base = &rep, .iov_len = sizeof(rep) };
         struct msghdr msg = {
                 .msg_iov = &iov, .msg_iovlen = 1,
@@ -188,8 +212,9 @@ static void exec_argv(char *const *argv, char *const *envp)
 static void __attribute__((noreturn)) child_main(const struct container_config *cfg, int from_parent, int to_parent)
 {
         const char *failed_path = NULL;
+        struct sock_filter seccomp_instructions[SECCOMP_PROGRAM_MAX_BYTES / sizeof(struct sock_filter)];
+        struct sock_fprog seccomp_program;
         enum child_step step;
-        char go;
         int r;
 
         /* The container must not outlive the helper, even a SIGKILLed one. Should the
@@ -215,7 +240,7 @@ static void __attribute__((noreturn)) child_main(const struct container_config *
         if (unshare(CLONE_NEWUSER) < 0)
                 fail(to_parent, STEP_USER_NS, errno, NULL);
         report(to_parent, STEP_USER_NS_READY, 0, NULL);
-        if (read_byte(from_parent, &go) < 0)
+        if (receive_seccomp_program(from_parent, seccomp_instructions, &seccomp_program) < 0)
                 _exit(127);
         become_root(to_parent);
 
@@ -226,12 +251,12 @@ static void __attribute__((noreturn)) child_main(const struct container_config *
                 fail(to_parent, STEP_HOSTNAME, errno, NULL);
         if ((r = console_as_stdio()) < 0)
                 fail(to_parent, STEP_CONSOLE, r, NULL);
-        int reboot_fd = -1;
-        if ((r = restrict_self(&step, &reboot_fd)) < 0)
+        int listener_fd = -1;
+        if ((r = restrict_self(&step, &seccomp_program, &listener_fd)) < 0)
                 fail(to_parent, step, r, NULL);
-        if ((r = send_fd(to_parent, reboot_fd)) < 0)
-                fail(to_parent, STEP_REBOOT_LISTENER, r, NULL);
-        closep(&reboot_fd);
+        if ((r = send_fd(to_parent, listener_fd)) < 0)
+                fail(to_parent, STEP_TRAP_LISTENER, r, NULL);
+        closep(&listener_fd);
 
         /* The helper may have died since the first check: its end of the pipe tells. */
         struct pollfd pfd = { .fd = from_parent, .events = POLLIN };
@@ -289,7 +314,7 @@ int container_start(const struct container_config *cfg, struct container *c,
         struct child_report rep;
         int fds[2], r;
 
-        *c = (struct container) { .pid = -1, .notify_fd = -1, .reboot_fd = -1 };
+        *c = (struct container) { .pid = -1, .notify_fd = -1, .listener_fd = -1 };
         *failure = CONTAINER_FAILED_HERE;
         if (pipe2(fds, O_CLOEXEC) < 0)
                 return negative_errno();
@@ -337,6 +362,13 @@ int container_start(const struct container_config *cfg, struct container *c,
 
         if (cfg->prepare && (r = cfg->prepare(cfg->prepare_data, error, error_size)) < 0)
                 return r;
+        /* Compiled while the first process mounts /proc and /sys: it gets the program
+         * with the go-ahead below. */
+        _cleanup_(seccomp_program_free) struct sock_fprog init_program = {};
+        if ((r = seccomp_compile(true, &init_program)) < 0) {
+                snprintf(error, error_size, "could not compile the seccomp filter: %s", strerror(-r));
+                return r;
+        }
         /* Bound while the first process prepares the container: init, which uses it,
          * is only started after the ID maps below. */
         c->notify_fd = notify_open_in_netns(pid);
@@ -351,14 +383,20 @@ int container_start(const struct container_config *cfg, struct container *c,
                 if (n == 0) {
                         c->exec_us = now_us();   /* EOF: the socket was closed by a successful exec */
                         c->exec_ms = c->exec_us / 1000;
+                        /* For the processes the helper runs inside: no traps, nobody
+                         * would answer them. */
+                        if ((r = seccomp_compile(false, &c->spawn_program)) < 0) {
+                                snprintf(error, error_size, "could not compile the seccomp filter: %s", strerror(-r));
+                                return r;
+                        }
                         return 0;
                 }
                 if (n != sizeof(rep)) {
                         snprintf(error, error_size, "the container's first process died while starting");
                         return -EPIPE;
                 }
-                if (rep.step == STEP_REBOOT_LISTENER) {
-                        c->reboot_fd = fd;
+                if (rep.step == STEP_TRAP_LISTENER) {
+                        c->listener_fd = fd;
                         continue;
                 }
                 if (rep.step != STEP_USER_NS_READY)
@@ -367,7 +405,7 @@ int container_start(const struct container_config *cfg, struct container *c,
                         snprintf(error, error_size, "could not write the user namespace's ID maps: %s", strerror(-r));
                         return r;
                 }
-                if ((r = write_all(to_child_w, "M", 1)) < 0)
+                if ((r = send_seccomp_program(to_child_w, &init_program)) < 0)
                         return r;
         }
 
@@ -378,6 +416,13 @@ int container_start(const struct container_config *cfg, struct container *c,
         if (rep.step == STEP_EXEC)
                 *failure = CONTAINER_FAILED_IMAGE;
         return -rep.error;
+}
+
+void container_release(struct container *c)
+{
+        closep(&c->notify_fd);
+        closep(&c->listener_fd);
+        seccomp_program_free(&c->spawn_program);
 }
 
 pid_t container_spawn(const struct container *c, int out_fd)
@@ -433,7 +478,7 @@ pid_t container_spawn(const struct container *c, int out_fd)
         int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
         if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(out_fd, 2) < 0)
                 _exit(126);
-        if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0 || restrict_self(&step, NULL) < 0)
+        if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0 || restrict_self(&step, &c->spawn_program, NULL) < 0)
                 _exit(126);
         return 0;
 }

@@ -7,6 +7,7 @@
  * remount /sys or /proc/sys, change the network, or unmount a mask. */
 #pragma once
 
+#include <linux/filter.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -32,7 +33,8 @@ enum container_failure {
 struct container {
         pid_t pid;                      /* host PID of the container's PID 1 */
         int notify_fd;                  /* sd_notify socket, -1 without */
-        int reboot_fd;                  /* seccomp listener for reboot(2) */
+        int listener_fd;                /* seccomp listener of the trapped calls (see seccomp.h) */
+        struct sock_fprog spawn_program;        /* the seccomp filter of container_spawn's processes */
         long long exec_ms;              /* when PID 1 was exec'd */
         long long exec_us;
         const char *cgroup_path;        /* NULL: none */
@@ -41,6 +43,9 @@ struct container {
 /* Start PID 1; returns once it has exec'd. On failure: -errno, a reason and its kind. */
 int container_start(const struct container_config *cfg, struct container *c,
                     enum container_failure *failure, char *error, size_t error_size);
+
+/* Closes the container's fds (PID 1 lives on until killed). */
+void container_release(struct container *c);
 
 /* Fork a process that joins every namespace of the container, restricted like its
  * PID 1, with stdin from /dev/null and stdout/stderr to out_fd. Returns 0 in that

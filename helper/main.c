@@ -163,7 +163,7 @@ int main(int argc, char **argv)
         struct rootfs_info info;
         struct runtime rt = { .guard_fd = -1 };
         struct terminals terminals = {};
-        struct container container = { .pid = -1, .notify_fd = -1, .reboot_fd = -1 };
+        struct container container = { .pid = -1, .notify_fd = -1, .listener_fd = -1 };
         char error[512];
         int r, exit_code = EXIT_CANNOT_RUN;
 
@@ -319,8 +319,7 @@ int main(int argc, char **argv)
         supervisor_free(&sup);
 
 out:
-        closep(&container.notify_fd);
-        closep(&container.reboot_fd);
+        container_release(&container);
         terminals_free(&terminals);
         runtime_release(&rt);
         if (check)

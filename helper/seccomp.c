@@ -4,8 +4,10 @@
 #include <seccomp.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 
 #include "seccomp.h"
@@ -187,17 +189,14 @@ int seccomp_listener_write(struct seccomp_listener *l, uint64_t addr, const void
         return (size_t) n == len ? 0 : -EFAULT;
 }
 
-int seccomp_install(int *listener_fd)
+int seccomp_compile(bool traps, struct sock_fprog *program)
 {
         _cleanup_(seccomp_releasep) scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
         int r;
 
+        *program = (struct sock_fprog) {};
         if (!ctx)
                 return -ENOMEM;
-        /* setuid programs (login, su) must keep working: no no_new_privs. We hold
-         * CAP_SYS_ADMIN in the container's user namespace, which is enough to load. */
-        if ((r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0)) < 0)
-                return r;
         /* 32-bit programs must not slip past the 64-bit rules. */
         if (seccomp_arch_native() == SCMP_ARCH_X86_64) {
                 if ((r = seccomp_arch_add(ctx, SCMP_ARCH_X86)) < 0 && r != -EEXIST)
@@ -220,11 +219,44 @@ int seccomp_install(int *listener_fd)
                              SCMP_A0(SCMP_CMP_EQ, AF_NETLINK), SCMP_A2(SCMP_CMP_EQ, NETLINK_AUDIT));
         if (r < 0)
                 return r;
-        if (listener_fd && (r = add_traps(ctx)) < 0)
+        if (traps && (r = add_traps(ctx)) < 0)
                 return r;
-        if ((r = seccomp_load(ctx)) < 0)
+
+        /* libseccomp (2.5) exports the BPF program to a file descriptor only. */
+        _cleanup_close_ int fd = memfd_create("seccomp-bpf", MFD_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        if ((r = seccomp_export_bpf(ctx, fd)) < 0)
                 return r;
-        if (listener_fd && (*listener_fd = seccomp_notify_fd(ctx)) < 0)
-                return *listener_fd;
+        off_t size = lseek(fd, 0, SEEK_END);
+        if (size <= 0 || size % sizeof(struct sock_filter) != 0 || size > SECCOMP_PROGRAM_MAX_BYTES)
+                return -EINVAL;
+        struct sock_filter *filter = malloc((size_t) size);
+        if (!filter)
+                return -ENOMEM;
+        if (pread(fd, filter, (size_t) size, 0) != size) {
+                free(filter);
+                return -EIO;
+        }
+        *program = (struct sock_fprog) { .len = (unsigned short) (size / sizeof(struct sock_filter)), .filter = filter };
+        return 0;
+}
+
+void seccomp_program_free(struct sock_fprog *program)
+{
+        free(program->filter);
+        *program = (struct sock_fprog) {};
+}
+
+int seccomp_load_program(const struct sock_fprog *program, int *listener_fd)
+{
+        /* setuid programs (login, su) must keep working: no no_new_privs. The caller
+         * holds CAP_SYS_ADMIN in the container's user namespace, which is enough. */
+        long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, listener_fd ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0,
+                         program);
+        if (r < 0)
+                return negative_errno();
+        if (listener_fd)
+                *listener_fd = (int) r;
         return 0;
 }

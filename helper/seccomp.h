@@ -3,15 +3,25 @@
  * few calls the helper answers itself instead of the kernel. */
 #pragma once
 
+#include <linux/filter.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-/* With listener_fd, some calls are not refused but handed to the holder of
- * *listener_fd (a seccomp user-notification listener): reboot(2)'s power off, halt,
+/* Larger than any filter built here: the size of a message to the container. */
+#define SECCOMP_PROGRAM_MAX_BYTES 8192
+
+/* Builds the filter with libseccomp into a BPF program (malloc'd), in the helper:
+ * the container's first process then only loads it. With traps, some calls are not
+ * refused but handed to the holder of the listener: reboot(2)'s power off, halt,
  * restart and kexec (how the helper learns that the image powered itself off, and
  * which way), the sleeps (see sleeps.h) and the console's keyboard-mode ioctl (see
  * terminals.h: what makes a getty treat /dev/ttyN as a virtual terminal). */
-int seccomp_install(int *listener_fd);
+int seccomp_compile(bool traps, struct sock_fprog *program);
+void seccomp_program_free(struct sock_fprog *program);
+/* Installs program on the calling thread; with listener_fd (a program with traps),
+ * returns the listener there. */
+int seccomp_load_program(const struct sock_fprog *program, int *listener_fd);
 
 enum seccomp_trap {
         SECCOMP_TRAP_OTHER,     /* not ours to answer: let the kernel run it */

@@ -49,7 +49,7 @@ int supervisor_init(struct supervisor *s)
         signal_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
         if (signal_fd < 0)
                 return negative_errno();
-        int r = seccomp_listener_init(&s->traps, take_fd(&s->container->reboot_fd));
+        int r = seccomp_listener_init(&s->traps, take_fd(&s->container->listener_fd));
         if (r < 0)
                 return r;
         sleeps_init(&s->sleeps, s->container->cgroup_path, s->skip_sleeps);
