@@ -77,12 +77,14 @@ function ready_cell () {
     fi
 }
 
-# verdict_cell IMAGE [.real]: the median start to verdict, the verdicts, failed checks
+# verdict_cell IMAGE [.real]: the median start to verdict, the verdicts, failed checks (and
+# for .real how many times the default's verdict time it is)
 function verdict_cell () {
-    local i="$1" k="${2:-}" failed
+    local i="$1" k="${2:-}" failed extra=""
     test "$( v "verdict.$i.runs" )" || { echo "—" ; return ; }
     failed="$( v "verdict.$i$k.failed" | tr ' ' '\n' | grep -v '^-$' | sort -u | paste -sd , )"
-    echo "$( s "$( v "verdict.$i$k.total_seconds.median" )" ) ($( v "verdict.$i$k.verdicts" )${failed:+; failed: $failed})"
+    test "$k" && extra="$( times_default "$( v "verdict.$i$k.total_seconds.median" )" "$( v "verdict.$i.total_seconds.median" )" )"
+    echo "$( s "$( v "verdict.$i$k.total_seconds.median" )" ) ($( v "verdict.$i$k.verdicts" )${failed:+; failed: $failed}$extra)"
 }
 
 # sleeps_cell IMAGE [.real]: the image's sleeps asked / taken; ready line; first prompt; power off
@@ -134,18 +136,16 @@ for i in systemd plain ; do
 done
 for i in systemd plain ; do
     for k in "" .real ; do
-        t="" ; t2="" ; extra=""
+        t="" ; t2=""
         if test "$k" ; then
             what="\`--real-sleeps\`"
             anchor=""
-            extra="$( times_default "$( v "verdict.$i.real.total_seconds.median" )" "$( v "verdict.$i.total_seconds.median" )" )"
-            extra="${extra:+ (${extra#; })}"
         else
             what="default: idle sleeps skipped"
             anchor="no verdict; ready line: $( ready_cell "$i" )"
             test "$i" = systemd && t="$( target "$( v "verdict.$i.total_seconds.median" )" 3 "≤ 3 s" )" && t2="$( target "$( v "verdict.$i.net_seconds.median" )" 3 "≤ 3 s" )"
         fi
-        echo "| \`--check\` start to verdict, $i image, $what ($( runs_text "$( v "verdict.$i.runs" )" )) | $( verdict_cell "$i" "$k" )$extra | $anchor | — | $t |"
+        echo "| \`--check\` start to verdict, $i image, $what ($( runs_text "$( v "verdict.$i.runs" )" )) | $( verdict_cell "$i" "$k" ) | $anchor | — | $t |"
         echo "| … the image's sleeps before its first prompt, asked / taken; ready line at; first prompt at; power off took | $( sleeps_cell "$i" "$k" ) | | | |"
         echo "| … verdict minus the time the image's sleeps took, $i image, $what | $( s "$( v "verdict.$i$k.net_seconds.median" )" ) | | | $t2 |"
     done
