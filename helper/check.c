@@ -26,6 +26,7 @@
 #define EXCERPT_BYTES 1500
 #define NOTABLE_LINES 12
 #define NOTABLE_LINE_MAX 200
+#define SETUP_STEP_LINES 4
 #define LOGIN_MARKER "rescue-login-42"
 #define LOGIN_COMMAND "echo rescue-login-$((40+2))\r"
 
@@ -86,6 +87,10 @@ struct check {
         char *corrupted_excerpt;
         char md5_complaints[EXCERPT_BYTES];     /* md5sum's lines on the console */
         char poweroff_failure[NOTABLE_LINE_MAX];        /* systemd's word that its power off failed */
+        /* ReaR's last "Running NN-name.sh..." and the first notable lines after it:
+         * what a setup script that died said, before systemd's lines pile up. */
+        char last_step[SETUP_STEP_LINES * NOTABLE_LINE_MAX];
+        unsigned last_step_lines;
         long long wait_asked_us;        /* the image's sleeps before its first prompt: asked for */
         long long wait_taken_us;        /* ... and how long they really lasted */
         long long last_status_ms;
@@ -210,8 +215,25 @@ static char *notable_excerpt(const struct check *c)
         return text;
 }
 
+/* Appends line (cut like a notable line) and a newline to text of size size. */
+static void append_line(char *text, size_t size, const char *line)
+{
+        size_t len = strlen(text);
+        snprintf(text + len, size - len, "%.*s\n", NOTABLE_LINE_MAX - 2, line);
+}
+
 static void on_line(struct check *c, struct tty_watch *w, const char *line, long long now)
 {
+        bool setup_step = strncmp(line, "Running ", 8) == 0 && strstr(line, "...");
+
+        if (w == &c->watch[0] && !c->ready_line_ms && setup_step) {
+                c->last_step[0] = '\0';
+                append_line(c->last_step, sizeof(c->last_step), line);
+                c->last_step_lines = 1;
+        } else if (w == &c->watch[0] && c->last_step_lines && c->last_step_lines < SETUP_STEP_LINES && is_notable(line)) {
+                append_line(c->last_step, sizeof(c->last_step), line);
+                c->last_step_lines++;
+        }
         if (w == &c->watch[0] && !c->done_ms && is_notable(line)) {
                 char *slot = c->notable[c->n_notable++ % NOTABLE_LINES];
                 size_t len = strnlen(line, NOTABLE_LINE_MAX - 1);
@@ -244,7 +266,7 @@ static void on_line(struct check *c, struct tty_watch *w, const char *line, long
                         snprintf(c->poweroff_failure, sizeof(c->poweroff_failure), "%s", line);
                 supervisor_force_poweroff(c->s, "the image's power off failed");
         }
-        if (strncmp(line, "Running ", 8) == 0 && strstr(line, "..."))
+        if (setup_step)
                 milestone(c, now, "boot: %s", line);
         /* systemd at ReaR's LogLevel=debug names the unit exactly: "UNIT: Failed with result 'x'." */
         const char *failed = strstr(line, ": Failed with result '");
@@ -902,9 +924,28 @@ static void judge_boot(struct check *c, const struct supervisor *s)
         else if (c->ready_line_ms)
                 add_item(c, "ready-line", CHECK_OK, seconds_since(c, c->ready_line_ms), NULL,
                          "ReaR's setup finished: \"%s\"", ready_lines[0]);
-        else
-                add_item(c, "ready-line", CHECK_FAIL, -1, console_tail,
+        else {
+                /* The script that ran last and what it said, then the console's last
+                 * few notable lines (those not already shown): short enough for the
+                 * summary to show it all. */
+                char excerpt[sizeof(c->last_step) + SETUP_STEP_LINES * NOTABLE_LINE_MAX];
+                const char *tail_lines[NOTABLE_LINES];
+                size_t n_tail = 0;
+                _cleanup_free_ char *tail = console_tail ? strdup(console_tail) : NULL;
+                snprintf(excerpt, sizeof(excerpt), "%s", c->last_step);
+                for (char *line = tail; line && *line;) {
+                        char *end = strchrnul(line, '\n');
+                        char *next = *end ? end + 1 : end;
+                        *end = '\0';
+                        if (!strstr(c->last_step, line) && n_tail < NOTABLE_LINES)
+                                tail_lines[n_tail++] = line;
+                        line = next;
+                }
+                for (size_t i = n_tail > SETUP_STEP_LINES ? n_tail - SETUP_STEP_LINES : 0; i < n_tail; i++)
+                        append_line(excerpt, sizeof(excerpt), tail_lines[i]);
+                add_item(c, "ready-line", CHECK_FAIL, -1, excerpt,
                          "ReaR's setup (/etc/scripts/system-setup) never said it is ready");
+        }
 
         if (c->n_gettys == 0)
                 add_item(c, "gettys", CHECK_FAIL, -1, NULL, "the image starts no getty (no getty@ unit, no getty line in /etc/inittab)");

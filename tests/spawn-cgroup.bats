@@ -38,8 +38,9 @@ teardown_file () {
 }
 
 @test "the container's processes are in the helper's rescue-spawn-PID cgroup, removed at the end" {
-    # fd 3 closed: bats would wait for the background job otherwise.
-    spawn "$SPAWN_FIXTURE" -- /bin/sh -c 'sleep 3' 3>&- &
+    # fd 3 closed: bats would wait for the background job otherwise. --real-sleeps: the
+    # sleep keeps the container alive for the look at its cgroup.
+    spawn --real-sleeps "$SPAWN_FIXTURE" -- /bin/sh -c 'sleep 3' 3>&- &
     local pid=$!
     local cg="" i helper
     # The helper's cgroup is named after its PID (spawn records it): other runs may be going on.
