@@ -10,6 +10,7 @@
 #include "check.h"
 #include "elfcheck.h"
 #include "gettys.h"
+#include "lines.h"
 #include "log.h"
 #include "report.h"
 #include "util.h"
@@ -36,14 +37,10 @@ static const char *const ready_lines[] = {
 };
 static const char corrupted_line[] = "Possibly corrupted Relax-and-Recover rescue system";
 
-enum text_state { TEXT_NORMAL, TEXT_ESC, TEXT_CSI, TEXT_OSC };
-
 /* What the check reads on one terminal: lines without escape sequences. */
 struct tty_watch {
         struct terminal *terminal;
-        enum text_state state;
-        char partial[512];
-        size_t len;
+        struct line_reader lines;
         long long prompt_ms;
         const struct getty *getty;      /* the image starts a getty here (NULL: not expected) */
         bool shell_prompt, password_prompt, login_incorrect, marker;
@@ -258,14 +255,11 @@ static void on_line(struct check *c, struct tty_watch *w, const char *line, long
                 c->corrupted_excerpt = strdup(c->md5_complaints);
                 milestone(c, now, "%s", "ReaR reports a corrupted rescue system (md5sums.txt)");
         }
-        /* "[DEPEND] Dependency failed for poweroff.target - Power-Off.": systemd will
-         * not get any further by itself (ReaR's poweroff.service needs systemctl,
-         * which an image built on a host without systemd lacks). */
-        if (c->s->stop_cause != STOP_NONE && contains(line, "Dependency failed for poweroff.target")) {
-                if (!c->poweroff_failure[0])
-                        snprintf(c->poweroff_failure, sizeof(c->poweroff_failure), "%s", line);
-                supervisor_force_poweroff(c->s, "the image's power off failed");
-        }
+        /* "[DEPEND] Dependency failed for poweroff.target - Power-Off." (the supervisor
+         * asks for systemd's immediate power off then): for the shutdown's report. */
+        if (c->s->stop_cause != STOP_NONE && !c->poweroff_failure[0] &&
+            contains(line, "Dependency failed for poweroff.target"))
+                snprintf(c->poweroff_failure, sizeof(c->poweroff_failure), "%s", line);
         if (setup_step)
                 milestone(c, now, "boot: %s", line);
         /* systemd at ReaR's LogLevel=debug names the unit exactly: "UNIT: Failed with result 'x'." */
@@ -288,53 +282,38 @@ static void on_line(struct check *c, struct tty_watch *w, const char *line, long
 /* The unfinished last line: prompts do not end in a newline. */
 static void on_partial(struct check *c, struct tty_watch *w, long long now)
 {
-        if (!w->prompt_ms && ends_with_word(w->partial, w->len, "login:")) {
+        const char *partial = w->lines.partial;
+        size_t len = w->lines.len;
+
+        if (!w->prompt_ms && ends_with_word(partial, len, "login:")) {
                 w->prompt_ms = now;
                 milestone(c, now, "login prompt on %s", w->terminal->name);
         }
-        if (ends_with_word(w->partial, w->len, "#") || ends_with_word(w->partial, w->len, "$"))
+        if (ends_with_word(partial, len, "#") || ends_with_word(partial, len, "$"))
                 w->shell_prompt = true;
-        if (ends_with_word(w->partial, w->len, "Password:"))
+        if (ends_with_word(partial, len, "Password:"))
                 w->password_prompt = true;
 }
 
-static void feed_text(struct check *c, struct tty_watch *w, const char *bytes, size_t n, long long now)
+struct line_context {
+        struct check *check;
+        struct tty_watch *watch;
+        long long now;
+};
+
+static void on_complete_line(void *userdata, const char *line)
 {
-        for (size_t i = 0; i < n; i++) {
-                unsigned char ch = (unsigned char) bytes[i];
-                switch (w->state) {
-                case TEXT_ESC:
-                        w->state = ch == '[' ? TEXT_CSI : ch == ']' ? TEXT_OSC : TEXT_NORMAL;
-                        continue;
-                case TEXT_CSI:
-                        if (ch >= 0x40 && ch <= 0x7e)
-                                w->state = TEXT_NORMAL;
-                        continue;
-                case TEXT_OSC:
-                        if (ch == 0x07 || ch == 0x1b)
-                                w->state = TEXT_NORMAL;
-                        continue;
-                case TEXT_NORMAL:
-                        break;
-                }
-                if (ch == 0x1b) {
-                        w->state = TEXT_ESC;
-                } else if (ch == '\n' || w->len == sizeof(w->partial) - 1) {
-                        w->partial[w->len] = '\0';
-                        on_line(c, w, w->partial, now);
-                        w->len = 0;
-                } else if (ch >= 0x20 || ch == '\t') {
-                        w->partial[w->len++] = (char) ch;
-                }
-        }
-        w->partial[w->len] = '\0';
-        on_partial(c, w, now);
+        struct line_context *ctx = userdata;
+        on_line(ctx->check, ctx->watch, line, ctx->now);
 }
 
 static void check_on_output(void *userdata, struct terminal *t, const char *bytes, size_t n, long long now)
 {
         struct check *c = userdata;
-        feed_text(c, &c->watch[t - c->s->terminals->items], bytes, n, now);
+        struct line_context ctx = { .check = c, .watch = &c->watch[t - c->s->terminals->items], .now = now };
+
+        line_reader_feed(&ctx.watch->lines, bytes, n, on_complete_line, &ctx);
+        on_partial(c, ctx.watch, now);
 }
 
 /* ---- logging in like a person ---- */

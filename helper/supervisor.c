@@ -141,7 +141,8 @@ void supervisor_request_stop(struct supervisor *s, enum stop_cause cause)
         }
 }
 
-void supervisor_force_poweroff(struct supervisor *s, const char *why)
+/* systemd's power off cannot finish (or did not in time): its immediate power off. */
+static void force_poweroff(struct supervisor *s, const char *why)
 {
         if (!s->force_at_ms || s->init_gone)
                 return;
@@ -315,6 +316,17 @@ static void handle_stdin(struct supervisor *s, bool *stdin_open)
         send_input(s, out, out_len);
 }
 
+/* "[DEPEND] Dependency failed for poweroff.target - Power-Off.": systemd gets no
+ * further by itself (ReaR's poweroff.service needs systemctl, which an image built on a
+ * host without systemd lacks), so there is no point in waiting for it. */
+static void on_console_line(void *userdata, const char *line)
+{
+        struct supervisor *s = userdata;
+
+        if (s->force_at_ms && strstr(line, "Dependency failed for poweroff.target"))
+                force_poweroff(s, "the image's power off failed");
+}
+
 static void handle_output(struct supervisor *s, size_t index, long long now)
 {
         struct terminal *t = &s->terminals->items[index];
@@ -326,6 +338,8 @@ static void handle_output(struct supervisor *s, size_t index, long long now)
                         break;
                 if (on_screen(index))
                         ring_append(&s->screen, buf, (size_t) n);
+                if (index == 0)
+                        line_reader_feed(&s->console_lines, buf, (size_t) n, on_console_line, s);
                 if ((s->console == CONSOLE_INTERACTIVE && shown_in_view(s, index)) ||
                     (s->console == CONSOLE_PASSIVE && on_screen(index)))
                         (void) write_all(STDOUT_FILENO, buf, (size_t) n);
@@ -448,7 +462,7 @@ int supervisor_run(struct supervisor *s)
                         supervisor_request_stop(s, STOP_TIMEOUT);
                 }
                 if (s->force_at_ms && now >= s->force_at_ms)
-                        supervisor_force_poweroff(s, "the image's power off does not finish");
+                        force_poweroff(s, "the image's power off does not finish");
                 if (s->kill_at_ms && now >= s->kill_at_ms) {
                         log_info("the image did not power off within %u s: killing it", s->stop_timeout_s);
                         kill_container(s);

@@ -8,6 +8,7 @@
 
 #include "container.h"
 #include "escape.h"
+#include "lines.h"
 #include "notify.h"
 #include "ring.h"
 #include "rootfs.h"
@@ -70,6 +71,7 @@ struct supervisor {
         size_t active;          /* index into terminals; 0 = the screen (console + tty1) */
         size_t screen_input;    /* console or tty1: who printed last on the screen */
         struct ring screen;
+        struct line_reader console_lines;       /* systemd's word that its power off failed */
         struct escape_state escape;
         struct termios saved_termios;
         bool raw;
@@ -94,8 +96,5 @@ int supervisor_init(struct supervisor *s);
 void supervisor_free(struct supervisor *s);
 int supervisor_run(struct supervisor *s);
 void supervisor_request_stop(struct supervisor *s, enum stop_cause cause);
-/* systemd's power off cannot finish (its job failed): ask for the immediate power off
- * now rather than half way to the kill. */
-void supervisor_force_poweroff(struct supervisor *s, const char *why);
 void supervisor_restore_terminal(struct supervisor *s);
 const char *end_reason_describe(enum end_reason end, int status, char *buf, size_t size);

@@ -1,0 +1,60 @@
+/* lines.c: terminal output to text lines without escape sequences. */
+#include <stdio.h>
+#include <string.h>
+
+#include "lines.h"
+#include "unit.h"
+
+static char got[8][LINE_MAX_BYTES];
+static int n_got;
+
+static void collect(void *userdata, const char *line)
+{
+        (void) userdata;
+        if (n_got < 8)
+                snprintf(got[n_got++], sizeof(got[0]), "%s", line);
+}
+
+static void feed(struct line_reader *r, const char *text)
+{
+        line_reader_feed(r, text, strlen(text), collect, NULL);
+}
+
+int main(void)
+{
+        struct line_reader r = {};
+
+        /* systemd's coloured status line, split over two reads in the middle of an escape */
+        feed(&r, "[\033[0;1;38;5;185mDEPEND\033[0m] Dependency failed for \033[0;1;3");
+        CHECK(n_got == 0);
+        feed(&r, "9mpoweroff.target\033[0m - Power-Off.\r\n");
+        CHECK(n_got == 1);
+        CHECK(strcmp(got[0], "[DEPEND] Dependency failed for poweroff.target - Power-Off.") == 0);
+
+        /* a prompt without newline stays in partial */
+        feed(&r, "\033[H\033[Jrescue login: ");
+        CHECK(n_got == 1);
+        CHECK(strcmp(r.partial, "rescue login: ") == 0);
+        CHECK(r.len == strlen("rescue login: "));
+        feed(&r, "\n");
+        CHECK(n_got == 2 && strcmp(got[1], "rescue login: ") == 0);
+        CHECK(r.len == 0 && r.partial[0] == '\0');
+
+        /* an OSC title ended by BEL, a tab kept, other control characters dropped */
+        feed(&r, "\033]0;title\007a\tb\001c\n");
+        CHECK(n_got == 3 && strcmp(got[2], "a\tbc") == 0);
+
+        /* a line longer than the buffer is cut into pieces, nothing is lost */
+        char longline[LINE_MAX_BYTES + 10];
+        memset(longline, 'x', sizeof(longline) - 1);
+        longline[sizeof(longline) - 1] = '\0';
+        n_got = 0;
+        feed(&r, longline);
+        CHECK(n_got == 1);
+        CHECK(strlen(got[0]) == LINE_MAX_BYTES - 1);
+        CHECK(r.len == sizeof(longline) - 1 - (LINE_MAX_BYTES - 1));
+        feed(&r, "\n");
+        CHECK(n_got == 2 && strlen(got[1]) == sizeof(longline) - 1 - (LINE_MAX_BYTES - 1));
+        CHECK(r.state == LINE_TEXT);
+        return unit_done();
+}
