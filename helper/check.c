@@ -83,7 +83,6 @@ struct check {
         size_t n_notable;
         char *corrupted_excerpt;
         char md5_complaints[EXCERPT_BYTES];     /* md5sum's lines on the console */
-        char poweroff_failure[NOTABLE_LINE_MAX];        /* systemd's word that its power off failed */
         /* ReaR's last "Running NN-name.sh..." and the first notable lines after it:
          * what a setup script that died said, before systemd's lines pile up. */
         char last_step[SETUP_STEP_LINES * NOTABLE_LINE_MAX];
@@ -255,11 +254,6 @@ static void on_line(struct check *c, struct tty_watch *w, const char *line, long
                 c->corrupted_excerpt = strdup(c->md5_complaints);
                 milestone(c, now, "%s", "ReaR reports a corrupted rescue system (md5sums.txt)");
         }
-        /* "[DEPEND] Dependency failed for poweroff.target - Power-Off." (the supervisor
-         * asks for systemd's immediate power off then): for the shutdown's report. */
-        if (c->s->stop_cause != STOP_NONE && !c->poweroff_failure[0] &&
-            contains(line, "Dependency failed for poweroff.target"))
-                snprintf(c->poweroff_failure, sizeof(c->poweroff_failure), "%s", line);
         if (setup_step)
                 milestone(c, now, "boot: %s", line);
         /* systemd at ReaR's LogLevel=debug names the unit exactly: "UNIT: Failed with result 'x'." */
@@ -1040,8 +1034,8 @@ static void judge_shutdown(struct check *c, const struct supervisor *s)
         if (s->stop_cause == STOP_NONE)
                 return;         /* init ended by itself: judged as "init" */
         /* Reported, not judged: a rescue system is there to be used, not shut down. */
-        if (c->poweroff_failure[0])
-                add_item(c, "shutdown", CHECK_IGNORED, took, c->poweroff_failure,
+        if (s->poweroff_failure[0])
+                add_item(c, "shutdown", CHECK_IGNORED, took, s->poweroff_failure,
                          "the image's power off failed; systemd's immediate power off ended it (%s) %.1f s after the request",
                          how, took);
         else if (s->end == END_POWEROFF || s->end == END_HALT || s->end == END_REBOOT || s->end == END_EXITED)

@@ -124,20 +124,6 @@ static int restrict_self(enum child_step *step, const struct sock_fprog *seccomp
         return seccomp_load_program(seccomp_program, listener_fd);
 }
 
-static int read_all(int fd, void *buf, size_t len)
-{
-        for (size_t done = 0; done < len;) {
-                ssize_t n = read(fd, (char *) buf + done, len - done);
-                if (n == 0)
-                        return -EPIPE;
-                if (n < 0 && errno != EINTR)
-                        return negative_errno();
-                if (n > 0)
-                        done += (size_t) n;
-        }
-        return 0;
-}
-
 /* The helper's go-ahead after the ID maps carries the seccomp program it compiled
  * meanwhile: its length in instructions, then the instructions. */
 static int receive_seccomp_program(int fd, struct sock_filter *buf, struct sock_fprog *program)

@@ -323,8 +323,10 @@ static void on_console_line(void *userdata, const char *line)
 {
         struct supervisor *s = userdata;
 
-        if (s->force_at_ms && strstr(line, "Dependency failed for poweroff.target"))
+        if (s->force_at_ms && strstr(line, "Dependency failed for poweroff.target")) {
+                snprintf(s->poweroff_failure, sizeof(s->poweroff_failure), "%s", line);
                 force_poweroff(s, "the image's power off failed");
+        }
 }
 
 static void handle_output(struct supervisor *s, size_t index, long long now)

@@ -71,7 +71,8 @@ struct supervisor {
         size_t active;          /* index into terminals; 0 = the screen (console + tty1) */
         size_t screen_input;    /* console or tty1: who printed last on the screen */
         struct ring screen;
-        struct line_reader console_lines;       /* systemd's word that its power off failed */
+        struct line_reader console_lines;
+        char poweroff_failure[200];     /* systemd's line saying its power off failed, "" */
         struct escape_state escape;
         struct termios saved_termios;
         bool raw;

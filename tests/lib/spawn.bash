@@ -19,8 +19,8 @@
 #   spawn_tmp_create         make SPAWN_TMP=/var/tmp/rt-test.XXXXXX and export it (and
 #                            SPAWN_SCOPE, SPAWN_SINCE unless they are set)
 #   spawn_tmp_remove         remove SPAWN_TMP (refuses while something is mounted below it)
-#   spawn_build_fixture [DEST]   build the busybox fixture (tests/fixtures/build-busybox-rootfs.sh)
-#                            in DEST (default $SPAWN_TMP/fixture), set and export SPAWN_FIXTURE
+#   spawn_build_fixture      build the busybox fixture (tests/fixtures/build-busybox-rootfs.sh)
+#                            in $SPAWN_TMP/fixture, set and export SPAWN_FIXTURE
 #   spawn_fixture_copy NAME  copy SPAWN_FIXTURE to $SPAWN_TMP/NAME (replaced if it exists),
 #                            print the path: for tests that change the image
 #   spawn_fixture_add_setup_script ROOT NAME TEXT
@@ -134,7 +134,7 @@ function spawn_tmp_remove () {
 }
 
 function spawn_build_fixture () {
-    local dest="${1:-$SPAWN_TMP/fixture}"
+    local dest="$SPAWN_TMP/fixture"
     "$SPAWN_WORK_TREE/tests/fixtures/build-busybox-rootfs.sh" "$dest" >/dev/null || return 1
     SPAWN_FIXTURE="$( cd "$dest" && pwd )"
     export SPAWN_FIXTURE
