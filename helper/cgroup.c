@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <libmount.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -12,9 +13,12 @@
 #include <sys/wait.h>
 
 #include "cgroup.h"
+#include "clone.h"
 #include "util.h"
 
 #define DESTROY_WAIT_MS 5000
+/* cgroup_destroy walks the tree with a PATH_MAX buffer per level. */
+#define GUARD_STACK_SIZE (128 * 1024)
 
 static void mnt_table_freep(struct libmnt_table **t)
 {
@@ -92,22 +96,26 @@ int cgroup_create(char *path, size_t size)
         return 0;
 }
 
-/* Subgroups first: rmdir only takes empty, childless groups. */
+/* Subgroups first: rmdir only takes empty, childless groups. No malloc here or in
+ * cgroup_destroy: the guard runs them in the memory of a helper that may have been
+ * killed in the middle of a malloc (see guard_start). */
 static int remove_tree(const char *path)
 {
-        DIR *dir = opendir(path);
-        struct dirent *de;
-        char child[PATH_MAX];
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        char entries[4096], child[PATH_MAX];
+        ssize_t n;
 
-        if (!dir)
+        if (fd < 0)
                 return errno == ENOENT ? 0 : negative_errno();
-        while ((de = readdir(dir))) {
-                if (de->d_type != DT_DIR || strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-                        continue;
-                if (path_join(child, sizeof(child), path, de->d_name) == 0)
-                        (void) remove_tree(child);
-        }
-        closedir(dir);
+        while ((n = getdents64(fd, entries, sizeof(entries))) > 0)
+                for (ssize_t off = 0; off < n;) {
+                        const struct dirent64 *de = (const struct dirent64 *) (entries + off);
+                        off += de->d_reclen;
+                        if (de->d_type != DT_DIR || strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                                continue;
+                        if (path_join(child, sizeof(child), path, de->d_name) == 0)
+                                (void) remove_tree(child);
+                }
         if (rmdir(path) < 0 && errno != ENOENT)
                 return negative_errno();
         return 0;
@@ -115,12 +123,15 @@ static int remove_tree(const char *path)
 
 static bool cgroup_populated(const char *path)
 {
-        char file[PATH_MAX];
-        _cleanup_free_ char *events = NULL;
+        char file[PATH_MAX], events[512];
 
-        if (path_join(file, sizeof(file), path, "cgroup.events") < 0 ||
-            read_file(file, 4096, &events, NULL) < 0)
+        if (path_join(file, sizeof(file), path, "cgroup.events") < 0)
                 return false;
+        _cleanup_close_ int fd = open(file, O_RDONLY | O_CLOEXEC);
+        ssize_t n = fd < 0 ? -1 : read(fd, events, sizeof(events) - 1);
+        if (n <= 0)
+                return false;
+        events[n] = '\0';
         return strstr(events, "populated 1") != NULL;
 }
 
@@ -138,33 +149,18 @@ int cgroup_destroy(const char *path)
         return remove_tree(path);
 }
 
-int guard_start(const char *cgroup_path, const char *runtime_dir, pid_t *pid)
+static int guard_main(void *data)
 {
-        int fds[2];
+        const struct guard *g = data;
 
-        if (pipe2(fds, O_CLOEXEC) < 0)
-                return negative_errno();
-        pid_t child = fork();
-        if (child < 0) {
-                int r = negative_errno();
-                close(fds[0]);
-                close(fds[1]);
-                return r;
-        }
-        if (child > 0) {
-                close(fds[0]);
-                *pid = child;
-                return fds[1];
-        }
-
-        /* The guard: a Ctrl-C or SIGTERM meant for the helper must not stop the cleanup. */
+        /* A Ctrl-C or SIGTERM meant for the helper must not stop the cleanup. */
         static const int ignored[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGTSTP, SIGTTOU, SIGTTIN };
         for (size_t i = 0; i < ARRAY_SIZE(ignored); i++)
                 signal(ignored[i], SIG_IGN);
         /* Nothing of the helper's stays open here but stderr and the pipe: a reader of
          * the helper's stdout must see EOF when the helper ends. */
-        if (dup2(fds[0], 3) < 0)
-                _exit(1);
+        if (dup2(g->pipe_fd, 3) < 0)
+                return 1;
         syscall(SYS_close_range, 4u, ~0u, 0u);
         int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
         if (null_fd >= 0) {
@@ -173,15 +169,57 @@ int guard_start(const char *cgroup_path, const char *runtime_dir, pid_t *pid)
         }
         prctl(PR_SET_NAME, "rescue-spawn-gd");
 
+        /* Only system calls and libc functions that allocate nothing, here and in
+         * cgroup_destroy: the helper runs alongside, or has died, perhaps inside
+         * malloc. */
         for (;;) {
                 char byte;
                 ssize_t n = read(3, &byte, 1);
                 if (n == 0 || (n < 0 && errno != EINTR))
                         break;
         }
-        if (cgroup_path && cgroup_path[0])
-                (void) cgroup_destroy(cgroup_path);
-        if (runtime_dir && runtime_dir[0])
-                (void) rmdir(runtime_dir);
-        _exit(0);
+        if (g->cgroup_path && g->cgroup_path[0])
+                (void) cgroup_destroy(g->cgroup_path);
+        if (g->runtime_dir && g->runtime_dir[0])
+                (void) rmdir(g->runtime_dir);
+        return 0;
+}
+
+int guard_start(struct guard *g, const char *cgroup_path, const char *runtime_dir)
+{
+        int fds[2], r;
+
+        *g = (struct guard) { .pid = -1, .fd = -1, .cgroup_path = cgroup_path, .runtime_dir = runtime_dir };
+        /* A process that dumps core first kills every process sharing its memory,
+         * the guard included; one that may not dump does not. */
+        if (prctl(PR_SET_DUMPABLE, 0) < 0)
+                return negative_errno();
+        if ((r = clone_stack_new(&g->stack, GUARD_STACK_SIZE)) < 0)
+                return r;
+        if (pipe2(fds, O_CLOEXEC) < 0) {
+                r = negative_errno();
+                clone_stack_free(&g->stack);
+                return r;
+        }
+        g->pipe_fd = fds[0];
+        g->pid = clone(guard_main, clone_stack_top(&g->stack), CLONE_VM | SIGCHLD, g);
+        r = g->pid < 0 ? negative_errno() : 0;
+        close(fds[0]);
+        if (r < 0) {
+                close(fds[1]);
+                clone_stack_free(&g->stack);
+                return r;
+        }
+        g->fd = fds[1];
+        return 0;
+}
+
+void guard_stop(struct guard *g)
+{
+        if (g->fd < 0)
+                return;
+        closep(&g->fd);
+        while (waitpid(g->pid, NULL, 0) < 0 && errno == EINTR)
+                ;
+        clone_stack_free(&g->stack);
 }

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "clone.h"
+
 /* Create "rescue-spawn-PID" below the helper's own cgroup2 group; path receives it. */
 int cgroup_create(char *path, size_t size);
 /* Kill every process in it, wait (bounded) until it is empty, remove it and its subgroups. */
@@ -13,5 +15,20 @@ int cgroup_destroy(const char *path);
 
 /* A process that outlives the helper: when the helper ends, however it ends
  * (even SIGKILL), it destroys the cgroup and removes the runtime directory.
- * Returns the write end of its pipe; closing it (or dying) starts the cleanup. */
-int guard_start(const char *cgroup_path, const char *runtime_dir, pid_t *pid);
+ * It runs in the helper's memory (see clone.h): starting it costs no copy of
+ * the helper. The helper is made non-dumpable so that a crash of the helper
+ * does not take the guard with it. (An out-of-memory kill of the helper
+ * would: the kernel kills every process that shares the memory.) */
+struct guard {
+        pid_t pid;
+        int fd;                         /* the helper's end of the pipe */
+        int pipe_fd;                    /* the guard's end, for the guard only */
+        const char *cgroup_path;        /* kept by the caller as long as the guard runs */
+        const char *runtime_dir;
+        struct clone_stack stack;
+};
+
+/* Start it; closing g->fd (or the helper's end) starts the cleanup. -errno. */
+int guard_start(struct guard *g, const char *cgroup_path, const char *runtime_dir);
+/* Start the cleanup and wait for it. */
+void guard_stop(struct guard *g);

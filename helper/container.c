@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 
 #include "caps.h"
+#include "clone.h"
 #include "container.h"
 #include "log.h"
 #include "mounts.h"
@@ -26,22 +27,25 @@
  * not the uid, are what confine it. */
 #define ID_MAP "0 0 4294967295\n"
 
+/* libmount and libcap run on it: generous, and only touched pages cost. */
+#define CHILD_STACK_SIZE (256 * 1024)
+
 /* The first process's steps, reported to the helper when one fails. */
 enum child_step {
         STEP_START,
         STEP_CGROUP_NS,
         STEP_API_MOUNTS,
         STEP_LOOPBACK,
+        STEP_NOTIFY_SOCKET,     /* carries the sd_notify socket, or why there is none */
         STEP_PIVOT_ROOT,
         STEP_USER_NS,
-        STEP_USER_NS_READY,     /* not a failure: the helper now writes the ID maps */
-        STEP_TRAP_LISTENER,     /* not a failure: carries the seccomp listener fd */
         STEP_IDS,
         STEP_NAMESPACES,
         STEP_HOSTNAME,
         STEP_CONSOLE,
         STEP_CAPS,
         STEP_SECCOMP,
+        STEP_TRAP_LISTENER,     /* not a failure: carries the seccomp listener */
         STEP_EXEC,
 };
 
@@ -50,16 +54,16 @@ static const char *const step_names[] = {
         [STEP_CGROUP_NS] = "create a cgroup namespace",
         [STEP_API_MOUNTS] = "mount /proc and /sys",
         [STEP_LOOPBACK] = "bring up the loopback interface",
+        [STEP_NOTIFY_SOCKET] = "open the notify socket",
         [STEP_PIVOT_ROOT] = "change into the image's root",
-        [STEP_USER_NS] = "create a user namespace",
-        [STEP_USER_NS_READY] = "map user IDs",
-        [STEP_TRAP_LISTENER] = "pass on the seccomp listener",
+        [STEP_USER_NS] = "enter the user namespace",
         [STEP_IDS] = "become root of the user namespace",
         [STEP_NAMESPACES] = "create mount, UTS and IPC namespaces",
         [STEP_HOSTNAME] = "set the hostname",
         [STEP_CONSOLE] = "open /dev/console",
         [STEP_CAPS] = "drop capabilities",
         [STEP_SECCOMP] = "install the seccomp filter",
+        [STEP_TRAP_LISTENER] = "pass on the seccomp listener",
         [STEP_EXEC] = "execute init",
 };
 
@@ -67,6 +71,16 @@ struct child_report {
         int step;
         int error;              /* errno */
         char detail[160];
+};
+
+/* What the first process starts from; it lives in the helper's memory. */
+struct child_context {
+        const struct container_config *cfg;
+        const struct sock_fprog *seccomp_program;
+        int user_ns_fd;
+        int helper_alive_fd;    /* a pipe's read end: hangs up when the helper is gone */
+        int report_fd;
+        int helper_ends[2];     /* the helper's ends of both: not this process's to hold */
 };
 
 static void report(int fd, enum child_step step, int error, const char *detail)
@@ -124,48 +138,27 @@ static int restrict_self(enum child_step *step, const struct sock_fprog *seccomp
         return seccomp_load_program(seccomp_program, listener_fd);
 }
 
-/* The helper's go-ahead after the ID maps carries the seccomp program it compiled
- * meanwhile: its length in instructions, then the instructions. */
-static int receive_seccomp_program(int fd, struct sock_filter *buf, struct sock_fprog *program)
-{
-        unsigned short len;
-        int r = read_all(fd, &len, sizeof(len));
-
-        if (r < 0)
-                return r;
-        if (len == 0 || len > SECCOMP_PROGRAM_MAX_BYTES / sizeof(struct sock_filter))
-                return -EINVAL;
-        if ((r = read_all(fd, buf, len * sizeof(struct sock_filter))) < 0)
-                return r;
-        *program = (struct sock_fprog) { .len = len, .filter = buf };
-        return 0;
-}
-
-static int send_seccomp_program(int fd, const struct sock_fprog *program)
-{
-        int r = write_all(fd, &program->len, sizeof(program->len));
-        return r < 0 ? r : write_all(fd, program->filter, program->len * sizeof(struct sock_filter));
-}
-
-/* Hand the seccomp listener to the helper: it answers the trapped calls. */
-static int send_fd(int sock, int fd)
+/* A report that hands an fd (fd >= 0) to the helper: the seccomp listener, whose
+ * trapped calls it answers, or the notify socket. */
+static int send_fd(int sock, enum child_step step, int error, int fd)
 {
         union {
                 struct cmsghdr header;
                 char space[CMSG_SPACE(sizeof(int))];
         } control = {};
-        struct child_report rep = { .step = STEP_TRAP_LISTENER };
+        struct child_report rep = { .step = step, .error = error };
         struct iovec iov = { .iov_base = &rep, .iov_len = sizeof(rep) };
-        struct msghdr msg = {
-                .msg_iov = &iov, .msg_iovlen = 1,
-                .msg_control = &control, .msg_controllen = sizeof(control),
-        };
-        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(c), &fd, sizeof(int));
+        if (fd >= 0) {
+                msg.msg_control = &control;
+                msg.msg_controllen = sizeof(control);
+                struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+                c->cmsg_level = SOL_SOCKET;
+                c->cmsg_type = SCM_RIGHTS;
+                c->cmsg_len = CMSG_LEN(sizeof(int));
+                memcpy(CMSG_DATA(c), &fd, sizeof(int));
+        }
         return sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 ? negative_errno() : 0;
 }
 
@@ -187,24 +180,50 @@ static void reset_signals(void)
                         signal(sig, SIG_DFL);
 }
 
+/* execvp() with the PATH of envp, leaving this process's environment alone: the
+ * first process shares the helper's memory until its exec. */
 static void exec_argv(char *const *argv, char *const *envp)
 {
-        clearenv();
-        for (char *const *e = envp; e && *e; e++)
-                putenv(*e);
-        execvp(argv[0], argv);
+        const char *search = "/usr/sbin:/usr/bin:/sbin:/bin";
+        char path[PATH_MAX];
+        int error = ENOENT;
+
+        if (strchr(argv[0], '/')) {
+                execve(argv[0], argv, envp);
+                return;
+        }
+        for (char *const *e = envp; *e; e++)
+                if (strncmp(*e, "PATH=", 5) == 0)
+                        search = *e + 5;
+        for (const char *dir = search;; dir++) {
+                size_t len = strcspn(dir, ":");
+                if (len > 0 && (size_t) snprintf(path, sizeof(path), "%.*s/%s", (int) len, dir, argv[0]) < sizeof(path)) {
+                        execve(path, argv, envp);
+                        if (errno != ENOENT && errno != ENOTDIR)
+                                error = errno;  /* found but not runnable: that is the news */
+                }
+                dir += len;
+                if (!*dir)
+                        break;
+        }
+        errno = error;
 }
 
-static void __attribute__((noreturn)) child_main(const struct container_config *cfg, int from_parent, int to_parent)
+/* PID 1 until its exec, in the helper's memory (see clone.h): it only reads what
+ * the helper prepared, and reports through its socket. */
+static int child_main(void *data)
 {
+        const struct child_context *ctx = data;
+        const struct container_config *cfg = ctx->cfg;
+        int to_parent = ctx->report_fd;
         const char *failed_path = NULL;
-        struct sock_filter seccomp_instructions[SECCOMP_PROGRAM_MAX_BYTES / sizeof(struct sock_filter)];
-        struct sock_fprog seccomp_program;
         enum child_step step;
         int r;
 
+        for (size_t i = 0; i < ARRAY_SIZE(ctx->helper_ends); i++)
+                close(ctx->helper_ends[i]);
         /* The container must not outlive the helper, even a SIGKILLed one. Should the
-         * helper have died before this, the read below finds its pipe closed. */
+         * helper have died before this, its pipe tells before the exec. */
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         reset_signals();
 
@@ -215,6 +234,11 @@ static void __attribute__((noreturn)) child_main(const struct container_config *
                 fail(to_parent, STEP_API_MOUNTS, r, failed_path);
         if ((r = loopback_up()) < 0)
                 fail(to_parent, STEP_LOOPBACK, r, NULL);
+        /* Bound before init starts, which may use it at once. */
+        _cleanup_close_ int notify_fd = notify_open();
+        if ((r = send_fd(to_parent, STEP_NOTIFY_SOCKET, notify_fd < 0 ? -notify_fd : 0, notify_fd)) < 0)
+                fail(to_parent, STEP_NOTIFY_SOCKET, r, NULL);
+        closep(&notify_fd);
 
         /* pivot_root(".", ".") stacks the old root on the new one; detaching it leaves
          * nothing of the host's tree in this mount namespace. umount2 directly: libmount
@@ -223,11 +247,8 @@ static void __attribute__((noreturn)) child_main(const struct container_config *
             umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
                 fail(to_parent, STEP_PIVOT_ROOT, errno, NULL);
 
-        if (unshare(CLONE_NEWUSER) < 0)
+        if (setns(ctx->user_ns_fd, CLONE_NEWUSER) < 0)
                 fail(to_parent, STEP_USER_NS, errno, NULL);
-        report(to_parent, STEP_USER_NS_READY, 0, NULL);
-        if (receive_seccomp_program(from_parent, seccomp_instructions, &seccomp_program) < 0)
-                _exit(127);
         become_root(to_parent);
 
         /* Owned by the new user namespace: every mount inherited here is locked. */
@@ -237,15 +258,14 @@ static void __attribute__((noreturn)) child_main(const struct container_config *
                 fail(to_parent, STEP_HOSTNAME, errno, NULL);
         if ((r = console_as_stdio()) < 0)
                 fail(to_parent, STEP_CONSOLE, r, NULL);
-        int listener_fd = -1;
-        if ((r = restrict_self(&step, &seccomp_program, &listener_fd)) < 0)
+        _cleanup_close_ int listener_fd = -1;
+        if ((r = restrict_self(&step, ctx->seccomp_program, &listener_fd)) < 0)
                 fail(to_parent, step, r, NULL);
-        if ((r = send_fd(to_parent, listener_fd)) < 0)
+        if ((r = send_fd(to_parent, STEP_TRAP_LISTENER, 0, listener_fd)) < 0)
                 fail(to_parent, STEP_TRAP_LISTENER, r, NULL);
         closep(&listener_fd);
 
-        /* The helper may have died since the first check: its end of the pipe tells. */
-        struct pollfd pfd = { .fd = from_parent, .events = POLLIN };
+        struct pollfd pfd = { .fd = ctx->helper_alive_fd, .events = POLLIN };
         if (poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLHUP | POLLERR)))
                 _exit(127);
 
@@ -293,31 +313,89 @@ static void format_failure(const struct child_report *rep, char *error, size_t s
                 snprintf(error, size, "could not %s: %s", what, strerror(rep->error));
 }
 
+static int __attribute__((noreturn)) pause_until_killed(void *unused)
+{
+        (void) unused;
+        for (;;)
+                pause();
+}
+
+/* A user namespace with the identity map, held by an fd, for the first process to
+ * enter once the host-owned mounts are made. A process in the namespace must exist
+ * while the helper writes the map (one may not map all IDs for itself): a child in
+ * the helper's memory that only waits for the kill. *holder: its PID, to reap. */
+static int user_namespace_new(const struct clone_stack *stack, pid_t *holder)
+{
+        char path[64];
+        int r, fd = -1;
+
+        /* No exit signal: reaped with __WALL. */
+        pid_t pid = clone(pause_until_killed, clone_stack_top(stack), CLONE_NEWUSER | CLONE_VM, NULL);
+        if (pid < 0)
+                return negative_errno();
+        snprintf(path, sizeof(path), "/proc/%d/ns/user", (int) pid);
+        if ((r = write_id_maps(pid)) == 0 && (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+                r = negative_errno();
+        kill(pid, SIGKILL);
+        *holder = pid;
+        return r < 0 ? r : fd;
+}
+
+static void reap_clone(pid_t *pid)
+{
+        if (*pid > 0)
+                while (waitpid(*pid, NULL, __WALL) < 0 && errno == EINTR)
+                        ;
+        *pid = -1;
+}
+
 int container_start(const struct container_config *cfg, struct container *c,
                     enum container_failure *failure, char *error, size_t error_size)
 {
-        _cleanup_close_ int to_child_r = -1, to_child_w = -1, from_child_r = -1, from_child_w = -1;
+        _cleanup_close_ int alive_r = -1, alive_w = -1, from_child_r = -1, from_child_w = -1;
+        _cleanup_close_ int cgroup_fd = -1, user_ns_fd = -1;
+        _cleanup_(clone_stack_free) struct clone_stack stack = {};
+        _cleanup_(reap_clone) pid_t user_ns_holder = -1;
+        _cleanup_(seccomp_program_free) struct sock_fprog init_program = {};
         struct child_report rep;
         int fds[2], r;
 
         *c = (struct container) { .pid = -1, .notify_fd = -1, .listener_fd = -1 };
         *failure = CONTAINER_FAILED_HERE;
+        if ((r = clone_stack_new(&stack, CHILD_STACK_SIZE)) < 0)
+                return r;
+
+        if ((r = seccomp_compile(true, &init_program)) < 0) {
+                snprintf(error, error_size, "could not compile the seccomp filter: %s", strerror(-r));
+                return r;
+        }
+        user_ns_fd = user_namespace_new(&stack, &user_ns_holder);
+        if (user_ns_fd < 0) {
+                r = user_ns_fd;
+                snprintf(error, error_size, "could not create a user namespace: %s%s", strerror(-r),
+                         r == -ENOSPC || r == -EPERM || r == -EINVAL
+                         ? " (user namespaces are not available here: check /proc/sys/user/max_user_namespaces)" : "");
+                return r;
+        }
+        /* Made after the holder, which would otherwise keep copies of them. */
         if (pipe2(fds, O_CLOEXEC) < 0)
                 return negative_errno();
-        to_child_r = fds[0], to_child_w = fds[1];
-        /* A socket, not a pipe: it also carries the seccomp listener's fd. */
+        alive_r = fds[0], alive_w = fds[1];
+        /* A socket, not a pipe: it also carries the notify socket and the seccomp listener. */
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) < 0)
                 return negative_errno();
         from_child_r = fds[0], from_child_w = fds[1];
 
-        /* Like fork(), but the child is PID 1 of a new PID namespace, with its own
-         * mount and network namespaces, and born in its cgroup: moving it there
-         * afterwards would make the kernel wait for an RCU grace period. */
-        _cleanup_close_ int cgroup_fd = -1;
+        /* The child is PID 1 of a new PID namespace, with its own mount and network
+         * namespaces, and born in its cgroup: moving it there afterwards would make
+         * the kernel wait for an RCU grace period. Where it can, it runs in the
+         * helper's memory while the helper waits for its exec (see clone.h). */
         struct clone_args args = {
                 .flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET,
                 .exit_signal = SIGCHLD,
         };
+        if (CLONE3_CAN_SHARE_MEMORY)
+                args.flags |= CLONE_VM | CLONE_VFORK;
         if (cfg->cgroup_path) {
                 cgroup_fd = open(cfg->cgroup_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
                 if (cgroup_fd < 0) {
@@ -328,46 +406,33 @@ int container_start(const struct container_config *cfg, struct container *c,
                 args.flags |= CLONE_INTO_CGROUP;
                 args.cgroup = (unsigned) cgroup_fd;
         }
-        pid_t pid = (pid_t) syscall(SYS_clone3, &args, sizeof(args));
+        struct child_context ctx = {
+                .cfg = cfg,
+                .seccomp_program = &init_program,
+                .user_ns_fd = user_ns_fd,
+                .helper_alive_fd = alive_r,
+                .report_fd = from_child_w,
+                .helper_ends = { alive_w, from_child_r },
+        };
+        /* The stack is free again: a SIGKILLed holder never returns to user space. */
+        pid_t pid = clone3_run(&args, &stack, child_main, &ctx);
         if (pid < 0) {
-                r = negative_errno();
+                r = pid;
                 snprintf(error, error_size, "could not create PID, mount and network namespaces in the container's cgroup: %s%s",
                          strerror(-r), r == -ENOSYS ? " (needs Linux 5.7 or later)"
                          : r == -EPERM || r == -EINVAL ? " (namespaces are not available to this process)" : "");
                 return r;
         }
-        if (pid == 0) {
-                closep(&to_child_w);
-                closep(&from_child_r);
-                child_main(cfg, to_child_r, from_child_w);
-        }
-        closep(&to_child_r);
         closep(&from_child_w);
         c->pid = pid;
         c->cgroup_path = cfg->cgroup_path;
-
-        if (cfg->prepare && (r = cfg->prepare(cfg->prepare_data, error, error_size)) < 0)
-                return r;
-        /* Compiled while the first process mounts /proc and /sys: it gets the program
-         * with the go-ahead below. */
-        _cleanup_(seccomp_program_free) struct sock_fprog init_program = {};
-        if ((r = seccomp_compile(true, &init_program)) < 0) {
-                snprintf(error, error_size, "could not compile the seccomp filter: %s", strerror(-r));
-                return r;
-        }
-        /* Bound while the first process prepares the container: init, which uses it,
-         * is only started after the ID maps below. */
-        c->notify_fd = notify_open_in_netns(pid);
-        if (c->notify_fd < 0)
-                log_debug("no notify socket: %s", strerror(-c->notify_fd));
 
         for (;;) {
                 int fd = -1;
                 ssize_t n = receive_report(from_child_r, &rep, &fd);
                 if (n < 0 && errno == EINTR)
                         continue;
-                if (n == 0) {
-                        c->exec_us = now_us();   /* EOF: the socket was closed by a successful exec */
+                if (n == 0) {c->exec_us = now_us();   /* EOF: the socket was closed by a successful exec */
                         c->exec_ms = c->exec_us / 1000;
                         /* For the processes the helper runs inside: no traps, nobody
                          * would answer them. */
@@ -381,24 +446,22 @@ int container_start(const struct container_config *cfg, struct container *c,
                         snprintf(error, error_size, "the container's first process died while starting");
                         return -EPIPE;
                 }
+                if (rep.step == STEP_NOTIFY_SOCKET && fd < 0) {
+                        log_debug("no notify socket: %s", strerror(rep.error));
+                        continue;
+                }
+                if (rep.step == STEP_NOTIFY_SOCKET) {
+                        c->notify_fd = fd;
+                        continue;
+                }
                 if (rep.step == STEP_TRAP_LISTENER) {
                         c->listener_fd = fd;
                         continue;
                 }
-                if (rep.step != STEP_USER_NS_READY)
-                        break;
-                if ((r = write_id_maps(pid)) < 0) {
-                        snprintf(error, error_size, "could not write the user namespace's ID maps: %s", strerror(-r));
-                        return r;
-                }
-                if ((r = send_seccomp_program(to_child_w, &init_program)) < 0)
-                        return r;
+                break;
         }
 
         format_failure(&rep, error, error_size);
-        if (rep.step == STEP_USER_NS)
-                snprintf(error + strlen(error), error_size - strlen(error),
-                         " (user namespaces are not available here: check /proc/sys/user/max_user_namespaces)");
         if (rep.step == STEP_EXEC)
                 *failure = CONTAINER_FAILED_IMAGE;
         return -rep.error;

@@ -18,11 +18,6 @@ struct container_config {
         const char *hostname;
         char *const *argv;              /* argv[0]: path inside, or a name looked up in PATH */
         char *const *envp;
-        /* Called in the helper right after the clone, while the first process mounts
-         * /proc and /sys; what it mounts below the shared /dev reaches the container,
-         * whose init starts only after it. <0: -errno, with a reason in error. */
-        int (*prepare)(void *data, char *error, size_t error_size);
-        void *prepare_data;
 };
 
 enum container_failure {

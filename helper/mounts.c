@@ -148,12 +148,8 @@ int mounts_setup_dev(const char *root_dir)
 
         if ((r = path_join(dev, sizeof(dev), root_dir, "dev")) < 0 || (r = mkdir_exists_ok(dev, 0755)) < 0)
                 return r;
-        /* Hides the copies of host device nodes that ReaR puts into the image's /dev.
-         * Shared: the terminals are bind-mounted here while the container's first
-         * process already runs (in a copy of this mount namespace), and must reach it.
-         * The container's own mount namespace receives them as a slave, and locked. */
-        if ((r = mount_fs("tmpfs", dev, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=0755,size=4m")) < 0 ||
-            (r = set_propagation(dev, "shared")) < 0)
+        /* Hides the copies of host device nodes that ReaR puts into the image's /dev. */
+        if ((r = mount_fs("tmpfs", dev, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=0755,size=4m")) < 0)
                 return r;
 
         for (size_t i = 0; i < ARRAY_SIZE(device_dirs); i++) {

@@ -9,38 +9,20 @@
 #include "notify.h"
 #include "util.h"
 
-int notify_open_in_netns(pid_t pid)
+int notify_open(void)
 {
-        char path[64];
         struct sockaddr_un addr = { .sun_family = AF_UNIX };
         const char *name = NOTIFY_SOCKET_ADDRESS + 1;  /* after the '@' */
-        int one = 1, r;
+        int one = 1;
 
-        snprintf(path, sizeof(path), "/proc/%d/ns/net", (int) pid);
-        _cleanup_close_ int host_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-        _cleanup_close_ int container_ns = open(path, O_RDONLY | O_CLOEXEC);
-        if (host_ns < 0 || container_ns < 0)
+        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0)
                 return negative_errno();
-        if (setns(container_ns, CLONE_NEWNET) < 0)
+        memcpy(addr.sun_path + 1, name, strlen(name));
+        if (bind(fd, (struct sockaddr *) &addr, (socklen_t) (offsetof(struct sockaddr_un, sun_path) + 1 + strlen(name))) < 0 ||
+            setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0)
                 return negative_errno();
-        int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-        r = fd < 0 ? negative_errno() : 0;
-        if (fd >= 0) {
-                memcpy(addr.sun_path + 1, name, strlen(name));
-                if (bind(fd, (struct sockaddr *) &addr, (socklen_t) (offsetof(struct sockaddr_un, sun_path) + 1 + strlen(name))) < 0 ||
-                    setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0) {
-                        r = negative_errno();
-                        close(fd);
-                        fd = -1;
-                }
-        }
-        /* Back home whatever happened: the helper must not stay in the container's network. */
-        if (setns(host_ns, CLONE_NEWNET) < 0) {
-                if (fd >= 0)
-                        close(fd);
-                return negative_errno();
-        }
-        return fd >= 0 ? fd : r;
+        return take_fd(&fd);
 }
 
 void notify_parse(const char *text, size_t len, struct notify_message *m)

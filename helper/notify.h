@@ -8,7 +8,9 @@
 
 #define NOTIFY_SOCKET_ADDRESS "@rescue-spawn/notify"
 
-int notify_open_in_netns(pid_t pid);
+/* The socket, bound in the calling process's network namespace (the container's
+ * first process opens it and hands it to the helper). -errno. */
+int notify_open(void);
 
 struct notify_message {
         bool ready;

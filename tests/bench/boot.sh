@@ -31,6 +31,7 @@ bench_require
 type -P systemd-nspawn >/dev/null || bench_die "systemd-nspawn is missing (apt-get install systemd-container)"
 test -f /sys/fs/cgroup/unified/cgroup.procs || bench_die "no cgroup v2 at /sys/fs/cgroup/unified"
 bench_scratch
+bench_exec_stamp
 bench_images
 bench_lock
 rootfs="$( bench_image "$image" )"

@@ -49,6 +49,16 @@ function bench_cleanup () {
     fi
 }
 
+# measure.py starts the helper through tests/bench/exec-stamp.c, built once into the
+# scratch dir, to count the helper's overhead from its exec.
+function bench_exec_stamp () {
+    BENCH_EXEC_STAMP="$BENCH_SCRATCH/exec-stamp"
+    test -x "$BENCH_EXEC_STAMP" ||
+        gcc -O2 -static -o "$BENCH_EXEC_STAMP" "$BENCH_WORK_TREE/tests/bench/exec-stamp.c" ||
+        bench_die "cannot build $BENCH_EXEC_STAMP"
+    export BENCH_EXEC_STAMP
+}
+
 function bench_scratch () {
     if test "${BENCH_SCRATCH:-}" -a -d "${BENCH_SCRATCH:-/nonexistent}" ; then
         return 0

@@ -543,7 +543,36 @@ def tail_reader(path):
     return read
 
 
-EXEC_LINE = re.compile(r"init started \(host PID \d+\) (\d+) us after the helper started")
+# "init started (host PID N) X us after the helper started, at T us": X counts from the
+# helper's main(); T is on CLOCK_MONOTONIC, the clock of time.monotonic_ns(), so that the
+# overhead can also be counted from the helper's exec (the kernel's exec and the dynamic
+# loading of libmount, libblkid, libselinux, libpcre2, libseccomp, libcap and libc included).
+EXEC_LINE = re.compile(r"init started \(host PID \d+\) (\d+) us after the helper started, at (\d+) us")
+
+
+def popen_timed(argv, **kwargs):
+    """subprocess.Popen of argv through exec-stamp (lib.bash builds it), and the CLOCK_MONOTONIC
+    microsecond just before argv[0]'s exec."""
+    r, w = os.pipe()
+    try:
+        p = subprocess.Popen([os.environ["BENCH_EXEC_STAMP"], str(w)] + argv, pass_fds=(w,), **kwargs)
+        os.close(w)
+        w = -1
+        stamp = os.read(r, 8)
+        if len(stamp) != 8:
+            p.wait()
+            raise RuntimeError("exec-stamp wrote no time (exit %s)" % p.returncode)
+        return p, struct.unpack("q", stamp)[0]
+    finally:
+        if w >= 0:
+            os.close(w)
+        os.close(r)
+
+
+def exec_overhead_us(stderr_text, exec_at_us):
+    """(from the helper's exec, from its main()) to its init's exec, or (None, None) without the line."""
+    m = EXEC_LINE.search(stderr_text)
+    return (int(m.group(2)) - exec_at_us, int(m.group(1))) if m else (None, None)
 
 
 def fresh(path, *suffixes):
@@ -568,8 +597,8 @@ def rs_boot(helper, rootfs, logdir, real_sleeps=False, timeout=60):
     timeline = LineScanner(lambda line, t: line.strip() and tl.write("%8.3f %s\n" % (t, line)))
     with tl, open(logdir + ".screen", "wb") as screen, open(logdir + ".stderr", "wb") as err:
         t0 = time.monotonic()
-        p = subprocess.Popen([helper, "-v"] + (["--real-sleeps"] if real_sleeps else []) + ["--log-dir=" + logdir, rootfs],
-                             stdin=subprocess.DEVNULL, stdout=screen, stderr=err, close_fds=True)
+        p, exec_at_us = popen_timed([helper, "-v"] + (["--real-sleeps"] if real_sleeps else []) + ["--log-dir=" + logdir, rootfs],
+                                    stdin=subprocess.DEVNULL, stdout=screen, stderr=err, close_fds=True)
         try:
             while time.monotonic() - t0 < timeout:
                 if p.poll() is not None:
@@ -616,9 +645,7 @@ def rs_boot(helper, rootfs, logdir, real_sleeps=False, timeout=60):
         if READY.search(bufc.decode(errors="replace")):
             res["ready_after_prompt"] = True
     with open(logdir + ".stderr", errors="replace") as f:
-        m = EXEC_LINE.search(f.read())
-    if m:
-        res["exec_us"] = int(m.group(1))
+        res["exec_us"], res["main_us"] = exec_overhead_us(f.read(), exec_at_us)
     return res
 
 
@@ -668,30 +695,35 @@ def cmd_wait_clear(a):
 
 
 def cmd_overhead(a):
-    exec_us, wall = [], []
+    exec_us, main_us, wall = [], [], []
     base = []
     for i in range(a.runs):
         t0 = time.monotonic()
         subprocess.run(["/bin/true"])
         base.append(time.monotonic() - t0)
         t0 = time.monotonic()
-        r = subprocess.run([a.helper, "-v", a.fixture, "--", "/bin/true"], stdin=subprocess.DEVNULL,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        p, exec_at_us = popen_timed([a.helper, "-v", a.fixture, "--", "/bin/true"], stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        stderr = p.communicate()[1].decode(errors="replace")
         wall.append(time.monotonic() - t0)
-        m = EXEC_LINE.search(r.stderr.decode(errors="replace"))
-        if r.returncode != 0 or not m:
-            log("run %d: exit %d, no exec line: %s" % (i + 1, r.returncode, r.stderr.decode(errors="replace")[-300:]))
+        from_exec, from_main = exec_overhead_us(stderr, exec_at_us)
+        if p.returncode != 0 or from_exec is None:
+            log("run %d: exit %d, no exec line: %s" % (i + 1, p.returncode, stderr[-300:]))
             sys.exit(1)
-        exec_us.append(int(m.group(1)))
+        exec_us.append(from_exec)
+        main_us.append(from_main)
     out("overhead.runs", a.runs)
     out("overhead.exec_us.median", median(exec_us))
     out("overhead.exec_us.min", min(exec_us))
     out("overhead.exec_us.max", max(exec_us))
+    out("overhead.main_us.median", median(main_us))
+    out("overhead.main_us.min", min(main_us))
+    out("overhead.main_us.max", max(main_us))
     out("overhead.wall_s.median", median(wall))
     out("overhead.wall_s.min", min(wall))
     out("overhead.true_s.median", median(base))
-    log("exec-to-init: median %d us (min %d, max %d); wall median %.1f ms" % (
-        median(exec_us), min(exec_us), max(exec_us), median(wall) * 1000))
+    log("exec-to-init: median %d us (min %d, max %d); main()-to-init: median %d us; wall median %.1f ms" % (
+        median(exec_us), min(exec_us), max(exec_us), median(main_us), median(wall) * 1000))
 
 
 def cmd_overhead_nspawn(a):
@@ -731,7 +763,7 @@ def summarize(prefix, runs, keys):
         out("%s.%s.all" % (prefix, k), " ".join("-" if v is None else ("%.3f" % v if isinstance(v, float) else str(v)) for v in vals))
 
 
-RS_BOOT_KEYS = ["prompt_s", "ready_s", "hwm_kb", "rss_kb", "cpu_s", "exec_us", "stop_s", "exit_status",
+RS_BOOT_KEYS = ["prompt_s", "ready_s", "hwm_kb", "rss_kb", "cpu_s", "exec_us", "main_us", "stop_s", "exit_status",
                 "processes", "survivors"]
 
 

@@ -20,6 +20,7 @@ if test "${1:-}" = --nspawn ; then
 fi
 bench_require
 bench_scratch
+bench_exec_stamp
 fixture="$BENCH_SCRATCH/fixture"
 if ! test -d "$fixture" ; then
     "$BENCH_WORK_TREE/tests/fixtures/build-busybox-rootfs.sh" "$fixture" >/dev/null
