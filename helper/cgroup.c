@@ -190,8 +190,8 @@ int guard_start(struct guard *g, const char *cgroup_path, const char *runtime_di
         int fds[2], r;
 
         *g = (struct guard) { .pid = -1, .fd = -1, .cgroup_path = cgroup_path, .runtime_dir = runtime_dir };
-        /* A process that dumps core first kills every process sharing its memory,
-         * the guard included; one that may not dump does not. */
+        /* Before Linux 5.16 a process that dumped core first killed every process
+         * sharing its memory, the guard included; one that may not dump does not. */
         if (prctl(PR_SET_DUMPABLE, 0) < 0)
                 return negative_errno();
         if ((r = clone_stack_new(&g->stack, GUARD_STACK_SIZE)) < 0)

@@ -17,8 +17,9 @@ int cgroup_destroy(const char *path);
  * (even SIGKILL), it destroys the cgroup and removes the runtime directory.
  * It runs in the helper's memory (see clone.h): starting it costs no copy of
  * the helper. The helper is made non-dumpable so that a crash of the helper
- * does not take the guard with it. (An out-of-memory kill of the helper
- * would: the kernel kills every process that shares the memory.) */
+ * does not take the guard with it on kernels before 5.16. (An out-of-memory
+ * kill of the helper would: the kernel kills every process that shares the
+ * memory.) */
 struct guard {
         pid_t pid;
         int fd;                         /* the helper's end of the pipe */

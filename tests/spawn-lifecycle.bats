@@ -137,6 +137,18 @@ EOF
     assert_no_leftovers
 }
 
+@test "a crash of the helper (SIGSEGV): the guard in its memory lives on and removes everything" {
+    # The guard shares the helper's memory (helper/clone.h); a crash ends only the helper.
+    boot -- /bin/sh -c "$STUBBORN" <<'EOF'
+container
+expect '^stubborn=42$' 10
+signal SEGV
+wait-exit 2 139
+gone 3
+EOF
+    assert_no_leftovers
+}
+
 @test "SIGKILL of the helper: a container whose processes ignore SIGTERM dies as well" {
     boot -- /bin/sh -c "$STUBBORN" <<'EOF'
 container
