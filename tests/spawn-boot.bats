@@ -26,6 +26,22 @@ function setup () {
     assert_no_leftovers
 }
 
+@test "a COMMAND without a slash is found in the container's PATH, not the host's" {
+    # the helper's own PATH holds nothing of the image; /usr/local/bin comes first inside
+    root="$( spawn_fixture_copy bare-command )"
+    mkdir -p "$root/usr/local/bin"
+    printf '#!/bin/sh\necho "found=$0 pid=$$"\n' >"$root/usr/local/bin/only-inside"
+    chmod 755 "$root/usr/local/bin/only-inside"
+    run --separate-stderr env PATH=/nonexistent "$RESCUE_SPAWN" "$root" -- only-inside
+    [ "$status" -eq 0 ]
+    assert_contains "$output" "found=/usr/local/bin/only-inside pid=1"
+    # a name found nowhere: the image's init could not be run, exit 1
+    run --separate-stderr spawn "$root" -- no-such-command
+    [ "$status" -eq 1 ]
+    assert_contains "$stderr" "could not execute init (no-such-command): No such file or directory"
+    assert_no_leftovers
+}
+
 @test "without COMMAND the image's /init runs as PID 1" {
     root="$( spawn_fixture_copy pid1 )"
     spawn_fixture_add_setup_script "$root" 95-probe '
