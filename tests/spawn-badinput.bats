@@ -91,7 +91,7 @@ function assert_bad_input () {
         sh "$dir" "$SPAWN_FIXTURE" "$RESCUE_SPAWN"
     assert_bad_input 2 "noexec"
     # the tmpfs went with the namespace
-    ! grep -qF " $dir " /proc/self/mountinfo
+    run ! grep -qF " $dir " /proc/self/mountinfo
     [ -z "$( ls -A "$dir" )" ]
 }
 

@@ -305,7 +305,7 @@ ip -o addr | sed "s/^/addr /"'
     assert_equal "$links" 1 "the number of links"
     assert_contains "$output" "link 1: lo: <LOOPBACK,UP"
     # every address is on lo
-    ! printf '%s\n' "$output" | grep '^addr ' | grep -v '^addr 1: lo '
+    [ -z "$( printf '%s\n' "$output" | grep '^addr ' | grep -v '^addr 1: lo ' )" ]
     assert_no_leftovers
 }
 

@@ -169,7 +169,7 @@ function make_iso () {
 @test "an ISO is recognised, its initrd found and unpacked without mounting" {
     make_iso bios
     testrescue_is_iso "$work/rear.iso"
-    ! testrescue_is_iso "$work/initrd.cpio"
+    run ! testrescue_is_iso "$work/initrd.cpio"
     testrescue_iso_is_complete "$work/rear.iso"
     run testrescue_iso_find_initrd "$work/rear.iso"
     [ "$output" = "isolinux/initrd.cgz" ]
