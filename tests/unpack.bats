@@ -181,7 +181,7 @@ function make_iso () {
     testrescue_unpack "$work/rear.iso" isolinux/initrd.cgz gzip "$work/dest"
     diff <( tree_of "$work/src" ) <( tree_of "$work/dest" )
     # nothing mounted:
-    ! grep -q "$work" /proc/self/mounts
+    run ! grep -q "$work" /proc/self/mounts
 }
 
 @test "an ISO with the initrd only in EFI/BOOT (ebiso) is handled" {
@@ -199,7 +199,7 @@ function make_iso () {
     make_iso bios
     head -c $(( $( stat -c %s "$work/rear.iso" ) - 4096 )) "$work/rear.iso" >"$work/truncated.iso"
     testrescue_is_iso "$work/truncated.iso"
-    ! testrescue_iso_is_complete "$work/truncated.iso"
+    run ! testrescue_iso_is_complete "$work/truncated.iso"
 }
 
 @test "the unpacked size estimate is generous and the free space is read" {
