@@ -446,12 +446,10 @@ int container_start(const struct container_config *cfg, struct container *c,
                         snprintf(error, error_size, "the container's first process died while starting");
                         return -EPIPE;
                 }
-                if (rep.step == STEP_NOTIFY_SOCKET && fd < 0) {
-                        log_debug("no notify socket: %s", strerror(rep.error));
-                        continue;
-                }
                 if (rep.step == STEP_NOTIFY_SOCKET) {
                         c->notify_fd = fd;
+                        if (fd < 0)
+                                log_debug("no notify socket: %s", strerror(rep.error));
                         continue;
                 }
                 if (rep.step == STEP_TRAP_LISTENER) {

@@ -93,30 +93,6 @@ static int runtime_prepare(struct runtime *rt, const struct options *o)
         return 0;
 }
 
-/* The terminals, bind-mounted on the container's /dev before its first process starts. */
-struct terminals_setup {
-        struct terminals *terminals;
-        const char *root;
-        unsigned ttys;
-        const struct winsize *ws;
-        const char *log_dir;    /* NULL: no tty logs */
-};
-
-static int terminals_setup(const struct terminals_setup *s, char *error, size_t error_size)
-{
-        int r;
-
-        if ((r = terminals_create(s->terminals, s->root, s->ttys, s->ws)) < 0) {
-                snprintf(error, error_size, "cannot prepare the terminals: %s", strerror(-r));
-                return r;
-        }
-        if (s->log_dir && (r = terminals_open_logs(s->terminals, s->log_dir)) < 0) {
-                snprintf(error, error_size, "cannot write tty logs to %s: %s", s->log_dir, strerror(-r));
-                return r;
-        }
-        return 0;
-}
-
 static void runtime_release(struct runtime *rt)
 {
         guard_stop(&rt->guard);
@@ -217,15 +193,14 @@ int main(int argc, char **argv)
                 log_error("cannot prepare /dev: %s", strerror(-r));
                 goto out;
         }
-        struct terminals_setup terminals_setup_data = {
-                .terminals = &terminals,
-                .root = rt.root,
-                .ttys = o.ttys,
-                .ws = &ws,
-                .log_dir = check ? check_log_dir(check) : o.log_dir,
-        };
-        if (terminals_setup(&terminals_setup_data, error, sizeof(error)) < 0) {
-                log_error("%s", error);
+        /* Bound on the container's /dev before its first process starts. */
+        if ((r = terminals_create(&terminals, rt.root, o.ttys, &ws)) < 0) {
+                log_error("cannot prepare the terminals: %s", strerror(-r));
+                goto out;
+        }
+        const char *log_dir = check ? check_log_dir(check) : o.log_dir;
+        if (log_dir && (r = terminals_open_logs(&terminals, log_dir)) < 0) {
+                log_error("cannot write tty logs to %s: %s", log_dir, strerror(-r));
                 goto out;
         }
 

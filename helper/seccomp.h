@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Larger than any filter built here: the size of a message to the container. */
+/* Larger than any filter built here. */
 #define SECCOMP_PROGRAM_MAX_BYTES 8192
 
 /* Builds the filter with libseccomp into a BPF program (malloc'd), in the helper:

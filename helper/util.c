@@ -21,20 +21,6 @@ int write_all(int fd, const void *buf, size_t len)
         return 0;
 }
 
-int read_all(int fd, void *buf, size_t len)
-{
-        for (size_t done = 0; done < len;) {
-                ssize_t n = read(fd, (char *) buf + done, len - done);
-                if (n == 0)
-                        return -EPIPE;
-                if (n < 0 && errno != EINTR)
-                        return negative_errno();
-                if (n > 0)
-                        done += (size_t) n;
-        }
-        return 0;
-}
-
 int write_file(const char *path, const char *content, int mode)
 {
         _cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);

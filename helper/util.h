@@ -61,8 +61,6 @@ static inline int negative_errno(void)
 
 /* Write all of buf, retrying on EINTR and short writes. */
 int write_all(int fd, const void *buf, size_t len);
-/* Read exactly len bytes, retrying on EINTR and short reads; -EPIPE at an early EOF. */
-int read_all(int fd, void *buf, size_t len);
 /* Write a whole small file (create or truncate) with the given mode. */
 int write_file(const char *path, const char *content, int mode);
 /* Read up to max bytes of a file into a NUL-terminated malloc'd buffer. */
