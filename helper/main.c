@@ -19,6 +19,7 @@
 #include "mounts.h"
 #include "options.h"
 #include "rootfs.h"
+#include "scratch.h"
 #include "supervisor.h"
 #include "terminals.h"
 #include "util.h"
@@ -34,6 +35,8 @@ struct runtime {
         char dir[PATH_MAX];     /* private tmpfs: overlay upper layer, cmdline file */
         char root[PATH_MAX];    /* the container's root as the helper sees it */
         char cmdline_file[PATH_MAX];
+        char view_dir[PATH_MAX];        /* the block device view (blockview.h) */
+        char scratch_dir[PATH_MAX];     /* the helper's own scratch device nodes */
         char cgroup[PATH_MAX];  /* empty: none */
         struct guard guard;
 };
@@ -81,7 +84,9 @@ static int runtime_prepare(struct runtime *rt, const struct options *o)
                 return r;
         }
         if ((r = path_join(rt->root, sizeof(rt->root), rt->dir, "root")) < 0 ||
-            (r = path_join(rt->cmdline_file, sizeof(rt->cmdline_file), rt->dir, "cmdline")) < 0)
+            (r = path_join(rt->cmdline_file, sizeof(rt->cmdline_file), rt->dir, "cmdline")) < 0 ||
+            (r = path_join(rt->view_dir, sizeof(rt->view_dir), rt->dir, "blockview")) < 0 ||
+            (r = path_join(rt->scratch_dir, sizeof(rt->scratch_dir), rt->dir, "scratch")) < 0)
                 return r;
 
         char cmdline[4096];
@@ -91,6 +96,29 @@ static int runtime_prepare(struct runtime *rt, const struct options *o)
                 return r;
         }
         return 0;
+}
+
+/* The scratch disks and the block device view. The helper's own device nodes need
+ * a tmpfs without nodev (the runtime directory's has it); the container never sees it. */
+static int scratch_prepare(struct runtime *rt, const struct options *o, struct scratch_set *scratch)
+{
+        char dev_dir[PATH_MAX], private_dir[PATH_MAX], error[512];
+        int r = mkdir(rt->scratch_dir, 0700) < 0 ? negative_errno() : 0;
+
+        if (r == 0)
+                r = mount_fs("tmpfs", rt->scratch_dir, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0700,size=64k");
+        if (r < 0) {
+                log_error("cannot prepare the scratch disks: %s", strerror(-r));
+                return r;
+        }
+        if ((r = path_join(dev_dir, sizeof(dev_dir), rt->root, "dev")) < 0 ||
+            (r = path_join(private_dir, sizeof(private_dir), rt->scratch_dir, "root")) < 0)
+                return r;
+        r = scratch_setup(scratch, o->scratch, o->scratch_count, dev_dir, private_dir, rt->view_dir,
+                          error, sizeof(error));
+        if (r < 0)
+                log_error("%s", error);
+        return r;
 }
 
 static void runtime_release(struct runtime *rt)
@@ -131,6 +159,7 @@ int main(int argc, char **argv)
         struct runtime rt = { .guard = { .pid = -1, .fd = -1 } };
         struct terminals terminals = {};
         struct container container = { .pid = -1, .notify_fd = -1, .listener_fd = -1 };
+        struct scratch_set scratch = { .dev_dirfd = -1, .private_dirfd = -1 };
         char error[512];
         int r, exit_code = EXIT_CANNOT_RUN;
 
@@ -193,6 +222,10 @@ int main(int argc, char **argv)
                 log_error("cannot prepare /dev: %s", strerror(-r));
                 goto out;
         }
+        if ((r = scratch_prepare(&rt, &o, &scratch)) < 0) {
+                exit_code = r == -EINVAL ? EXIT_BAD_INPUT : EXIT_CANNOT_RUN;
+                goto out;
+        }
         /* Bound on the container's /dev before its first process starts. */
         if ((r = terminals_create(&terminals, rt.root, o.ttys, &ws)) < 0) {
                 log_error("cannot prepare the terminals: %s", strerror(-r));
@@ -221,6 +254,7 @@ int main(int argc, char **argv)
                 .root_dir = rt.root,
                 .cmdline_file = rt.cmdline_file,
                 .cgroup_path = rt.cgroup[0] ? rt.cgroup : NULL,
+                .view_dir = rt.view_dir,
                 .hostname = o.hostname ?: info.hostname,
                 .argv = o.command ?: init_argv,
                 .envp = envp,
@@ -289,6 +323,7 @@ int main(int argc, char **argv)
 
 out:
         container_release(&container);
+        scratch_release(&scratch);
         terminals_free(&terminals);
         runtime_release(&rt);
         if (check)

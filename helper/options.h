@@ -2,6 +2,9 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
+
+#include "scratch.h"
 
 #define DEFAULT_TTYS 6
 #define MAX_TTYS 12
@@ -30,6 +33,8 @@ struct options {
         bool in_place;
         bool real_sleeps;       /* no skipping of the image's sleeps while it idles */
         int verbosity;          /* -1 quiet, 0 normal, 1 verbose */
+        struct scratch_spec scratch[SCRATCH_MAX_DISKS]; /* --scratch-disk, in order */
+        size_t scratch_count;
 };
 
 enum {

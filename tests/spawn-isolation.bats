@@ -415,3 +415,23 @@ true'
     assert_host_unchanged "$HOST_BEFORE"
     assert_no_leftovers
 }
+
+@test "a block device node in the image's own tree opens nothing (the tree is nodev)" {
+    root="$( spawn_fixture_copy hostile-node )"
+    # a node of a host loop device and one of the host's first disk, where /dev cannot hide them
+    mknod "$root/root/loop0" b 7 0
+    mknod "$root/root/hostdisk" b "$(( 16#$( stat -c %t /dev/loop0 ) ))" 0
+    for disk in /sys/block/* ; do
+        case "${disk##*/}" in (loop*) ;; (*) rm "$root/root/hostdisk" ; mknod "$root/root/hostdisk" b $( tr ':' ' ' <"$disk/dev" ) ; break ;; esac
+    done
+    run --separate-stderr spawn_in "$root" "$RESULT"'
+result open-loop dd if=/root/loop0 of=/dev/null count=0
+result open-disk dd if=/root/hostdisk of=/dev/null count=0
+result open-rw sh -c "exec 3<>/root/loop0"'
+    [ "$status" -eq 0 ]
+    assert_has_line "$output" "RESULT open-loop=fail"
+    assert_has_line "$output" "RESULT open-disk=fail"
+    assert_has_line "$output" "RESULT open-rw=fail"
+    assert_host_unchanged "$HOST_BEFORE"
+    assert_no_leftovers
+}
