@@ -286,6 +286,7 @@ int main(int argc, char **argv)
                 .timeout_s = o.timeout_s,
                 .stop_timeout_s = o.stop_timeout_s,
                 .skip_sleeps = !o.real_sleeps,
+                .scratch = &scratch,
         };
         if (check)
                 check_attach(check, &sup);

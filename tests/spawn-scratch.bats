@@ -3,12 +3,26 @@
 # Scratch disks (issue 11): --scratch-disk=NAME:SIZE[:FILE] gives the container /dev/NAME
 # on a loop device, its partitions as the kernel names them, and a /sys/block,
 # /sys/class/block, /sys/dev/block and /proc/partitions that show these disks and nothing
-# else; every loop device and backing file is gone afterwards. Needs root and loop devices.
+# else; the real tools (a busybox fixture with this host's parted, sfdisk, sgdisk, mkfs.*,
+# mount, ...: tests/fixtures/add-disk-tools.sh) partition, format, mount and check them;
+# every loop device and backing file is gone afterwards. Needs root and loop devices.
 
 load lib/spawn
 
 function setup_file () {
-    spawn_setup_file
+    spawn_setup_file || return 1
+    TOOLS="$( spawn_fixture_copy tools )"
+    "$SPAWN_WORK_TREE/tests/fixtures/add-disk-tools.sh" "$TOOLS" 2>"$SPAWN_TMP/missing-tools"
+    export TOOLS
+}
+
+# Skip when this host lacks one of the tools a test needs.
+function require_tools () {
+    local tool
+    for tool in "$@" ; do
+        grep -qw -- "$tool" "$SPAWN_TMP/missing-tools" && skip "$tool is not installed here"
+    done
+    return 0
 }
 
 function teardown_file () {
@@ -141,5 +155,104 @@ dd if=/dev/zero of=/dev/vda bs=1M count=4 2>/dev/null && echo wrote'
     [ "$status" -eq 2 ]
     assert_contains "$stderr" "multiple of 512"
     [ "$( stat -c %s "$SPAWN_TMP/small.img" )" -eq $(( 1 << 20 )) ]
+    assert_no_leftovers
+}
+
+# The layout of the tests that format: ext4, xfs, btrfs, swap on a GPT.
+PARTITION_AND_FORMAT='
+printf "label: gpt\nsize=64M\nsize=300M\nsize=200M\nsize=64M\n" | sfdisk -q /dev/sda || echo "sfdisk failed"
+mkfs.ext4 -q /dev/sda1 && mkfs.xfs -q /dev/sda2 && mkfs.btrfs -q /dev/sda3 >/dev/null && mkswap /dev/sda4 >/dev/null && echo "mkfs ok"
+'
+
+@test "sfdisk, parted and sgdisk partition a scratch disk (GPT and MBR), and the partitions follow" {
+    require_tools sfdisk parted sgdisk wipefs
+    run --separate-stderr spawn --scratch-disk=sda:1G --scratch-disk=nvme0n1:256M "$TOOLS" -- /bin/sh -c '
+parts () { echo "$1 [$( ls /dev | grep -e "^sd" -e "^nvme" | tr "\n" " " )] [$( ls /sys/block/$2 | grep "^$2" | tr "\n" " " )]"; }
+printf "label: gpt\nsize=100M\nsize=200M\n" | sfdisk -q /dev/sda && parts sfdisk-gpt sda
+printf "label: dos\nsize=50M\nsize=50M,type=82\n" | sfdisk -q /dev/sda && parts sfdisk-mbr sda
+parted -s /dev/sda mklabel msdos mkpart primary 1MiB 20MiB mkpart primary 20MiB 40MiB mkpart primary 40MiB 60MiB && parts parted-mbr sda
+parted -s /dev/nvme0n1 mklabel gpt mkpart a 1MiB 100MiB && parts parted-gpt nvme0n1
+sgdisk -Z /dev/sda >/dev/null 2>&1; sgdisk -n 1:2048:+64M /dev/sda >/dev/null && parts sgdisk sda
+wipefs -a -q /dev/nvme0n1 && parts wipefs nvme0n1
+awk "\$4 == \"sda1\" { print \"sda1-kib\", \$3 }" /proc/partitions
+echo "sda1-start $( cat /sys/block/sda/sda1/start )"'
+    [ "$status" -eq 0 ] || spawn_fail "status $status: $stderr"
+    assert_has_line "$output" "sfdisk-gpt [nvme0n1 sda sda1 sda2 ] [sda1 sda2 ]"
+    assert_has_line "$output" "sfdisk-mbr [nvme0n1 sda sda1 sda2 ] [sda1 sda2 ]"
+    assert_has_line "$output" "parted-mbr [nvme0n1 sda sda1 sda2 sda3 ] [sda1 sda2 sda3 ]"
+    assert_has_line "$output" "parted-gpt [nvme0n1 nvme0n1p1 sda sda1 sda2 sda3 ] [nvme0n1p1 ]"
+    assert_has_line "$output" "sgdisk [nvme0n1 nvme0n1p1 sda sda1 ] [sda1 ]"
+    assert_has_line "$output" "wipefs [nvme0n1 sda sda1 ] []"
+    assert_has_line "$output" "sda1-kib 65536"
+    assert_has_line "$output" "sda1-start 2048"
+    assert_no_leftovers
+}
+
+@test "mkfs.ext4, mkfs.xfs, mkfs.btrfs, mkswap, blkid and lsblk on scratch partitions" {
+    require_tools sfdisk mkfs.xfs mkfs.btrfs lsblk blkid
+    run --separate-stderr spawn --scratch-disk=sda:1G "$TOOLS" -- /bin/sh -c "$PARTITION_AND_FORMAT"'
+echo "blkid $( blkid -o export /dev/sda1 /dev/sda2 /dev/sda3 /dev/sda4 | grep -e ^DEVNAME -e ^TYPE | tr "\n" " " )"
+lsblk -rn -o NAME,TYPE,FSTYPE,SIZE /dev/sda | sed "s/^/lsblk /"'
+    [ "$status" -eq 0 ] || spawn_fail "status $status: $stderr"
+    assert_has_line "$output" "mkfs ok"
+    assert_contains "$output" "DEVNAME=/dev/sda1 TYPE=ext4 DEVNAME=/dev/sda2 TYPE=xfs DEVNAME=/dev/sda3 TYPE=btrfs DEVNAME=/dev/sda4 TYPE=swap"
+    assert_has_line "$output" "lsblk sda disk  1G"
+    assert_has_line "$output" "lsblk sda1 part ext4 64M"
+    assert_has_line "$output" "lsblk sda2 part xfs 300M"
+    assert_has_line "$output" "lsblk sda3 part btrfs 200M"
+    assert_has_line "$output" "lsblk sda4 part swap 64M"
+    assert_no_leftovers
+}
+
+@test "mount, write, umount and fsck of ext4, xfs and btrfs anywhere inside; swapon is answered" {
+    require_tools sfdisk mkfs.xfs mkfs.btrfs xfs_repair btrfs
+    host_swaps="$( cat /proc/swaps )"
+    run --separate-stderr spawn --scratch-disk=sda:1G "$TOOLS" -- /bin/sh -c "$PARTITION_AND_FORMAT"'
+mkdir -p /mnt/local /tmp/deep/x
+/usr/bin/mount /dev/sda1 /mnt/local && mkdir -p /mnt/local/var && echo "mount ext4=$?"
+/usr/bin/mount -t xfs -o noatime /dev/sda2 /mnt/local/var && echo "mount xfs=$?"
+/usr/bin/mount -o compress=zstd /dev/sda3 /tmp/deep/x && echo "mount btrfs=$?"
+awk "\$2 ~ /^\/(mnt|tmp)\// { print \"mounted\", \$1, \$2, \$3, \$4 }" /proc/mounts
+for d in /mnt/local /mnt/local/var /tmp/deep/x; do head -c 1048576 /dev/urandom >$d/data && sync && echo "wrote $d"; done
+md5sum /mnt/local/data | cut -d" " -f1 >/tmp/sum
+/usr/bin/umount /tmp/deep/x /mnt/local/var && /usr/bin/umount /mnt/local && echo "umount ok"
+/usr/bin/mount -o ro /dev/sda1 /mnt/local && md5sum /mnt/local/data | cut -d" " -f1 | cmp -s - /tmp/sum && echo "data kept" && /usr/bin/umount /mnt/local
+e2fsck -fn /dev/sda1 >/dev/null 2>&1 && echo "fsck ext4 clean"
+xfs_repair -n /dev/sda2 >/dev/null 2>&1 && echo "fsck xfs clean"
+btrfs check /dev/sda3 >/dev/null 2>&1 && echo "fsck btrfs clean"
+swapon /dev/sda4 && echo "swapon ok"
+swapoff /dev/sda4 && echo "swapoff ok"
+echo "mounts left [$( grep -c /dev/sda /proc/mounts )]"'
+    [ "$status" -eq 0 ] || spawn_fail "status $status: $stderr"
+    assert_has_line "$output" "mount ext4=0"
+    assert_has_line "$output" "mount xfs=0"
+    assert_has_line "$output" "mount btrfs=0"
+    # the source as the container names it; nosuid and nodev always
+    [[ "$output" == *"mounted /dev/sda1 /mnt/local ext4 rw,nosuid,nodev,"* ]] || spawn_fail "ext4: $output"
+    [[ "$output" == *"mounted /dev/sda2 /mnt/local/var xfs rw,nosuid,nodev,noatime,"* ]] || spawn_fail "xfs: $output"
+    [[ "$output" == *"mounted /dev/sda3 /tmp/deep/x btrfs rw,nosuid,nodev,"*"compress=zstd"* ]] || spawn_fail "btrfs: $output"
+    for d in /mnt/local /mnt/local/var /tmp/deep/x ; do
+        assert_has_line "$output" "wrote $d"
+    done
+    for what in "umount ok" "data kept" "fsck ext4 clean" "fsck xfs clean" "fsck btrfs clean" \
+                "swapon ok" "swapoff ok" "mounts left [0]" ; do
+        assert_has_line "$output" "$what"
+    done
+    assert_equal "$( cat /proc/swaps )" "$host_swaps" "the host's swaps"
+    refute_contains "$( cat /proc/self/mountinfo )" " /mnt/local " "the host's mounts"
+    assert_no_leftovers
+}
+
+@test "the new mount API says ENOSYS inside, so that libmount falls back to mount(2)" {
+    require_tools mount
+    gcc -static -O2 -o "$TOOLS/bin/mount-api-probe" "$BATS_TEST_DIRNAME/fixtures/mount-api-probe.c"
+    run --separate-stderr spawn --scratch-disk=sda:64M "$TOOLS" -- /bin/sh -c '
+mount-api-probe
+mkfs.ext4 -q /dev/sda && mkdir -p /mnt/x && /usr/bin/mount /dev/sda /mnt/x && echo "mounted" && /usr/bin/umount /mnt/x && echo "unmounted"'
+    [ "$status" -eq 0 ] || spawn_fail "status $status: $stderr"
+    assert_has_line "$output" "fsopen=ENOSYS"
+    assert_has_line "$output" "fspick=ENOSYS"
+    assert_has_line "$output" "mounted"
+    assert_has_line "$output" "unmounted"
     assert_no_leftovers
 }
