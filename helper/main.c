@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "binds.h"
 #include "cgroup.h"
 #include "check.h"
 #include "container.h"
@@ -216,6 +217,11 @@ int main(int argc, char **argv)
         log_debug("booting %s (%s) from %s", o.rootfs, init_kind_name(info.init_kind), rt.dir);
         if ((r = mounts_setup_root(o.rootfs, rt.dir, rt.root, o.in_place)) < 0) {
                 log_error("cannot mount the image's tree: %s", strerror(-r));
+                goto out;
+        }
+        if ((r = binds_apply(rt.root, o.binds, o.bind_count, error, sizeof(error))) < 0) {
+                log_error("%s", error);
+                exit_code = r == -EINVAL ? EXIT_BAD_INPUT : EXIT_CANNOT_RUN;
                 goto out;
         }
         if ((r = mounts_setup_dev(rt.root)) < 0) {

@@ -21,6 +21,8 @@ enum {
         OPT_IN_PLACE,
         OPT_REAL_SLEEPS,
         OPT_SCRATCH_DISK,
+        OPT_BIND_RO,
+        OPT_BIND,
         OPT_VERSION,
 };
 
@@ -38,6 +40,8 @@ static const struct option long_options[] = {
         { "in-place",     no_argument,       NULL, OPT_IN_PLACE },
         { "real-sleeps",  no_argument,       NULL, OPT_REAL_SLEEPS },
         { "scratch-disk", required_argument, NULL, OPT_SCRATCH_DISK },
+        { "bind-ro",      required_argument, NULL, OPT_BIND_RO },
+        { "bind",         required_argument, NULL, OPT_BIND },
         { "quiet",        no_argument,       NULL, 'q' },
         { "verbose",      no_argument,       NULL, 'v' },
         { "help",         no_argument,       NULL, 'h' },
@@ -70,6 +74,10 @@ void options_usage(void)
                "                        a disk /dev/NAME inside (sda, vda, nvme0n1) of SIZE bytes\n"
                "                        (K, M, G, T) on the sparse FILE (default: a temporary\n"
                "                        file); repeatable, at most %d\n"
+               "  --bind-ro=HOSTDIR:PATH\n"
+               "                        the host's directory HOSTDIR, read-only, at PATH inside\n"
+               "                        (nosuid, nodev); repeatable, at most %d with --bind\n"
+               "  --bind=HOSTDIR:PATH   the same, writable (where the image is to leave logs)\n"
                "  -q, --quiet           only errors and the verdict\n"
                "  -v, --verbose         show every step\n"
                "  -h, --help            this text\n"
@@ -81,7 +89,27 @@ void options_usage(void)
                "Exit status: 0 powered off / PASS, 1 init died, timeout / FAIL, 2 usage or\n"
                "bad input, 3 the test could not run here; with COMMAND, its exit status.\n",
                DEFAULT_CHECK_TIMEOUT_S, DEFAULT_STOP_TIMEOUT_S, DEFAULT_TTYS, MAX_TTYS, DEFAULT_CMDLINE,
-               SCRATCH_MAX_DISKS);
+               SCRATCH_MAX_DISKS, MAX_BINDS);
+}
+
+/* "HOSTDIR:PATH", both absolute, PATH not "/" and without "..": the bind goes onto
+ * the container's tree, never above it. Pure. */
+static int parse_bind(const char *arg, bool read_only, struct bind_spec *b, char *error, size_t error_size)
+{
+        const char *colon = strchr(arg, ':');
+        size_t len = colon ? (size_t) (colon - arg) : 0;
+
+        if (!colon || arg[0] != '/' || len >= sizeof(b->source) || colon[1] != '/' || !colon[2] ||
+            strstr(colon + 1, "/..")) {
+                snprintf(error, error_size, "--bind%s=%s: expected HOSTDIR:PATH, both absolute, PATH not / "
+                         "and without '..'", read_only ? "-ro" : "", arg);
+                return -EINVAL;
+        }
+        memcpy(b->source, arg, len);
+        b->source[len] = '\0';
+        b->target = colon + 1;
+        b->read_only = read_only;
+        return 0;
 }
 
 static int parse_unsigned(const char *s, unsigned min, unsigned max, unsigned *ret)
@@ -174,6 +202,16 @@ int options_parse(int argc, char **argv, struct options *o, char *error, size_t 
                                         return -EINVAL;
                                 }
                         o->scratch_count++;
+                        break;
+                case OPT_BIND_RO:
+                case OPT_BIND:
+                        if (o->bind_count == MAX_BINDS) {
+                                snprintf(error, error_size, "at most %d --bind-ro and --bind options", MAX_BINDS);
+                                return -EINVAL;
+                        }
+                        if (parse_bind(optarg, c == OPT_BIND_RO, &o->binds[o->bind_count], error, error_size) < 0)
+                                return -EINVAL;
+                        o->bind_count++;
                         break;
                 case 'q':
                         o->verbosity = -1;

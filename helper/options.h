@@ -11,6 +11,14 @@
 #define DEFAULT_CMDLINE "BOOT_IMAGE=kernel rescue-spawn"
 #define DEFAULT_CHECK_TIMEOUT_S 300
 #define DEFAULT_STOP_TIMEOUT_S 15
+#define MAX_BINDS 8
+
+/* --bind-ro=HOSTDIR:PATH, --bind=HOSTDIR:PATH: a directory of the host at PATH inside. */
+struct bind_spec {
+        char source[4096];      /* absolute */
+        const char *target;     /* absolute, inside the container */
+        bool read_only;
+};
 
 enum run_mode {
         RUN_AUTO,               /* interactive on a terminal, else passive */
@@ -35,6 +43,8 @@ struct options {
         int verbosity;          /* -1 quiet, 0 normal, 1 verbose */
         struct scratch_spec scratch[SCRATCH_MAX_DISKS]; /* --scratch-disk, in order */
         size_t scratch_count;
+        struct bind_spec binds[MAX_BINDS];      /* --bind-ro and --bind, in order */
+        size_t bind_count;
 };
 
 enum {
