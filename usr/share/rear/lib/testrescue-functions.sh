@@ -357,10 +357,10 @@ function testrescue_add_common_options () {
     return 0
 }
 
-# Make a new report directory under TESTRESCUE_REPORT_DIR, point 'latest' at it,
-# and set TESTRESCUE_RUN_REPORT.
+# Make a new report directory under BASE (default TESTRESCUE_REPORT_DIR), point
+# 'latest' at it, and set TESTRESCUE_RUN_REPORT.
 function testrescue_make_report_dir () {
-    local base="$TESTRESCUE_REPORT_DIR"
+    local base="${1:-$TESTRESCUE_REPORT_DIR}"
     test "$base" || base="$VAR_DIR/testrescue"
     mkdir -p "$base" || return 1
     TESTRESCUE_RUN_REPORT="$( mktemp -d "$base/$( date +%Y%m%d-%H%M%S ).XXXX" )" || return 1

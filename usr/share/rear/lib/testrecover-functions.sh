@@ -1,0 +1,149 @@
+# testrecover-functions.sh
+#
+# Functions of the 'testrecover' workflow that more than one of its stage scripts
+# (usr/share/rear/testrecover/default/) uses. Sourced by every 'rear' run
+# (lib/[a-z]*.sh): only function definitions here.
+#
+# Variables the stage scripts hand to each other (not options, do not set them):
+#   TESTRECOVER_RUN_REPORT     report directory of this run
+#   TESTRECOVER_RUN_START      start of the run (seconds since the epoch, with fraction)
+#   TESTRECOVER_RUN_DEADLINE   when the whole run must end (seconds since the epoch)
+#   TESTRECOVER_RUN_LAYOUT     the image's disklayout.conf
+#   TESTRECOVER_RUN_DISKS      "NAME:BYTES" of every disk of the layout
+#   TESTRECOVER_RUN_BACKUP     the image's BACKUP; TESTRECOVER_RUN_BACKUP_URL its URL
+#   TESTRECOVER_RUN_BACKUP_DIR the host directory holding the backup ("" with no backup)
+#   TESTRECOVER_RUN_ARCHIVE    the backup archive on the host ("" with no archive)
+#   TESTRECOVER_RUN_SCRATCH    directory of the scratch disks' sparse files
+#   TESTRECOVER_RUN_LOOPS      "NAME:/dev/loopN" read-only loop devices of the restored disks
+#   TESTRECOVER_RUN_TARGET     where the restored file systems are mounted (read-only)
+#   TESTRECOVER_RUN_RECOVERED  yes when 'rear recover' finished successfully
+#   TESTRECOVER_RUN_HELPER_PID the running helper; TESTRECOVER_RUN_HELPER_INPUT its stdin (fd)
+
+# Seconds since the epoch with milliseconds.
+function testrecover_now () {
+    date +%s.%3N
+}
+
+# Seconds (with milliseconds) since START.
+function testrecover_seconds_since () {
+    awk -v start="$1" -v now="$( testrecover_now )" 'BEGIN { printf "%.3f", now - start }'
+}
+
+# Record the result of a check: NAME STATUS(ok|FAIL|skipped|ignored) SECONDS REASON...
+# One line a check in checks.tsv of the report directory, and in the log.
+function testrecover_record () {
+    local name="$1" status="$2" seconds="$3"
+    shift 3
+    local reason="$*"
+    reason="${reason//$'\t'/ }"
+    reason="${reason//$'\n'/ }"
+    printf '%s\t%s\t%s\t%s\n' "$name" "$status" "$seconds" "$reason" >>"$TESTRECOVER_RUN_REPORT/checks.tsv"
+    if test "$status" = "FAIL" ; then
+        LogPrintError "Check $name: FAIL ($reason)"
+    else
+        LogPrint "Check $name: $status ($reason, $seconds s)"
+    fi
+}
+
+# True when the check NAME was recorded as ok.
+function testrecover_check_passed () {
+    awk -F '\t' -v name="$1" '$1 == name && $2 == "ok" { found = 1 } END { exit !found }' \
+        "$TESTRECOVER_RUN_REPORT/checks.tsv" 2>/dev/null
+}
+
+# Seconds left until the deadline of the whole run (0 when it has passed).
+function testrecover_seconds_left () {
+    local left=$(( ${TESTRECOVER_RUN_DEADLINE%.*} - $( date +%s ) ))
+    test $left -gt 0 || left=0
+    echo $left
+}
+
+# The entries of KIND (disk, part, fs, ...) of the image's disklayout.conf that are
+# not commented out, one a line.
+function testrecover_layout_entries () {
+    awk -v kind="$1" '$1 == kind' "$TESTRECOVER_RUN_LAYOUT"
+}
+
+# The value of KEY=VALUE among the words of a layout entry ("uuid=..." of an fs line).
+function testrecover_layout_value () {
+    local key="$1" word
+    shift
+    for word in "$@" ; do
+        case "$word" in
+            ("$key="*) echo "${word#"$key="}" ; return 0 ;;
+        esac
+    done
+    return 1
+}
+
+# The host's device of a scratch device name of the layout (/dev/vda1 -> /dev/loop3p1),
+# from the read-only loop devices of the restored disks.
+function testrecover_host_device () {
+    local device="${1#/dev/}" entry name loop
+    for entry in "${TESTRECOVER_RUN_LOOPS[@]}" ; do
+        name="${entry%%:*}"
+        loop="${entry#*:}"
+        case "$device" in
+            ("$name") echo "$loop" ; return 0 ;;
+            ("$name"p[0-9]*) echo "${loop}p${device#"$name"p}" ; return 0 ;;
+            ("$name"[0-9]*) echo "${loop}p${device#"$name"}" ; return 0 ;;
+        esac
+    done
+    return 1
+}
+
+# Start the helper in the background with ARGS, its output into OUTPUT, its stdin a
+# FIFO that testrecover_type writes to. Sets TESTRECOVER_RUN_HELPER_PID.
+function testrecover_helper_start () {
+    local output="$1" fifo
+    shift
+    fifo="$( mktemp -u "$TMP_DIR/testrecover-input.XXXXXX" )"
+    mkfifo -m 0600 "$fifo" || return 1
+    exec {TESTRECOVER_RUN_HELPER_INPUT}<>"$fifo"
+    rm -f "$fifo"
+    Log "Running: $TESTRESCUE_RUN_HELPER $*"
+    "$TESTRESCUE_RUN_HELPER" "$@" <&$TESTRECOVER_RUN_HELPER_INPUT >"$output" 2>&1 &
+    TESTRECOVER_RUN_HELPER_PID=$!
+}
+
+# Type TEXT on the console of the running helper (its stdin goes to the console).
+function testrecover_type () {
+    printf '%s' "$1" >&$TESTRECOVER_RUN_HELPER_INPUT
+}
+
+# True while the helper runs.
+function testrecover_helper_running () {
+    kill -0 $TESTRECOVER_RUN_HELPER_PID 2>/dev/null
+}
+
+# Ask the helper to end the container (SIGTERM: the image powers off; after
+# 20 seconds SIGKILL, which the helper's guard cleans up after), wait for it and
+# print its exit code.
+function testrecover_helper_stop () {
+    local waited
+    if testrecover_helper_running ; then
+        kill -TERM $TESTRECOVER_RUN_HELPER_PID 2>/dev/null
+        for (( waited = 0 ; waited < 200 ; waited++ )) ; do
+            testrecover_helper_running || break
+            sleep 0.1
+        done
+        testrecover_helper_running && kill -KILL $TESTRECOVER_RUN_HELPER_PID 2>/dev/null
+    fi
+    wait $TESTRECOVER_RUN_HELPER_PID
+    echo $?
+    exec {TESTRECOVER_RUN_HELPER_INPUT}>&-
+}
+
+# Lines FROM..TO of FILE without carriage returns and terminal escape sequences
+# (what a tty log holds).
+function testrecover_log_lines () {
+    local file="$1" from="$2" to="$3"
+    test -f "$file" -a "$to" -ge "$from" || return 0
+    sed -n -e "$from,${to}p" "$file" | sed -e 's/\r//g' -e 's/\x1b\[[0-9;?]*[A-Za-z]//g'
+}
+
+# Number of complete lines of FILE (0 when it does not exist).
+function testrecover_line_count () {
+    test -f "$1" || { echo 0 ; return 0 ; }
+    wc -l <"$1"
+}

@@ -1,0 +1,76 @@
+# 740_check_restore.sh
+#
+# Check 'restore': the archive was restored whole. Its own listing (tar -tv, read
+# to its end: a truncated or damaged archive fails here) against the restored file
+# systems: every entry there with its type, every regular file with its size (a
+# file the recovery itself wrote afterwards, like the initrd and grub.cfg that
+# ReaR's finalize makes, is counted as rewritten), and a sample of
+# TESTRECOVER_RESTORE_SAMPLE files compared byte for byte with the archive's.
+# shellcheck disable=SC2168 # ReaR sources stage scripts inside a function: local is valid
+
+local start work="$TMP_DIR/testrecover-restore" listing result entries bytes missing differ rewritten
+local sample_count=0 sample_differ=0 file tar_error
+start="$( testrecover_now )"
+
+if ! test "$TESTRECOVER_RUN_ARCHIVE" ; then
+    testrecover_record restore skipped "$( testrecover_seconds_since "$start" )" "BACKUP=$TESTRECOVER_RUN_BACKUP: ReaR restores no archive (the layout and the boot loader were rehearsed)"
+    return 0
+fi
+if test "$TESTRECOVER_RUN_MOUNTED" != "yes" ; then
+    testrecover_record restore FAIL "$( testrecover_seconds_since "$start" )" "no restored file system could be mounted"
+    return 0
+fi
+mkdir -p "$work/sample" || Error "Cannot create $work"
+listing="$work/listing"
+# "TYPE<tab>SIZE<tab>NAME" of each entry (tar -tv: perms owner size date time name)
+if ! tar --numeric-owner --quoting-style=literal -tvzf "$TESTRECOVER_RUN_ARCHIVE" 2>"$work/tar.err" \
+        | awk '{ type = substr($1, 1, 1) ; size = $3 ; name = $0
+                 for (i = 0 ; i < 5 ; i++) sub(/^[^ ]+ +/, "", name)
+                 sub(/ -> .*$/, "", name) ; sub(/ link to .*$/, "", name) ; sub(/\/$/, "", name) ; sub(/^\.\//, "", name)
+                 if (name != "" && name != ".") print type "\t" size "\t" name }' >"$listing" \
+        || grep -qv 'Removing leading' "$work/tar.err" ; then
+    tar_error="$( grep -v 'Removing leading' "$work/tar.err" | head -n 1 )"
+    test "$tar_error" || tar_error="tar failed"
+fi
+# The restored tree: "TYPE<tab>SIZE<tab>MTIME<tab>NAME" (find's %y: f d l b c p s)
+find "$TESTRECOVER_RUN_TARGET" -mindepth 1 -printf '%y\t%s\t%T@\t%P\n' >"$work/restored"
+result="$( awk -F '\t' -v since="${TESTRECOVER_RUN_START%.*}" '
+    FNR == NR { size[$4] = $2 ; mtime[$4] = $3 ; next }
+    {
+        entries++ ; if ($1 == "-") bytes += $2
+        if (!($3 in size)) { missing++ ; if (missing <= 3) first_missing = first_missing " /" $3 ; next }
+        if ($1 == "-" && size[$3] != $2) {
+            if (mtime[$3] + 0 >= since) rewritten++
+            else { differ++ ; if (differ <= 3) first_differ = first_differ " /" $3 }
+        }
+    }
+    END { printf "%d %d %d %d %d|%s%s\n", entries, bytes, missing, differ, rewritten, first_missing, first_differ }
+' "$work/restored" "$listing" )"
+read -r entries bytes missing differ rewritten <<<"${result%%|*}"
+
+# The sample: every k-th regular file of the archive.
+awk -F '\t' '$1 == "-" && $2 > 0 { print $3 }' "$listing" \
+    | awk -v n="$TESTRECOVER_RESTORE_SAMPLE" -v total="$( grep -c '^-' "$listing" )" \
+        'BEGIN { step = int(total / n) ; if (step < 1) step = 1 } (NR - 1) % step == 0 && ++count <= n' >"$work/sample.list"
+if test -s "$work/sample.list" && test -z "$tar_error" ; then
+    tar --numeric-owner -xzf "$TESTRECOVER_RUN_ARCHIVE" -C "$work/sample" -T "$work/sample.list" 2>>"$work/tar.err"
+    while read -r file ; do
+        sample_count=$(( sample_count + 1 ))
+        cmp -s "$work/sample/$file" "$TESTRECOVER_RUN_TARGET/$file" && continue
+        # rewritten by the recovery itself?
+        test "$( stat -c %Y "$TESTRECOVER_RUN_TARGET/$file" 2>/dev/null || echo 0 )" -ge "${TESTRECOVER_RUN_START%.*}" && continue
+        sample_differ=$(( sample_differ + 1 ))
+        test $sample_differ -le 3 && result+=" /$file"
+    done <"$work/sample.list"
+fi
+rm -rf "$work"
+
+if test "$tar_error" ; then
+    testrecover_record restore FAIL "$( testrecover_seconds_since "$start" )" "the archive $TESTRECOVER_RUN_ARCHIVE cannot be read to its end ($tar_error): $missing of its first $entries entries are missing in the restored system"
+elif test "$missing" -gt 0 -o "$differ" -gt 0 -o "$sample_differ" -gt 0 ; then
+    testrecover_record restore FAIL "$( testrecover_seconds_since "$start" )" "of $entries entries of the archive $missing are missing, $differ have another size, $sample_differ of $sample_count sampled files differ:${result#*|}"
+elif test "$entries" -eq 0 ; then
+    testrecover_record restore FAIL "$( testrecover_seconds_since "$start" )" "the archive $TESTRECOVER_RUN_ARCHIVE lists no entry"
+else
+    testrecover_record restore ok "$( testrecover_seconds_since "$start" )" "all $entries entries ($bytes bytes) of the archive restored ($rewritten files rewritten by the recovery afterwards), $sample_count sampled files identical"
+fi
