@@ -157,7 +157,7 @@ static void watch_input_wait(struct check *c, struct supervisor *s, long long no
         snprintf(c->input_excerpt, sizeof(c->input_excerpt), "%.*s", (int) len, question);
         const char *partial = c->cw.ttys[who.terminal - s->terminals->items].lines.partial;
         snprintf(c->input_wait, sizeof(c->input_wait),
-                 "the boot waits for input on %s: %s (%s, PID %d) asks \"%.160s\" and nothing runs for %d s",
+                 "the boot waits for input on %s: %s (%s, host PID %d) asks \"%.160s\" and nothing runs for %d s",
                  who.terminal->name, c->cw.found.setup_script[0] ? c->cw.found.setup_script : "a setup script",
                  who.comm, (int) who.pid, partial, INPUT_IDLE_MS / 1000);
         stop(c, s, now, c->input_wait);
@@ -191,8 +191,9 @@ static void check_on_tick(void *userdata, struct supervisor *s, long long now)
                         log_error("cannot start the probes: %s", strerror(ENOMEM));
                 milestone(c, now, "running the probes inside the rescue system");
         }
+        enum login_phase before = c->login.phase;
         login_step(&c->login, &c->cw, now);
-        if (c->login.phase == LOGIN_DONE && c->login.decided_ms == now)
+        if (c->login.phase == LOGIN_DONE && before != LOGIN_DONE)
                 milestone(c, now, c->login.detail);
         if (!c->settled_ms) {
                 watch_input_wait(c, s, now);
@@ -254,6 +255,7 @@ int check_new(const struct options *o, const struct rootfs_info *info, struct ch
         c->env = (struct probe_env) {
                 .root = "/",
                 .has_systemctl = c->facts.has_systemctl,
+                .has_udevd = c->facts.has_udevd,
                 .sshd_configured = c->facts.sshd_configured,
                 .sshd_binary = c->facts.sshd_binary,
         };

@@ -15,6 +15,7 @@
 struct probe_env {
         const char *root;               /* "/" inside the container; the rootfs path when run from outside */
         bool has_systemctl;
+        bool has_udevd;
         bool sshd_configured;           /* ReaR's "ssh:" line in /etc/inittab */
         bool sshd_binary;
 };

@@ -23,6 +23,11 @@ static const char *const systemd_tool_units[] = {
         "systemd-udev-trigger.service", "systemd-journald.service",
 };
 
+/* Units of udevd: an image without it is warned about (prompt:ttyS0), not failed twice. */
+static const char *const udevd_units[] = {
+        "systemd-udevd.service", "systemd-udevd-kernel.socket", "systemd-udevd-control.socket",
+};
+
 static const char *unit_ignored(const struct probe_env *env, const char *unit)
 {
         if (strcmp(unit, "sshd.service") == 0 && env->sshd_configured && !env->sshd_binary)
@@ -31,6 +36,10 @@ static const char *unit_ignored(const struct probe_env *env, const char *unit)
                 for (size_t i = 0; i < ARRAY_SIZE(systemd_tool_units); i++)
                         if (strcmp(unit, systemd_tool_units[i]) == 0)
                                 return "the image has no systemd tools (ReaR adds them only when mkrescue runs on a host booted with systemd)";
+        if (!env->has_udevd)
+                for (size_t i = 0; i < ARRAY_SIZE(udevd_units); i++)
+                        if (strcmp(unit, udevd_units[i]) == 0)
+                                return "the image has no udevd (see the warnings)";
         for (size_t i = 0; i < ARRAY_SIZE(ignored_units); i++)
                 if (strcmp(unit, ignored_units[i].unit) == 0)
                         return ignored_units[i].reason;
