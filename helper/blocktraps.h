@@ -1,7 +1,8 @@
 /* The container's calls on its scratch disks that need privileges of the host's
  * user namespace, made for it by the helper (seccomp user notification, as LXD and
  * Incus do): re-reading a partition table (BLKRRPART), BLKPG, BLKFLSBUF, BLKBSZSET,
- * mounting a disk file system, swapon.
+ * mounting a disk file system, swapon; and the geometry (HDIO_GETGEO) that a disk
+ * has and a loop device lacks.
  *
  * What is checked is never a path or fd the container could change afterwards:
  * an ioctl's fd is fetched from the caller (pidfd_getfd) and its device number

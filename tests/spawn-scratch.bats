@@ -369,3 +369,22 @@ udevadm test --action=add "$3" 2>&1' udev-test "$@"
     assert_equal "$( stat -c '%a %U:%G' "/dev/$loop" )" "$loop_mode" "the mode of the host's /dev/$loop"
     assert_no_leftovers
 }
+
+@test "grub-install onto a scratch disk writes its backing file only" {
+    require_tools grub-install sfdisk
+    file="$SPAWN_TMP/boot.img"
+    run --separate-stderr spawn --scratch-disk=sda:256M:"$file" "$TOOLS" -- /bin/sh -c '
+printf "label: dos\nstart=2048,size=100M,type=83,bootable\n" | sfdisk -q /dev/sda && mkfs.ext4 -q /dev/sda1 &&
+mkdir -p /mnt/local && /usr/bin/mount /dev/sda1 /mnt/local && mkdir -p /mnt/local/boot &&
+grub-install --target=i386-pc --boot-directory=/mnt/local/boot /dev/sda && echo "grub-install ok"
+test -f /mnt/local/boot/grub/i386-pc/core.img && echo "core.img there"
+/usr/bin/umount /mnt/local'
+    [ "$status" -eq 0 ] || spawn_fail "status $status: $stderr"
+    assert_has_line "$output" "grub-install ok"
+    assert_has_line "$output" "core.img there"
+    # GRUB's boot sector in the backing file's MBR, its core image in the gap before sda1
+    assert_contains "$( head -c 512 "$file" | strings )" "GRUB" "the backing file's MBR"
+    [ -n "$( dd if="$file" bs=512 skip=1 count=2047 2>/dev/null | tr -d '\0' | head -c 1 )" ] ||
+        spawn_fail "nothing was written into the gap before the first partition"
+    assert_no_leftovers
+}
