@@ -388,3 +388,38 @@ test -f /mnt/local/boot/grub/i386-pc/core.img && echo "core.img there"
         spawn_fail "nothing was written into the gap before the first partition"
     assert_no_leftovers
 }
+
+@test "the real ReaR image's own tools partition, format, mount, write, unmount and check a scratch disk" {
+    image="$( "$SPAWN_WORK_TREE/tests/fixtures/build-rear-image.sh" systemd 2>"$BATS_TEST_TMPDIR/build.log" | tail -n 1 )" ||
+        spawn_fail "no systemd image:" "$( tail -n 20 "$BATS_TEST_TMPDIR/build.log" )"
+    [ -e "$image/etc/rear-release" ]
+    # the layout code ReaR generates: parted, then mkfs with the recorded UUID and label
+    run --separate-stderr spawn --scratch-disk=vda:2G "$image" -- /bin/bash -c '
+set -e
+parted -s /dev/vda mklabel gpt
+parted -s /dev/vda mkpart rear-noname 1048576B 1074790399B
+parted -s /dev/vda mkpart rear-noname 1074790400B 1342177279B
+partprobe /dev/vda
+echo "parts [$( ls /dev | grep ^vd | tr "\n" " " )] sizes [$( cat /sys/block/vda/vda1/size ) $( cat /sys/block/vda/vda2/size )]"
+mkfs.ext4 -q -F -U 2c5e1a0b-7d3e-4f6a-9b8c-0d1e2f3a4b5c -L root /dev/vda1
+mkswap -U 3d6f2b1c-8e4f-4a7b-8c9d-1e2f3a4b5c6d /dev/vda2 >/dev/null
+blkid -o export /dev/vda1 | grep -e ^UUID -e ^LABEL | tr "\n" " "; echo
+lsblk -rn -o NAME,FSTYPE /dev/vda | tr "\n" " "; echo
+mkdir -p /mnt/local
+mount -o rw /dev/vda1 /mnt/local
+cp -a /etc /mnt/local/ && sync && echo "restored $( find /mnt/local/etc | wc -l ) entries"
+awk "\$2 == \"/mnt/local\" { print \"mounted\", \$1, \$3 }" /proc/mounts
+swapon /dev/vda2 && swapoff /dev/vda2 && echo "swap answered"
+umount /mnt/local
+fsck.ext4 -fn /dev/vda1 >/dev/null && echo "fsck clean"'
+    [ "$status" -eq 0 ] || spawn_fail "status $status: $output $stderr"
+    assert_contains "$output" "parts [vda vda1 vda2 ] sizes [2097152 522240]"
+    assert_contains "$output" "UUID=2c5e1a0b-7d3e-4f6a-9b8c-0d1e2f3a4b5c"
+    assert_contains "$output" "LABEL=root"
+    assert_contains "$output" "vda1 ext4 vda2 swap"
+    assert_contains "$output" "restored "
+    assert_has_line "$output" "mounted /dev/vda1 ext4"
+    assert_has_line "$output" "swap answered"
+    assert_has_line "$output" "fsck clean"
+    assert_no_leftovers
+}
