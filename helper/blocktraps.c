@@ -56,6 +56,14 @@ static int geometry(struct seccomp_listener *l, const struct scratch_disk *d, co
         return seccomp_listener_write(l, l->req->data.args[2], &geo, sizeof(geo));
 }
 
+bool blocktraps_mountable(const char *fstype)
+{
+        for (size_t i = 0; i < ARRAY_SIZE(mountable_types); i++)
+                if (strcmp(fstype, mountable_types[i]) == 0)
+                        return true;
+        return false;
+}
+
 static void reply(struct seccomp_listener *l, int r)
 {
         (void) seccomp_listener_reply(l, l->req->id, 0, r < 0 ? -r : 0);
@@ -343,12 +351,9 @@ void blocktraps_mount(struct seccomp_listener *l, struct scratch_set *set)
 {
         const struct seccomp_notif *req = l->req;
         char fstype[64];
-        bool ours = false;
 
-        if (!(req->data.args[3] & NOT_A_NEW_MOUNT) && read_string(l, req->data.args[2], fstype, sizeof(fstype)) == 0)
-                for (size_t i = 0; i < ARRAY_SIZE(mountable_types) && !ours; i++)
-                        ours = strcmp(fstype, mountable_types[i]) == 0;
-        if (!ours) {
+        if ((req->data.args[3] & NOT_A_NEW_MOUNT) || read_string(l, req->data.args[2], fstype, sizeof(fstype)) < 0 ||
+            !blocktraps_mountable(fstype)) {
                 /* tmpfs, proc, binds, remounts, ...: the kernel decides, as ever. */
                 (void) seccomp_listener_continue(l, req->id);
                 return;

@@ -16,9 +16,13 @@
  * refused here. */
 #pragma once
 
+#include <stdbool.h>
+
 #include "scratch.h"
 #include "seccomp.h"
 
+/* A file system type the helper mounts for the container (ext2/3/4, xfs, btrfs). */
+bool blocktraps_mountable(const char *fstype);
 void blocktraps_ioctl(struct seccomp_listener *l, struct scratch_set *set);
 void blocktraps_mount(struct seccomp_listener *l, struct scratch_set *set);
 void blocktraps_swap(struct seccomp_listener *l, struct scratch_set *set);

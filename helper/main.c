@@ -15,6 +15,7 @@
 #include "cgroup.h"
 #include "check.h"
 #include "container.h"
+#include "layout.h"
 #include "log.h"
 #include "mounts.h"
 #include "options.h"
@@ -126,6 +127,29 @@ static void runtime_release(struct runtime *rt)
         guard_stop(&rt->guard);
 }
 
+/* The disks of --scratch-layout, or why the layout cannot be rehearsed here. */
+static int read_scratch_layout(struct options *o)
+{
+        _cleanup_free_ char *layout = NULL, *filesystems = NULL;
+        char error[1200];
+        size_t len;
+        int r;
+
+        if ((r = read_file(o->scratch_layout, 1 << 20, &layout, &len)) < 0) {
+                log_error("--scratch-layout: cannot read %s: %s", o->scratch_layout, strerror(-r));
+                return r;
+        }
+        if ((r = read_file("/proc/filesystems", 1 << 16, &filesystems, &len)) < 0) {
+                log_error("cannot read /proc/filesystems: %s", strerror(-r));
+                return r;
+        }
+        r = layout_scratch_disks(layout, filesystems, o->scratch, &o->scratch_count, SCRATCH_MAX_DISKS,
+                                 error, sizeof(error));
+        if (r < 0)
+                log_error("%s: %s", o->scratch_layout, error);
+        return r;
+}
+
 static int exit_code_for(const struct supervisor *s, const struct options *o)
 {
         if (o->command) {
@@ -182,6 +206,8 @@ int main(int argc, char **argv)
                 log_error("%s", error);
                 return EXIT_BAD_INPUT;
         }
+        if (o.scratch_layout && read_scratch_layout(&o) < 0)
+                return EXIT_BAD_INPUT;
         if (geteuid() != 0) {
                 log_error("must run as root (it creates namespaces, mounts and a cgroup)");
                 return EXIT_CANNOT_RUN;

@@ -21,6 +21,7 @@ enum {
         OPT_IN_PLACE,
         OPT_REAL_SLEEPS,
         OPT_SCRATCH_DISK,
+        OPT_SCRATCH_LAYOUT,
         OPT_VERSION,
 };
 
@@ -38,6 +39,7 @@ static const struct option long_options[] = {
         { "in-place",     no_argument,       NULL, OPT_IN_PLACE },
         { "real-sleeps",  no_argument,       NULL, OPT_REAL_SLEEPS },
         { "scratch-disk", required_argument, NULL, OPT_SCRATCH_DISK },
+        { "scratch-layout", required_argument, NULL, OPT_SCRATCH_LAYOUT },
         { "quiet",        no_argument,       NULL, 'q' },
         { "verbose",      no_argument,       NULL, 'v' },
         { "help",         no_argument,       NULL, 'h' },
@@ -70,6 +72,8 @@ void options_usage(void)
                "                        a disk /dev/NAME inside (sda, vda, nvme0n1) of SIZE bytes\n"
                "                        (K, M, G, T) on the sparse FILE (default: a temporary\n"
                "                        file); repeatable, at most %d\n"
+               "  --scratch-layout=FILE a scratch disk for each disk of ReaR's disklayout.conf\n"
+               "                        FILE; refuses layouts a container cannot rehearse\n"
                "  -q, --quiet           only errors and the verdict\n"
                "  -v, --verbose         show every step\n"
                "  -h, --help            this text\n"
@@ -174,6 +178,9 @@ int options_parse(int argc, char **argv, struct options *o, char *error, size_t 
                                         return -EINVAL;
                                 }
                         o->scratch_count++;
+                        break;
+                case OPT_SCRATCH_LAYOUT:
+                        o->scratch_layout = optarg;
                         break;
                 case 'q':
                         o->verbosity = -1;

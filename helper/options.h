@@ -35,6 +35,7 @@ struct options {
         int verbosity;          /* -1 quiet, 0 normal, 1 verbose */
         struct scratch_spec scratch[SCRATCH_MAX_DISKS]; /* --scratch-disk, in order */
         size_t scratch_count;
+        const char *scratch_layout;     /* --scratch-layout: a disklayout.conf, NULL none */
 };
 
 enum {

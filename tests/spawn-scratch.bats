@@ -423,3 +423,27 @@ fsck.ext4 -fn /dev/vda1 >/dev/null && echo "fsck clean"'
     assert_has_line "$output" "fsck clean"
     assert_no_leftovers
 }
+
+@test "--scratch-layout gives a disk for each disk of a disklayout.conf, and refuses what cannot be rehearsed" {
+    layout="$SPAWN_TMP/disklayout.conf"
+    printf '%s\n' '# Disk layout dated 20261202' 'disk /dev/vda 1073741824 gpt' \
+        'part /dev/vda 1072693248 1048576 rear-noname none /dev/vda1' 'disk /dev/nvme0n1 268435456 msdos' \
+        'fs /dev/vda1 / ext4 uuid=2c5e1a0b-7d3e-4f6a-9b8c-0d1e2f3a4b5c label= blocksize=4096' >"$layout"
+    run --separate-stderr spawn --scratch-layout="$layout" "$ROOT" -- /bin/sh -c '
+echo "disks [$( ls /sys/block | tr "\n" " " )] [$( cat /sys/block/vda/size ) $( cat /sys/block/nvme0n1/size )]"'
+    [ "$status" -eq 0 ] || spawn_fail "status $status: $stderr"
+    assert_has_line "$output" "disks [nvme0n1 vda ] [2097152 524288]"
+    # refused before anything is made: one line naming the entry, exit status 2
+    for entry in 'lvmvol /dev/vg00 root 1000b linear' 'raid /dev/md0 level=raid1' \
+                 'crypt /dev/mapper/luks1 /dev/vda2 type=luks2' 'fs /dev/vda2 /boot/efi vfat uuid=1234-ABCD'; do
+        # a kernel with vfat mounts an EFI system partition: nothing to refuse there
+        [[ "$entry" == *vfat* ]] && grep -qw vfat /proc/filesystems && continue
+        printf '%s\n' 'disk /dev/vda 1073741824 gpt' "$entry" >"$layout"
+        run --separate-stderr spawn --scratch-layout="$layout" "$ROOT" -- /bin/true
+        [ "$status" -eq 2 ] || spawn_fail "$entry: status $status: $stderr"
+        [ "$( printf '%s\n' "$stderr" | wc -l )" -eq 1 ] || spawn_fail "more than one line: $stderr"
+        assert_contains "$stderr" "line 2: $entry"
+    done
+    assert_no_scratch_loops
+    assert_no_leftovers
+}
