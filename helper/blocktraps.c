@@ -1,6 +1,7 @@
 #include <fcntl.h>
 #include <linux/blkpg.h>
 #include <linux/fs.h>
+#include <linux/hdreg.h>
 #include <linux/openat2.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -42,6 +43,26 @@ static const struct {
 } superblock_flags[] = {
         { MS_RDONLY, "ro" }, { MS_SYNCHRONOUS, "sync" }, { MS_DIRSYNC, "dirsync" }, { MS_LAZYTIME, "lazytime" },
 };
+
+/* What a disk says of its geometry (the BIOS translation disks have had for decades);
+ * the start is what callers want: grub-install finds a partition's offset with it. */
+static int geometry(struct seccomp_listener *l, const struct scratch_disk *d, const struct scratch_part *part)
+{
+        unsigned long long sectors = d->spec.size / 512 / (255 * 63);
+        struct hd_geometry geo = {
+                .heads = 255, .sectors = 63, .cylinders = (unsigned short) (sectors > 65535 ? 65535 : sectors),
+                .start = part ? (unsigned long) part->start : 0,
+        };
+        return seccomp_listener_write(l, l->req->data.args[2], &geo, sizeof(geo));
+}
+
+bool blocktraps_mountable(const char *fstype)
+{
+        for (size_t i = 0; i < ARRAY_SIZE(mountable_types); i++)
+                if (strcmp(fstype, mountable_types[i]) == 0)
+                        return true;
+        return false;
+}
 
 static void reply(struct seccomp_listener *l, int r)
 {
@@ -148,6 +169,9 @@ void blocktraps_ioctl(struct seccomp_listener *l, struct scratch_set *set)
         case BLKFLSBUF:
                 r = ioctl(fd, BLKFLSBUF, 0) < 0 ? negative_errno() : 0;
                 break;
+        case HDIO_GETGEO:
+                r = geometry(l, d, part);
+                break;
         case BLKBSZSET: {
                 int size;
                 r = seccomp_listener_read(l, l->req->data.args[2], &size, sizeof(size));
@@ -159,7 +183,7 @@ void blocktraps_ioctl(struct seccomp_listener *l, struct scratch_set *set)
                 r = -ENOTTY;
         }
         /* parted deletes every partition number there might be: ENXIO is routine. */
-        if (r != -ENXIO)
+        if (r != -ENXIO && request != HDIO_GETGEO)
                 log_debug("ioctl 0x%x of scratch device %s: %s", request, scratch_device_name(d, part),
                           r < 0 ? strerror(-r) : "done");
         reply(l, r);
@@ -327,12 +351,9 @@ void blocktraps_mount(struct seccomp_listener *l, struct scratch_set *set)
 {
         const struct seccomp_notif *req = l->req;
         char fstype[64];
-        bool ours = false;
 
-        if (!(req->data.args[3] & NOT_A_NEW_MOUNT) && read_string(l, req->data.args[2], fstype, sizeof(fstype)) == 0)
-                for (size_t i = 0; i < ARRAY_SIZE(mountable_types) && !ours; i++)
-                        ours = strcmp(fstype, mountable_types[i]) == 0;
-        if (!ours) {
+        if ((req->data.args[3] & NOT_A_NEW_MOUNT) || read_string(l, req->data.args[2], fstype, sizeof(fstype)) < 0 ||
+            !blocktraps_mountable(fstype)) {
                 /* tmpfs, proc, binds, remounts, ...: the kernel decides, as ever. */
                 (void) seccomp_listener_continue(l, req->id);
                 return;

@@ -20,9 +20,11 @@ enum {
         OPT_IMAGE_NAME,
         OPT_IN_PLACE,
         OPT_REAL_SLEEPS,
+        OPT_FAIL_ON_WARNING,
         OPT_SCRATCH_DISK,
         OPT_BIND_RO,
         OPT_BIND,
+        OPT_SCRATCH_LAYOUT,
         OPT_VERSION,
 };
 
@@ -39,9 +41,11 @@ static const struct option long_options[] = {
         { "image-name",   required_argument, NULL, OPT_IMAGE_NAME },
         { "in-place",     no_argument,       NULL, OPT_IN_PLACE },
         { "real-sleeps",  no_argument,       NULL, OPT_REAL_SLEEPS },
+        { "fail-on-warning", no_argument,    NULL, OPT_FAIL_ON_WARNING },
         { "scratch-disk", required_argument, NULL, OPT_SCRATCH_DISK },
         { "bind-ro",      required_argument, NULL, OPT_BIND_RO },
         { "bind",         required_argument, NULL, OPT_BIND },
+        { "scratch-layout", required_argument, NULL, OPT_SCRATCH_LAYOUT },
         { "quiet",        no_argument,       NULL, 'q' },
         { "verbose",      no_argument,       NULL, 'v' },
         { "help",         no_argument,       NULL, 'h' },
@@ -70,6 +74,8 @@ void options_usage(void)
                "  --real-sleeps         the image's sleeps take their full time (default: until\n"
                "                        the first key is typed, a sleep ends as soon as\n"
                "                        nothing else in the container runs)\n"
+               "  --fail-on-warning     --check: a warning fails the verdict (default: PASS with\n"
+               "                        warnings)\n"
                "  --scratch-disk=NAME:SIZE[:FILE]\n"
                "                        a disk /dev/NAME inside (sda, vda, nvme0n1) of SIZE bytes\n"
                "                        (K, M, G, T) on the sparse FILE (default: a temporary\n"
@@ -78,6 +84,8 @@ void options_usage(void)
                "                        the host's directory HOSTDIR, read-only, at PATH inside\n"
                "                        (nosuid, nodev); repeatable, at most %d with --bind\n"
                "  --bind=HOSTDIR:PATH   the same, writable (where the image is to leave logs)\n"
+               "  --scratch-layout=FILE a scratch disk for each disk of ReaR's disklayout.conf\n"
+               "                        FILE; refuses layouts a container cannot rehearse\n"
                "  -q, --quiet           only errors and the verdict\n"
                "  -v, --verbose         show every step\n"
                "  -h, --help            this text\n"
@@ -189,6 +197,9 @@ int options_parse(int argc, char **argv, struct options *o, char *error, size_t 
                 case OPT_REAL_SLEEPS:
                         o->real_sleeps = true;
                         break;
+                case OPT_FAIL_ON_WARNING:
+                        o->fail_on_warning = true;
+                        break;
                 case OPT_SCRATCH_DISK:
                         if (o->scratch_count == SCRATCH_MAX_DISKS) {
                                 snprintf(error, error_size, "at most %d --scratch-disk options", SCRATCH_MAX_DISKS);
@@ -212,6 +223,9 @@ int options_parse(int argc, char **argv, struct options *o, char *error, size_t 
                         if (parse_bind(optarg, c == OPT_BIND_RO, &o->binds[o->bind_count], error, error_size) < 0)
                                 return -EINVAL;
                         o->bind_count++;
+                        break;
+                case OPT_SCRATCH_LAYOUT:
+                        o->scratch_layout = optarg;
                         break;
                 case 'q':
                         o->verbosity = -1;

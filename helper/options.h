@@ -40,11 +40,13 @@ struct options {
         const char *image_name; /* NULL: the rootfs path */
         bool in_place;
         bool real_sleeps;       /* no skipping of the image's sleeps while it idles */
+        bool fail_on_warning;   /* --check: a warning makes the verdict FAIL */
         int verbosity;          /* -1 quiet, 0 normal, 1 verbose */
         struct scratch_spec scratch[SCRATCH_MAX_DISKS]; /* --scratch-disk, in order */
         size_t scratch_count;
         struct bind_spec binds[MAX_BINDS];      /* --bind-ro and --bind, in order */
         size_t bind_count;
+        const char *scratch_layout;     /* --scratch-layout: a disklayout.conf, NULL none */
 };
 
 enum {

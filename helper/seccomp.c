@@ -1,5 +1,6 @@
 #include <linux/blkpg.h>
 #include <linux/fs.h>
+#include <linux/hdreg.h>
 #include <linux/kd.h>
 #include <linux/loop.h>
 #include <linux/netlink.h>
@@ -108,6 +109,8 @@ static const struct trapped_ioctl {
         { BLKPG, SECCOMP_TRAP_BLOCK_IOCTL },
         { BLKFLSBUF, SECCOMP_TRAP_BLOCK_IOCTL },
         { BLKBSZSET, SECCOMP_TRAP_BLOCK_IOCTL },        /* mkfs.xfs */
+        /* a disk's geometry, which loop devices lack: GRUB finds a partition's start by it */
+        { HDIO_GETGEO, SECCOMP_TRAP_BLOCK_IOCTL },
 };
 
 static int add_traps(scmp_filter_ctx ctx)

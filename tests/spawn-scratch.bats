@@ -35,6 +35,7 @@ function setup () {
 }
 
 function teardown () {
+    test -z "${BG_PID:-}" || kill -KILL "$BG_PID" 2>/dev/null || true
     assert_no_scratch_loops
 }
 
@@ -44,10 +45,11 @@ function scratch_loops () {
     losetup -l -n -O NAME,BACK-FILE 2>/dev/null | grep -e '/rescue-spawn-scratch/' -e " $SPAWN_TMP/" || true
 }
 
-# Autoclear releases a loop device once its last user is gone: give it a moment.
+# Autoclear releases a loop device once its last user is gone: give it a moment (a
+# killed container's processes and mounts may first have to flush what they wrote).
 function assert_no_scratch_loops () {
     local i left
-    for i in $( seq 30 ) ; do
+    for i in $( seq 100 ) ; do
         left="$( scratch_loops )"
         test -z "$left" && return 0
         sleep 0.1
@@ -254,5 +256,194 @@ mkfs.ext4 -q /dev/sda && mkdir -p /mnt/x && /usr/bin/mount /dev/sda /mnt/x && ec
     assert_has_line "$output" "fspick=ENOSYS"
     assert_has_line "$output" "mounted"
     assert_has_line "$output" "unmounted"
+    assert_no_leftovers
+}
+
+# Start the helper in the background (--real-sleeps: the script's last sleep must last)
+# with the log in $BG_LOG; wait until the log has the line $1. Sets BG_PID.
+function start_until () {
+    local line="$1" i
+    shift
+    BG_LOG="$BATS_TEST_TMPDIR/bg.log"
+    "$RESCUE_SPAWN" --real-sleeps "$@" </dev/null >"$BG_LOG" 2>&1 &
+    BG_PID=$!
+    echo "$BG_PID" >>"$SPAWN_TMP/helper-pids"
+    for i in $( seq 200 ) ; do
+        # the console's lines end in CR LF
+        tr -d '\r' <"$BG_LOG" | grep -qx -- "$line" && return 0
+        kill -0 "$BG_PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    kill -KILL "$BG_PID" 2>/dev/null || true
+    spawn_fail "no line '$line' from the helper:" "$( cat "$BG_LOG" )"
+}
+
+# The scratch loop device of the running helper, e.g. loop3.
+function running_scratch_loop () {
+    local l
+    for l in /sys/block/loop* ; do
+        grep -qs -e /rescue-spawn-scratch/ -e "$SPAWN_TMP/" "$l/loop/backing_file" && echo "${l##*/}" && return 0
+    done
+    return 1
+}
+
+@test "SIGKILL of the helper at every stage releases every loop device and mount, keeps FILE, leaves no temporary file" {
+    require_tools sfdisk mkfs.xfs
+    file="$SPAWN_TMP/kept.img"
+    stages='
+echo "stage attached"; sleep 0.3
+printf "label: gpt\nsize=64M\nsize=320M\n" | sfdisk -q /dev/sda && echo "stage partitioned"; sleep 0.3
+mkfs.ext4 -q /dev/sda1 && mkfs.xfs -q /dev/sda2 && echo "stage formatted"; sleep 0.3
+mkdir -p /mnt/a /mnt/b && /usr/bin/mount /dev/sda1 /mnt/a && /usr/bin/mount /dev/sdb /mnt/b && echo "stage mounted"; sleep 0.3
+echo "stage writing"; dd if=/dev/zero of=/mnt/a/big bs=1M count=40 2>/dev/null; sync; sleep 30'
+    for stage in attached partitioned formatted mounted writing ; do
+        rm -f "$file"
+        start_until "stage $stage" --scratch-disk=sda:512M --scratch-disk=sdb:64M:"$file" "$TOOLS" -- /bin/sh -c "
+mkfs.ext4 -q /dev/sdb; $stages"
+        running_scratch_loop >/dev/null || spawn_fail "$stage: no scratch loop device while it runs"
+        kill -KILL "$BG_PID"
+        wait "$BG_PID" || true
+        assert_no_scratch_loops
+        assert_no_leftovers
+        [ -f "$file" ] && [ "$( stat -c %s "$file" )" -eq $(( 64 << 20 )) ] || spawn_fail "$stage: FILE is gone or changed size"
+        [ -z "$( find /var/tmp/rescue-spawn-scratch -mindepth 1 2>/dev/null )" ] || spawn_fail "$stage: files in /var/tmp/rescue-spawn-scratch"
+        refute_contains "$( cat /proc/self/mountinfo )" "/mnt/a" "$stage: the host's mounts"
+    done
+}
+
+@test "a run that recreates the host's own UUID changes neither /dev/disk nor the host's mounts; the udev rule keeps udev off it" {
+    require_tools sfdisk
+    command -v udevadm >/dev/null || skip "udevadm is not installed here"
+    # the UUID of the host's root file system, as a restored layout would recreate it
+    uuid="$( findmnt -n -o UUID / 2>/dev/null || true )"
+    test -n "$uuid" || uuid="$( blkid -s UUID -o value "$( findmnt -n -o SOURCE / )" 2>/dev/null || true )"
+    test -n "$uuid" || uuid=2c5e1a0b-7d3e-4f6a-9b8c-0d1e2f3a4b5c
+    # /dev/disk (udev's links), and every host mount of that UUID or of a scratch device
+    # (other tests on this machine may mount other things meanwhile)
+    host_state () {
+        ls -lR /dev/disk 2>&1
+        findmnt -rn -o SOURCE,TARGET,FSTYPE,UUID | awk -v uuid="$uuid" -v loop="/dev/${1:-none}" \
+            '$4 == uuid || index($1, loop) == 1'
+    }
+    before="$( host_state )"
+    run_udev_before="$( ls -AR /run/udev 2>&1 || true )"
+    start_until "ready" --scratch-disk=sda:128M "$TOOLS" -- /bin/sh -c '
+printf "label: gpt\nsize=64M\n" | sfdisk -q /dev/sda && mkfs.ext4 -q -F -U '"$uuid"' /dev/sda1 &&
+mkdir -p /mnt/local && /usr/bin/mount /dev/sda1 /mnt/local && echo ready; sleep 30'
+    loop="$( running_scratch_loop )"
+    loop_mode="$( stat -c '%a %U:%G' "/dev/$loop" )"
+    during="$( host_state "$loop" )"
+    # udevadm test runs the rules as a udev event would: it writes udev's database in
+    # /run/udev, makes the links in /dev/disk and sets the nodes' modes. In a mount
+    # namespace of its own, on a tmpfs /run and a tmpfs /dev holding only the device
+    # nodes it looks at, so that nothing of it reaches the host (its own /dev/disk
+    # links are what this test is about).
+    rules="$SPAWN_WORK_TREE/packaging/udev/59-rescue-spawn-scratch.rules"
+    udev_test () {
+        unshare --mount --propagation private sh -c '
+set -e
+mount -t tmpfs tmpfs /run
+mount -t tmpfs tmpfs /dev
+for sys in /sys/block/$2 /sys/block/$2/$2p*; do
+    mknod "/dev/${sys##*/}" b $( tr ":" " " <"$sys/dev" )
+done
+mkdir -p /run/udev/rules.d
+test -z "$1" || cp "$1" /run/udev/rules.d/
+udevadm test --action=add "$3" 2>&1' udev-test "$@"
+    }
+    without_rule="$( udev_test "" "$loop" "/sys/block/$loop/${loop}p1" )"
+    with_rule="$( udev_test "$rules" "$loop" "/sys/block/$loop/${loop}p1" )"
+    with_rule_disk="$( udev_test "$rules" "$loop" "/sys/block/$loop" )"
+    kill -TERM "$BG_PID"
+    wait "$BG_PID" || true
+    assert_equal "$during" "$before" "the host's /dev/disk, mounts and block devices while it runs"
+    assert_equal "$( host_state "$loop" )" "$before" "the host's /dev/disk, mounts and block devices afterwards"
+    # without the rule the host's udev would link the host's UUID to the scratch partition
+    assert_contains "$without_rule" "by-uuid/$uuid" "udev without the rule"
+    refute_contains "$with_rule" "by-uuid" "udev with the rule"
+    refute_contains "$with_rule" "ID_FS_TYPE=ext4" "udev with the rule"
+    assert_has_line "$with_rule" "UDEV_DISABLE_PERSISTENT_STORAGE_RULES_FLAG=1"
+    assert_has_line "$with_rule" "SYSTEMD_READY=0"
+    assert_has_line "$with_rule_disk" "UDEV_DISABLE_PERSISTENT_STORAGE_RULES_FLAG=1"
+    assert_equal "$( ls -AR /run/udev 2>&1 || true )" "$run_udev_before" "the host's /run/udev"
+    assert_equal "$( stat -c '%a %U:%G' "/dev/$loop" )" "$loop_mode" "the mode of the host's /dev/$loop"
+    assert_no_leftovers
+}
+
+@test "grub-install onto a scratch disk writes its backing file only" {
+    require_tools grub-install sfdisk
+    file="$SPAWN_TMP/boot.img"
+    run --separate-stderr spawn --scratch-disk=sda:256M:"$file" "$TOOLS" -- /bin/sh -c '
+printf "label: dos\nstart=2048,size=100M,type=83,bootable\n" | sfdisk -q /dev/sda && mkfs.ext4 -q /dev/sda1 &&
+mkdir -p /mnt/local && /usr/bin/mount /dev/sda1 /mnt/local && mkdir -p /mnt/local/boot &&
+grub-install --target=i386-pc --boot-directory=/mnt/local/boot /dev/sda && echo "grub-install ok"
+test -f /mnt/local/boot/grub/i386-pc/core.img && echo "core.img there"
+/usr/bin/umount /mnt/local'
+    [ "$status" -eq 0 ] || spawn_fail "status $status: $stderr"
+    assert_has_line "$output" "grub-install ok"
+    assert_has_line "$output" "core.img there"
+    # GRUB's boot sector in the backing file's MBR, its core image in the gap before sda1
+    assert_contains "$( head -c 512 "$file" | strings )" "GRUB" "the backing file's MBR"
+    [ -n "$( dd if="$file" bs=512 skip=1 count=2047 2>/dev/null | tr -d '\0' | head -c 1 )" ] ||
+        spawn_fail "nothing was written into the gap before the first partition"
+    assert_no_leftovers
+}
+
+@test "the real ReaR image's own tools partition, format, mount, write, unmount and check a scratch disk" {
+    image="$( "$SPAWN_WORK_TREE/tests/fixtures/build-rear-image.sh" systemd 2>"$BATS_TEST_TMPDIR/build.log" | tail -n 1 )" ||
+        spawn_fail "no systemd image:" "$( tail -n 20 "$BATS_TEST_TMPDIR/build.log" )"
+    [ -e "$image/etc/rear-release" ]
+    # the layout code ReaR generates: parted, then mkfs with the recorded UUID and label
+    run --separate-stderr spawn --scratch-disk=vda:2G "$image" -- /bin/bash -c '
+set -e
+parted -s /dev/vda mklabel gpt
+parted -s /dev/vda mkpart rear-noname 1048576B 1074790399B
+parted -s /dev/vda mkpart rear-noname 1074790400B 1342177279B
+partprobe /dev/vda
+echo "parts [$( ls /dev | grep ^vd | tr "\n" " " )] sizes [$( cat /sys/block/vda/vda1/size ) $( cat /sys/block/vda/vda2/size )]"
+mkfs.ext4 -q -F -U 2c5e1a0b-7d3e-4f6a-9b8c-0d1e2f3a4b5c -L root /dev/vda1
+mkswap -U 3d6f2b1c-8e4f-4a7b-8c9d-1e2f3a4b5c6d /dev/vda2 >/dev/null
+blkid -o export /dev/vda1 | grep -e ^UUID -e ^LABEL | tr "\n" " "; echo
+lsblk -rn -o NAME,FSTYPE /dev/vda | tr "\n" " "; echo
+mkdir -p /mnt/local
+mount -o rw /dev/vda1 /mnt/local
+cp -a /etc /mnt/local/ && sync && echo "restored $( find /mnt/local/etc | wc -l ) entries"
+awk "\$2 == \"/mnt/local\" { print \"mounted\", \$1, \$3 }" /proc/mounts
+swapon /dev/vda2 && swapoff /dev/vda2 && echo "swap answered"
+umount /mnt/local
+fsck.ext4 -fn /dev/vda1 >/dev/null && echo "fsck clean"'
+    [ "$status" -eq 0 ] || spawn_fail "status $status: $output $stderr"
+    assert_contains "$output" "parts [vda vda1 vda2 ] sizes [2097152 522240]"
+    assert_contains "$output" "UUID=2c5e1a0b-7d3e-4f6a-9b8c-0d1e2f3a4b5c"
+    assert_contains "$output" "LABEL=root"
+    assert_contains "$output" "vda1 ext4 vda2 swap"
+    assert_contains "$output" "restored "
+    assert_has_line "$output" "mounted /dev/vda1 ext4"
+    assert_has_line "$output" "swap answered"
+    assert_has_line "$output" "fsck clean"
+    assert_no_leftovers
+}
+
+@test "--scratch-layout gives a disk for each disk of a disklayout.conf, and refuses what cannot be rehearsed" {
+    layout="$SPAWN_TMP/disklayout.conf"
+    printf '%s\n' '# Disk layout dated 20261202' 'disk /dev/vda 1073741824 gpt' \
+        'part /dev/vda 1072693248 1048576 rear-noname none /dev/vda1' 'disk /dev/nvme0n1 268435456 msdos' \
+        'fs /dev/vda1 / ext4 uuid=2c5e1a0b-7d3e-4f6a-9b8c-0d1e2f3a4b5c label= blocksize=4096' >"$layout"
+    run --separate-stderr spawn --scratch-layout="$layout" "$ROOT" -- /bin/sh -c '
+echo "disks [$( ls /sys/block | tr "\n" " " )] [$( cat /sys/block/vda/size ) $( cat /sys/block/nvme0n1/size )]"'
+    [ "$status" -eq 0 ] || spawn_fail "status $status: $stderr"
+    assert_has_line "$output" "disks [nvme0n1 vda ] [2097152 524288]"
+    # refused before anything is made: one line naming the entry, exit status 2
+    for entry in 'lvmvol /dev/vg00 root 1000b linear' 'raid /dev/md0 level=raid1' \
+                 'crypt /dev/mapper/luks1 /dev/vda2 type=luks2' 'fs /dev/vda2 /boot/efi vfat uuid=1234-ABCD'; do
+        # a kernel with vfat mounts an EFI system partition: nothing to refuse there
+        [[ "$entry" == *vfat* ]] && grep -qw vfat /proc/filesystems && continue
+        printf '%s\n' 'disk /dev/vda 1073741824 gpt' "$entry" >"$layout"
+        run --separate-stderr spawn --scratch-layout="$layout" "$ROOT" -- /bin/true
+        [ "$status" -eq 2 ] || spawn_fail "$entry: status $status: $stderr"
+        [ "$( printf '%s\n' "$stderr" | wc -l )" -eq 1 ] || spawn_fail "more than one line: $stderr"
+        assert_contains "$stderr" "line 2: $entry"
+    done
+    assert_no_scratch_loops
     assert_no_leftovers
 }
