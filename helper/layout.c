@@ -1,146 +1,117 @@
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "blocktraps.h"
 #include "layout.h"
 #include "util.h"
 
-/* Entries that need nothing but the scratch disks and the helper's mounts. */
-static const char *const rehearsable_entries[] = {
-        "disk", "part", "fs", "swap",
-        "btrfsdefaultsubvol", "btrfsnormalsubvol", "btrfsmountedsubvol", "btrfsnocopyonwrite",
-};
+#define FIELDS_MAX 16
 
-static const struct refused_entry {
+/* The entries of ReaR 2.7's layout code (layout/save, layout/prepare) and the fields they need. */
+static const struct layout_entry {
         const char *keyword;
-        const char *why;
-} refused_entries[] = {
-        { "lvmdev", "LVM cannot be rehearsed in a container (the host's LVM would act on it)" },
-        { "lvmgrp", "LVM cannot be rehearsed in a container (the host's LVM would act on it)" },
-        { "lvmvol", "LVM cannot be rehearsed in a container (the host's LVM would act on it)" },
-        { "raid", "md RAID cannot be rehearsed in a container (the host's md would assemble it)" },
-        { "raiddisk", "md RAID cannot be rehearsed in a container (the host's md would assemble it)" },
-        { "crypt", "LUKS cannot be rehearsed in a container (it needs the host's device-mapper)" },
-        { "multipath", "multipath cannot be rehearsed in a container (it needs the host's device-mapper)" },
-        { "drbd", "DRBD cannot be rehearsed in a container" },
-        { "opaldisk", "a self-encrypting disk cannot be rehearsed on a scratch disk" },
-        { "smartarray", "a hardware RAID controller cannot be rehearsed on a scratch disk" },
-        { "logicaldrive", "a hardware RAID controller cannot be rehearsed on a scratch disk" },
+        unsigned min_fields;    /* the keyword included */
+        const char *fields;     /* what they are, for the message */
+} layout_entries[] = {
+        { "disk",               3, "device, size" },
+        { "part",               7, "disk, size, start, type or name, flags, partition" },
+        { "fs",                 4, "device, mount point, type" },
+        { "swap",               2, "device" },
+        { "lvmdev",             3, "volume group, physical volume" },
+        { "lvmgrp",             3, "volume group, extent size" },
+        { "lvmvol",             4, "volume group, volume, size" },
+        { "raid",               2, "device" },
+        { "raidarray",          2, "device" },
+        { "raiddisk",           3, "array, device" },
+        { "crypt",              3, "mapping, device" },
+        { "multipath",          2, "device" },
+        { "opaldisk",           2, "device" },
+        { "btrfsdefaultsubvol", 2, "device" },
+        { "btrfsnormalsubvol",  2, "device" },
+        { "btrfsmountedsubvol", 2, "device" },
+        { "btrfsnocopyonwrite", 2, "path" },
+        { "dasd",               2, "device" },
+        { "dasdfmt",            2, "device" },
 };
 
-static bool in_list(const char *word, const char *const *list, size_t n)
+/* Which program recreates what: "fs" entries by their type (field 4). */
+static const struct layout_program layout_programs[] = {
+        { "part",      "parted",      "--version" },
+        { "fs ext2",   "mkfs.ext2",   "-V" },
+        { "fs ext3",   "mkfs.ext3",   "-V" },
+        { "fs ext4",   "mkfs.ext4",   "-V" },
+        { "fs ext4",   "tune2fs",     "-l" },
+        { "fs xfs",    "mkfs.xfs",    "-V" },
+        { "fs btrfs",  "mkfs.btrfs",  "--version" },
+        { "fs vfat",   "mkfs.vfat",   "--help" },
+        { "swap",      "mkswap",      "--version" },
+        { "lvmdev",    "lvm",         "version" },
+        { "raid",      "mdadm",       "--version" },
+        { "raidarray", "mdadm",       "--version" },
+        { "crypt",     "cryptsetup",  "--version" },
+};
+
+static void need(const char *entry, const struct layout_program **programs, size_t *n)
 {
-        for (size_t i = 0; i < n; i++)
-                if (strcmp(word, list[i]) == 0)
-                        return true;
-        return false;
+        for (size_t i = 0; i < ARRAY_SIZE(layout_programs); i++) {
+                const struct layout_program *p = &layout_programs[i];
+                bool have = false;
+                if (strcmp(p->entry, entry) != 0)
+                        continue;
+                for (size_t j = 0; j < *n && !have; j++)
+                        have = strcmp(programs[j]->program, p->program) == 0;
+                if (!have && *n < LAYOUT_PROGRAMS_MAX)
+                        programs[(*n)++] = p;
+        }
 }
 
-/* "nodev\text4\n" lines: is fstype one of them? */
-static bool kernel_has(const char *filesystems, const char *fstype)
+/* Splits line (modified) at blanks; returns the number of fields. */
+static size_t split(char *line, char *fields[FIELDS_MAX])
 {
-        for (const char *line = filesystems; line && *line;) {
-                const char *end = strchr(line, '\n');
-                size_t len = end ? (size_t) (end - line) : strlen(line);
-                const char *tab = memchr(line, '\t', len);
-                const char *name = tab ? tab + 1 : line;
-                size_t name_len = len - (size_t) (name - line);
-                if (name_len == strlen(fstype) && strncmp(name, fstype, name_len) == 0)
-                        return true;
-                line = end ? end + 1 : NULL;
-        }
-        return false;
+        size_t n = 0;
+        for (char *save = NULL, *f = strtok_r(line, " \t", &save); f && n < FIELDS_MAX; f = strtok_r(NULL, " \t", &save))
+                fields[n++] = f;
+        return n;
 }
 
-/* A "disk /dev/NAME SIZE ..." entry as a spec. */
-static int disk_entry(char *fields[], size_t n, struct scratch_spec *spec, const char **why)
+static const struct layout_entry *find_entry(const char *keyword)
 {
-        char arg[128];
-        char error[256];
-
-        if (n < 3 || strncmp(fields[1], "/dev/", 5) != 0 || strchr(fields[1] + 5, '/')) {
-                *why = "not a disk the container can have (a name in /dev)";
-                return -EINVAL;
-        }
-        snprintf(arg, sizeof(arg), "%s:%s", fields[1] + 5, fields[2]);
-        if (scratch_parse_spec(arg, spec, error, sizeof(error)) < 0) {
-                *why = "not a disk name and a size in bytes (a multiple of 512)";
-                return -EINVAL;
-        }
-        return 0;
+        for (size_t i = 0; i < ARRAY_SIZE(layout_entries); i++)
+                if (strcmp(layout_entries[i].keyword, keyword) == 0)
+                        return &layout_entries[i];
+        return NULL;
 }
 
-static int check_entry(char *fields[], size_t n, const char *filesystems, const char **why)
+size_t layout_check(const char *text, size_t len, const struct layout_program **programs, size_t *n_programs,
+                    void (*problem)(void *userdata, const char *problem), void *userdata)
 {
-        for (size_t i = 0; i < ARRAY_SIZE(refused_entries); i++)
-                if (strcmp(fields[0], refused_entries[i].keyword) == 0) {
-                        *why = refused_entries[i].why;
-                        return -EINVAL;
-                }
-        if (!in_list(fields[0], rehearsable_entries, ARRAY_SIZE(rehearsable_entries))) {
-                *why = "an entry rescue-spawn does not know how to rehearse";
-                return -EINVAL;
-        }
-        if (strcmp(fields[0], "fs") == 0) {
-                if (n < 4) {
-                        *why = "an fs entry without a file system type";
-                        return -EINVAL;
-                }
-                if (!kernel_has(filesystems, fields[3])) {
-                        *why = "this host's kernel has no such file system (/proc/filesystems)";
-                        return -EINVAL;
-                }
-                if (!blocktraps_mountable(fields[3])) {
-                        *why = "rescue-spawn does not mount this file system type for the container";
-                        return -EINVAL;
-                }
-        }
-        return 0;
-}
+        size_t entries = 0, line_no = 0;
+        char line[1024], message[1200], *fields[FIELDS_MAX];
 
-int layout_scratch_disks(const char *text, const char *filesystems, struct scratch_spec *specs,
-                         size_t *count, size_t max, char *error, size_t error_size)
-{
-        const size_t explicit_count = *count;
-        unsigned line_no = 0;
-        char line[1024];
-
-        for (const char *p = text; p && *p;) {
-                const char *end = strchr(p, '\n');
-                int len = (int) (end ? (size_t) (end - p) : strlen(p));
-                snprintf(line, sizeof(line), "%.*s", len, p);
-                p = end ? end + 1 : NULL;
+        *n_programs = 0;
+        for (size_t off = 0; off < len; ) {
+                const char *nl = memchr(text + off, '\n', len - off);
+                size_t line_len = (nl ? (size_t) (nl - text) : len) - off;
+                snprintf(line, sizeof(line), "%.*s", (int) line_len, text + off);
+                off += line_len + 1;
                 line_no++;
-
-                char copy[1024], *fields[8], *save = NULL;
-                size_t n = 0;
-                snprintf(copy, sizeof(copy), "%s", line);
-                for (char *f = strtok_r(copy, " \t\r", &save); f && n < ARRAY_SIZE(fields); f = strtok_r(NULL, " \t\r", &save))
-                        fields[n++] = f;
+                size_t n = split(line, fields);
                 if (n == 0 || fields[0][0] == '#')
-                        continue;       /* blank, a comment, or an entry ReaR excluded */
-
-                const char *why = NULL;
-                struct scratch_spec spec;
-                int r = check_entry(fields, n, filesystems, &why);
-                if (r == 0 && strcmp(fields[0], "disk") == 0 && (r = disk_entry(fields, n, &spec, &why)) == 0) {
-                        bool named = false;
-                        for (size_t i = 0; i < explicit_count && !named; i++)
-                                named = strcmp(specs[i].name, spec.name) == 0;
-                        if (!named) {
-                                if (*count == max) {
-                                        why = "more disks than rescue-spawn gives a container";
-                                        r = -EINVAL;
-                                } else
-                                        specs[(*count)++] = spec;
-                        }
+                        continue;
+                const struct layout_entry *e = find_entry(fields[0]);
+                if (!e)
+                        snprintf(message, sizeof(message), "line %zu: '%s' is no layout entry ReaR knows", line_no, fields[0]);
+                else if (n < e->min_fields)
+                        snprintf(message, sizeof(message), "line %zu: '%s' lacks fields (needs %s)", line_no, e->keyword, e->fields);
+                else {
+                        char entry[64];
+                        snprintf(entry, sizeof(entry), "%s%s%s", e->keyword, strcmp(e->keyword, "fs") == 0 ? " " : "",
+                                 strcmp(e->keyword, "fs") == 0 ? fields[3] : "");
+                        need(entry, programs, n_programs);
+                        entries++;
+                        continue;
                 }
-                if (r < 0) {
-                        snprintf(error, error_size, "disklayout.conf line %u: %s: %s", line_no, line, why);
-                        return r;
-                }
+                problem(userdata, message);
         }
-        return 0;
+        return entries;
 }

@@ -1,21 +1,20 @@
-/* ReaR's disk layout (var/lib/rear/layout/disklayout.conf) as scratch disks: one for
- * each "disk" entry, under its name and of its size; or, before anything is made,
- * the first entry that a container cannot rehearse safely, in one line.
- *
- * Refused: LVM, md RAID, LUKS, multipath, DRBD, self-encrypting disks, hardware
- * RAID controllers (the host's own LVM, md and device-mapper would act on what a
- * rehearsal recreates, and this kind of kernel may have no device-mapper at all),
- * file systems the host's kernel lacks or the helper does not mount for the
- * container, and any entry this table does not know. Entries ReaR commented out
- * (excluded from the recovery) do not count. */
+/* ReaR's disk layout file (disklayout.conf), read as `rear recover` reads it: one entry a
+ * line ("disk /dev/vda 274877906944 gpt", "fs /dev/vda1 / ext4 uuid=..."), '#' comments.
+ * A pure parser over a buffer (unit-tested, fuzzable). */
 #pragma once
 
 #include <stddef.h>
 
-#include "scratch.h"
+#define LAYOUT_PROGRAMS_MAX 16
 
-/* text: the layout file; filesystems: /proc/filesystems. Appends to specs (count
- * of max used) the disks not named there already (an explicit --scratch-disk wins).
- * 0, or -EINVAL with "disklayout.conf line N: ENTRY: why" in error. Pure. */
-int layout_scratch_disks(const char *text, const char *filesystems, struct scratch_spec *specs,
-                         size_t *count, size_t max, char *error, size_t error_size);
+/* A program that recreating an entry runs, and an argument it answers harmlessly. */
+struct layout_program {
+        const char *entry;      /* "part", "fs ext4", ... */
+        const char *program;
+        const char *arg;
+};
+
+/* Checks every line of text; calls problem (once per bad line, "line 3: ...") and returns the
+ * number of entries. programs receives each program needed, once (at most LAYOUT_PROGRAMS_MAX). */
+size_t layout_check(const char *text, size_t len, const struct layout_program **programs, size_t *n_programs,
+                    void (*problem)(void *userdata, const char *problem), void *userdata);

@@ -15,7 +15,7 @@
 #include "cgroup.h"
 #include "check.h"
 #include "container.h"
-#include "layout.h"
+#include "scratchlayout.h"
 #include "log.h"
 #include "mounts.h"
 #include "options.h"
@@ -143,7 +143,7 @@ static int read_scratch_layout(struct options *o)
                 log_error("cannot read /proc/filesystems: %s", strerror(-r));
                 return r;
         }
-        r = layout_scratch_disks(layout, filesystems, o->scratch, &o->scratch_count, SCRATCH_MAX_DISKS,
+        r = scratch_layout_disks(layout, filesystems, o->scratch, &o->scratch_count, SCRATCH_MAX_DISKS,
                                  error, sizeof(error));
         if (r < 0)
                 log_error("%s: %s", o->scratch_layout, error);
@@ -162,6 +162,9 @@ static int exit_code_for(const struct supervisor *s, const struct options *o)
         if (s->stop_cause == STOP_TIMEOUT)
                 return EXIT_FAILED;
         if (s->stop_cause == STOP_USER || s->stop_cause == STOP_QUIT)
+                return EXIT_OK;
+        /* The image's power off failed and the helper ended it: a power off all the same. */
+        if (s->poweroff_failure[0])
                 return EXIT_OK;
         switch (s->end) {
         case END_POWEROFF:

@@ -22,6 +22,7 @@ enum {
         OPT_REAL_SLEEPS,
         OPT_SCRATCH_DISK,
         OPT_SCRATCH_LAYOUT,
+        OPT_FAIL_ON_WARNING,
         OPT_VERSION,
 };
 
@@ -40,6 +41,7 @@ static const struct option long_options[] = {
         { "real-sleeps",  no_argument,       NULL, OPT_REAL_SLEEPS },
         { "scratch-disk", required_argument, NULL, OPT_SCRATCH_DISK },
         { "scratch-layout", required_argument, NULL, OPT_SCRATCH_LAYOUT },
+        { "fail-on-warning", no_argument,    NULL, OPT_FAIL_ON_WARNING },
         { "quiet",        no_argument,       NULL, 'q' },
         { "verbose",      no_argument,       NULL, 'v' },
         { "help",         no_argument,       NULL, 'h' },
@@ -74,6 +76,8 @@ void options_usage(void)
                "                        file); repeatable, at most %d\n"
                "  --scratch-layout=FILE a scratch disk for each disk of ReaR's disklayout.conf\n"
                "                        FILE; refuses layouts a container cannot rehearse\n"
+               "  --fail-on-warning     --check: a warning fails the verdict (default: PASS with\n"
+               "                        warnings)\n"
                "  -q, --quiet           only errors and the verdict\n"
                "  -v, --verbose         show every step\n"
                "  -h, --help            this text\n"
@@ -181,6 +185,9 @@ int options_parse(int argc, char **argv, struct options *o, char *error, size_t 
                         break;
                 case OPT_SCRATCH_LAYOUT:
                         o->scratch_layout = optarg;
+                        break;
+                case OPT_FAIL_ON_WARNING:
+                        o->fail_on_warning = true;
                         break;
                 case 'q':
                         o->verbosity = -1;
