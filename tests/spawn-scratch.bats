@@ -40,9 +40,10 @@ function teardown () {
 }
 
 # Loop devices on a scratch disk's backing file: the default ones (unnamed files in
-# /var/tmp/rescue-spawn-scratch) and the test's own files (in SPAWN_TMP).
+# /var/tmp/rescue-spawn-scratch) and the test's own files (in SPAWN_TMP). Not any
+# directory called rescue-spawn-scratch: other work on this machine may use one.
 function scratch_loops () {
-    losetup -l -n -O NAME,BACK-FILE 2>/dev/null | grep -e '/rescue-spawn-scratch/' -e " $SPAWN_TMP/" || true
+    losetup -l -n -O NAME,BACK-FILE 2>/dev/null | grep -e ' /var/tmp/rescue-spawn-scratch/' -e " $SPAWN_TMP/" || true
 }
 
 # Autoclear releases a loop device once its last user is gone: give it a moment (a
@@ -282,7 +283,7 @@ function start_until () {
 function running_scratch_loop () {
     local l
     for l in /sys/block/loop* ; do
-        grep -qs -e /rescue-spawn-scratch/ -e "$SPAWN_TMP/" "$l/loop/backing_file" && echo "${l##*/}" && return 0
+        grep -qs -e '^/var/tmp/rescue-spawn-scratch/' -e "^$SPAWN_TMP/" "$l/loop/backing_file" && echo "${l##*/}" && return 0
     done
     return 1
 }
