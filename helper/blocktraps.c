@@ -222,16 +222,28 @@ static struct scratch_disk *scratch_of_path(struct seccomp_listener *l, struct s
         return d;
 }
 
+/* "nodev\text4\n" lines: is fstype one of them? */
+bool blocktraps_kernel_has(const char *filesystems, const char *fstype)
+{
+        for (const char *line = filesystems; line && *line;) {
+                const char *end = strchr(line, '\n');
+                size_t len = end ? (size_t) (end - line) : strlen(line);
+                const char *tab = memchr(line, '\t', len);
+                const char *name = tab ? tab + 1 : line;
+                size_t name_len = len - (size_t) (name - line);
+                if (name_len == strlen(fstype) && strncmp(name, fstype, name_len) == 0)
+                        return true;
+                line = end ? end + 1 : NULL;
+        }
+        return false;
+}
+
 static bool kernel_has(const char *fstype)
 {
         _cleanup_free_ char *text = NULL;
-        char line[64];
         size_t len;
 
-        if (read_file("/proc/filesystems", 65536, &text, &len) < 0)
-                return false;
-        snprintf(line, sizeof(line), "\t%s\n", fstype);
-        return strstr(text, line) != NULL;
+        return read_file("/proc/filesystems", 65536, &text, &len) == 0 && blocktraps_kernel_has(text, fstype);
 }
 
 static int configure(int fsfd, const char *source, unsigned long flags, char *options)

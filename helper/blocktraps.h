@@ -23,6 +23,8 @@
 
 /* A file system type the helper mounts for the container (ext2/3/4, xfs, btrfs). */
 bool blocktraps_mountable(const char *fstype);
+/* Is fstype in filesystems (the text of /proc/filesystems)? */
+bool blocktraps_kernel_has(const char *filesystems, const char *fstype);
 void blocktraps_ioctl(struct seccomp_listener *l, struct scratch_set *set);
 void blocktraps_mount(struct seccomp_listener *l, struct scratch_set *set);
 void blocktraps_swap(struct seccomp_listener *l, struct scratch_set *set);
