@@ -110,13 +110,20 @@ const char *scratch_device_name(const struct scratch_disk *disk, const struct sc
 
 /* The user's FILE (a regular file: never a device), created sparse when missing;
  * else an unnamed file in SCRATCH_TMP_DIR. */
-static int open_backing_file(const struct scratch_spec *spec, char *error, size_t error_size)
+static int open_backing_file(const struct scratch_spec *spec, bool *created, char *error, size_t error_size)
 {
+        const int flags = O_RDWR | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
         _cleanup_close_ int fd = -1;
         struct stat st;
 
+        *created = false;
         if (spec->file) {
-                fd = open(spec->file, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+                /* Made here: removed again should the run not start. */
+                fd = open(spec->file, flags | O_CREAT | O_EXCL, 0600);
+                if (fd >= 0)
+                        *created = true;
+                else if (errno == EEXIST)
+                        fd = open(spec->file, flags);
                 if (fd < 0 || fstat(fd, &st) < 0) {
                         snprintf(error, error_size, "scratch disk %s: cannot open %s: %s", spec->name, spec->file, strerror(errno));
                         return -EINVAL;
@@ -416,7 +423,7 @@ static int attach_all(struct scratch_set *set, const struct scratch_spec *specs,
                 struct scratch_disk *d = &set->disks[i];
                 *d = (struct scratch_disk) { .spec = specs[i], .loop_fd = -1 };
                 set->count = i + 1;
-                _cleanup_close_ int backing_fd = open_backing_file(&d->spec, error, error_size);
+                _cleanup_close_ int backing_fd = open_backing_file(&d->spec, &d->created_file, error, error_size);
                 if (backing_fd < 0)
                         return backing_fd;
                 if ((r = attach_loop(d, backing_fd, control_fd)) < 0) {
@@ -457,6 +464,9 @@ int scratch_setup(struct scratch_set *set, const struct scratch_spec *specs, siz
                 return set->view_dir[0] ? blockview_write(set) : 0;
         if ((r = attach_all(set, specs, count, error, error_size)) == 0)
                 return 0;
+        for (size_t i = 0; i < set->count; i++)
+                if (set->disks[i].created_file)
+                        (void) unlink(set->disks[i].spec.file);
 fail:
         scratch_release(set);
         return r;

@@ -39,6 +39,7 @@ struct scratch_disk {
         struct scratch_spec spec;
         int loop_fd;            /* held open for the whole run (autoclear) */
         int loop_nr;
+        bool created_file;      /* spec.file did not exist before */
         dev_t dev;
         struct scratch_part parts[SCRATCH_MAX_PARTS];
         size_t part_count;

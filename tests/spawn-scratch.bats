@@ -157,6 +157,11 @@ dd if=/dev/zero of=/dev/vda bs=1M count=4 2>/dev/null && echo wrote'
     run --separate-stderr spawn --scratch-disk=sda:1000 "$ROOT" -- /bin/true
     [ "$status" -eq 2 ]
     assert_contains "$stderr" "multiple of 512"
+    # a FILE the helper created for a run that does not start is removed again
+    run --separate-stderr spawn --scratch-disk=sda:1M:"$SPAWN_TMP/new.img" --scratch-disk=sdb:1M:/dev/null "$ROOT" -- /bin/true
+    [ "$status" -eq 2 ]
+    assert_contains "$stderr" "scratch disk sdb: /dev/null is not a regular file"
+    [ ! -e "$SPAWN_TMP/new.img" ] || spawn_fail "the FILE made for sda is left behind"
     [ "$( stat -c %s "$SPAWN_TMP/small.img" )" -eq $(( 1 << 20 )) ]
     assert_no_leftovers
 }
