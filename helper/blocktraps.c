@@ -246,20 +246,56 @@ static bool kernel_has(const char *fstype)
         return read_file("/proc/filesystems", 65536, &text, &len) == 0 && blocktraps_kernel_has(text, fstype);
 }
 
-static int configure(int fsfd, const char *source, unsigned long flags, char *options)
+/* Mount options that reach beyond the scratch disk: a panic of the host's kernel on a
+ * file system error, a journal or log on another device (by number, or by a path),
+ * other devices of a file system. value NULL: whatever the value. */
+static const struct {
+        const char *key, *value;
+} refused_options[] = {
+        { "errors", "panic" }, { "fatal_errors", "panic" }, { "fatal_errors", "bug" },
+        { "journal_dev", NULL }, { "journal_path", NULL }, { "logdev", NULL }, { "rtdev", NULL },
+        { "device", NULL },
+};
+
+/* The ext file systems take what to do on an error from their superblock, which the
+ * image writes (mkfs.ext4 -e panic): unless the image chose, never the panic. */
+static const char *const errors_default_types[] = { "ext2", "ext3", "ext4" };
+
+/* options ("a,b=c", modified) into fd; -EPERM for a refused one. */
+static int apply_options(int fd, char *options, const char *fstype)
 {
+        bool errors_given = false;
+
+        for (char *save = NULL, *opt = strtok_r(options, ",", &save); opt; opt = strtok_r(NULL, ",", &save)) {
+                char *value = strchr(opt, '=');
+                if (value)
+                        *value++ = '\0';
+                for (size_t i = 0; i < ARRAY_SIZE(refused_options); i++)
+                        if (strcmp(opt, refused_options[i].key) == 0 &&
+                            (!refused_options[i].value || (value && strcmp(value, refused_options[i].value) == 0)))
+                                return -EPERM;
+                errors_given = errors_given || strcmp(opt, "errors") == 0;
+                if (fsconfig(fd, value ? FSCONFIG_SET_STRING : FSCONFIG_SET_FLAG, opt, value, 0) < 0)
+                        return negative_errno();
+        }
+        for (size_t i = 0; fstype && !errors_given && i < ARRAY_SIZE(errors_default_types); i++)
+                if (strcmp(fstype, errors_default_types[i]) == 0 &&
+                    fsconfig(fd, FSCONFIG_SET_STRING, "errors", "remount-ro", 0) < 0)
+                        return negative_errno();
+        return 0;
+}
+
+static int configure(int fsfd, const char *fstype, const char *source, unsigned long flags, char *options)
+{
+        int r;
+
         if (fsconfig(fsfd, FSCONFIG_SET_STRING, "source", source, 0) < 0)
                 return negative_errno();
         for (size_t i = 0; i < ARRAY_SIZE(superblock_flags); i++)
                 if ((flags & superblock_flags[i].flag) && fsconfig(fsfd, FSCONFIG_SET_FLAG, superblock_flags[i].option, NULL, 0) < 0)
                         return negative_errno();
-        for (char *save = NULL, *opt = strtok_r(options, ",", &save); opt; opt = strtok_r(NULL, ",", &save)) {
-                char *value = strchr(opt, '=');
-                if (value)
-                        *value++ = '\0';
-                if (fsconfig(fsfd, value ? FSCONFIG_SET_STRING : FSCONFIG_SET_FLAG, opt, value, 0) < 0)
-                        return negative_errno();
-        }
+        if ((r = apply_options(fsfd, options, fstype)) < 0)
+                return r;
         return fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0 ? negative_errno() : 0;
 }
 
@@ -287,7 +323,7 @@ static int mount_worker(const struct mount_job *j)
         _cleanup_close_ int fsfd = fsopen(j->fstype, FSOPEN_CLOEXEC);
         if (fsfd < 0)
                 return errno;
-        if ((r = configure(fsfd, j->source, j->flags, j->options)) < 0) {
+        if ((r = configure(fsfd, j->fstype, j->source, j->flags, j->options)) < 0) {
                 char message[256];
                 ssize_t n = read(fsfd, message, sizeof(message) - 1);
                 if (n > 0) {
@@ -359,10 +395,61 @@ static int mount_for_caller(struct seccomp_listener *l, struct scratch_set *set,
         return r;
 }
 
+/* Superblock flags a remount sets, or clears when absent (mount(2)'s meaning). */
+static const struct {
+        unsigned long flag;
+        const char *set, *clear;
+} remount_flags[] = {
+        { MS_RDONLY, "ro", "rw" }, { MS_SYNCHRONOUS, "sync", "async" }, { MS_LAZYTIME, "lazytime", "nolazytime" },
+};
+
+/* mount -o remount of a scratch file system (ReaR remounts /mnt/local sync and async):
+ * the superblock that the caller's target resolves to now, held by an fd and checked,
+ * reconfigured with fspick. 1: not a scratch file system, for the kernel to answer. */
+static int remount_for_caller(struct seccomp_listener *l, struct scratch_set *set)
+{
+        const struct seccomp_notif *req = l->req;
+        char target[PATH_MAX], options[4096] = "";
+        struct scratch_part *part;
+        struct stat st;
+        int r;
+
+        if ((r = read_string(l, req->data.args[1], target, sizeof(target))) < 0)
+                return 1;
+        _cleanup_close_ int fd = open_in_caller(l, target);
+        if (fd < 0 || fstat(fd, &st) < 0 || !scratch_find(set, st.st_dev, &part))
+                return 1;
+        if (req->data.args[4] && (r = read_string(l, req->data.args[4], options, sizeof(options))) < 0)
+                return r;
+        _cleanup_close_ int pick = fspick(fd, "", FSPICK_EMPTY_PATH | FSPICK_CLOEXEC);
+        if (pick < 0)
+                return negative_errno();
+        for (size_t i = 0; i < ARRAY_SIZE(remount_flags); i++) {
+                const char *key = req->data.args[3] & remount_flags[i].flag ? remount_flags[i].set : remount_flags[i].clear;
+                if (fsconfig(pick, FSCONFIG_SET_FLAG, key, NULL, 0) < 0)
+                        return negative_errno();
+        }
+        if ((r = apply_options(pick, options, NULL)) < 0)
+                return r;
+        r = fsconfig(pick, FSCONFIG_CMD_RECONFIGURE, NULL, NULL, 0) < 0 ? negative_errno() : 0;
+        log_debug("remount of scratch device %s on %s: %s", scratch_device_name(scratch_find(set, st.st_dev, &part), part),
+                  target, r < 0 ? strerror(-r) : "done");
+        return r;
+}
+
 void blocktraps_mount(struct seccomp_listener *l, struct scratch_set *set)
 {
         const struct seccomp_notif *req = l->req;
         char fstype[64];
+
+        if ((req->data.args[3] & MS_REMOUNT) && !(req->data.args[3] & MS_BIND)) {
+                int r = remount_for_caller(l, set);
+                if (r == 1)
+                        (void) seccomp_listener_continue(l, req->id);
+                else
+                        reply(l, r);
+                return;
+        }
 
         if ((req->data.args[3] & NOT_A_NEW_MOUNT) || read_string(l, req->data.args[2], fstype, sizeof(fstype)) < 0 ||
             !blocktraps_mountable(fstype)) {

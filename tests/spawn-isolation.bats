@@ -539,3 +539,28 @@ block-ioctl-probe /dev/null /dev/sda'
     assert_host_unchanged "$HOST_BEFORE"
     assert_no_leftovers
 }
+
+@test "mount options that reach beyond the scratch disk are refused; an ext4 that says panic on errors gets remount-ro" {
+    file="$BATS_TEST_TMPDIR/panic.img"
+    truncate -s 32M "$file"
+    # the superblock's own default: panic the kernel on an error
+    mkfs.ext4 -q -F -e panic "$file"
+    run --separate-stderr spawn --scratch-disk=sda:32M:"$file" "$ROOT" -- /bin/sh -c "$RESULT"'
+mkdir -p /mnt/x
+for opt in errors=panic journal_dev=0xfe00 journal_path=/dev/sda logdev=/dev/sda device=/dev/sda; do
+    result "mount-$opt" mount -t ext4 -o "$opt" /dev/sda /mnt/x
+done
+result mount-default mount -t ext4 /dev/sda /mnt/x
+echo "options [$( awk "\$2 == \"/mnt/x\" { print \$4 }" /proc/mounts )]"
+result remount-panic mount -o remount,errors=panic /mnt/x
+umount /mnt/x'
+    [ "$status" -eq 0 ] || spawn_fail "status $status: $stderr"
+    for opt in errors=panic journal_dev=0xfe00 journal_path=/dev/sda logdev=/dev/sda device=/dev/sda ; do
+        assert_has_line "$output" "RESULT mount-$opt=fail"
+    done
+    assert_has_line "$output" "RESULT mount-default=ok"
+    [[ "$output" == *"options [rw,nosuid,nodev,"*"errors=remount-ro"*"]"* ]] || spawn_fail "not errors=remount-ro: $output"
+    assert_has_line "$output" "RESULT remount-panic=fail"
+    assert_host_unchanged "$HOST_BEFORE"
+    assert_no_leftovers
+}

@@ -453,3 +453,25 @@ echo "disks [$( ls /sys/block | tr "\n" " " )] [$( cat /sys/block/vda/size ) $( 
     assert_no_scratch_loops
     assert_no_leftovers
 }
+
+@test "a scratch file system is remounted sync, async, ro and rw as ReaR does; other remounts stay the kernel's" {
+    run --separate-stderr spawn --scratch-disk=sda:64M "$TOOLS" -- /bin/sh -c '
+mkfs.ext4 -q /dev/sda && mkdir -p /mnt/local /tmp/t && /usr/bin/mount /dev/sda /mnt/local
+opts () { echo "$1 [$( awk "\$2 == \"/mnt/local\" { print \$4 }" /proc/mounts )]"; }
+/usr/bin/mount -o remount,sync /dev/sda /mnt/local && opts sync
+/usr/bin/mount -o remount,async /dev/sda /mnt/local && opts async
+/usr/bin/mount -o remount,ro /mnt/local && opts ro && { touch /mnt/local/x 2>/dev/null || echo "read-only"; }
+/usr/bin/mount -o remount,rw /mnt/local && opts rw && touch /mnt/local/x && echo "writable"
+/usr/bin/umount /mnt/local
+mount -t tmpfs tmpfs /tmp/t && mount -o remount,size=1m /tmp/t && echo "tmpfs remounted" && umount /tmp/t
+mount -o remount,rw /sys 2>/dev/null || echo "sys stays read-only"'
+    [ "$status" -eq 0 ] || spawn_fail "status $status: $stderr"
+    [[ "$output" == *"sync [rw,sync,nosuid,nodev,"* ]] || spawn_fail "no sync: $output"
+    [[ "$output" == *"async [rw,nosuid,nodev,"* ]] || spawn_fail "no async: $output"
+    [[ "$output" == *"ro [ro,nosuid,nodev,"* ]] || spawn_fail "no ro: $output"
+    assert_has_line "$output" "read-only"
+    assert_has_line "$output" "writable"
+    assert_has_line "$output" "tmpfs remounted"
+    assert_has_line "$output" "sys stays read-only"
+    assert_no_leftovers
+}
