@@ -15,7 +15,7 @@
 #include "cgroup.h"
 #include "check.h"
 #include "container.h"
-#include "scratchlayout.h"
+#include "layout.h"
 #include "log.h"
 #include "mounts.h"
 #include "options.h"
@@ -143,7 +143,7 @@ static int read_scratch_layout(struct options *o)
                 log_error("cannot read /proc/filesystems: %s", strerror(-r));
                 return r;
         }
-        r = scratch_layout_disks(layout, filesystems, o->scratch, &o->scratch_count, SCRATCH_MAX_DISKS,
+        r = layout_scratch_disks(layout, filesystems, o->scratch, &o->scratch_count, SCRATCH_MAX_DISKS,
                                  error, sizeof(error));
         if (r < 0)
                 log_error("%s: %s", o->scratch_layout, error);

@@ -20,9 +20,9 @@ enum {
         OPT_IMAGE_NAME,
         OPT_IN_PLACE,
         OPT_REAL_SLEEPS,
+        OPT_FAIL_ON_WARNING,
         OPT_SCRATCH_DISK,
         OPT_SCRATCH_LAYOUT,
-        OPT_FAIL_ON_WARNING,
         OPT_VERSION,
 };
 
@@ -39,9 +39,9 @@ static const struct option long_options[] = {
         { "image-name",   required_argument, NULL, OPT_IMAGE_NAME },
         { "in-place",     no_argument,       NULL, OPT_IN_PLACE },
         { "real-sleeps",  no_argument,       NULL, OPT_REAL_SLEEPS },
+        { "fail-on-warning", no_argument,    NULL, OPT_FAIL_ON_WARNING },
         { "scratch-disk", required_argument, NULL, OPT_SCRATCH_DISK },
         { "scratch-layout", required_argument, NULL, OPT_SCRATCH_LAYOUT },
-        { "fail-on-warning", no_argument,    NULL, OPT_FAIL_ON_WARNING },
         { "quiet",        no_argument,       NULL, 'q' },
         { "verbose",      no_argument,       NULL, 'v' },
         { "help",         no_argument,       NULL, 'h' },
@@ -70,14 +70,14 @@ void options_usage(void)
                "  --real-sleeps         the image's sleeps take their full time (default: until\n"
                "                        the first key is typed, a sleep ends as soon as\n"
                "                        nothing else in the container runs)\n"
+               "  --fail-on-warning     --check: a warning fails the verdict (default: PASS with\n"
+               "                        warnings)\n"
                "  --scratch-disk=NAME:SIZE[:FILE]\n"
                "                        a disk /dev/NAME inside (sda, vda, nvme0n1) of SIZE bytes\n"
                "                        (K, M, G, T) on the sparse FILE (default: a temporary\n"
                "                        file); repeatable, at most %d\n"
                "  --scratch-layout=FILE a scratch disk for each disk of ReaR's disklayout.conf\n"
                "                        FILE; refuses layouts a container cannot rehearse\n"
-               "  --fail-on-warning     --check: a warning fails the verdict (default: PASS with\n"
-               "                        warnings)\n"
                "  -q, --quiet           only errors and the verdict\n"
                "  -v, --verbose         show every step\n"
                "  -h, --help            this text\n"
@@ -169,6 +169,9 @@ int options_parse(int argc, char **argv, struct options *o, char *error, size_t 
                 case OPT_REAL_SLEEPS:
                         o->real_sleeps = true;
                         break;
+                case OPT_FAIL_ON_WARNING:
+                        o->fail_on_warning = true;
+                        break;
                 case OPT_SCRATCH_DISK:
                         if (o->scratch_count == SCRATCH_MAX_DISKS) {
                                 snprintf(error, error_size, "at most %d --scratch-disk options", SCRATCH_MAX_DISKS);
@@ -185,9 +188,6 @@ int options_parse(int argc, char **argv, struct options *o, char *error, size_t 
                         break;
                 case OPT_SCRATCH_LAYOUT:
                         o->scratch_layout = optarg;
-                        break;
-                case OPT_FAIL_ON_WARNING:
-                        o->fail_on_warning = true;
                         break;
                 case 'q':
                         o->verbosity = -1;

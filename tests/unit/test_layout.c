@@ -1,9 +1,9 @@
-/* scratchlayout.c: the disks of a ReaR disklayout.conf as scratch disks, and the one-line
+/* layout.c: the disks of a ReaR disklayout.conf as scratch disks, and the one-line
  * refusal of every entry a container cannot rehearse. */
 #include <errno.h>
 #include <string.h>
 
-#include "scratchlayout.h"
+#include "layout.h"
 #include "unit.h"
 
 /* This project's machine: no vfat. */
@@ -17,7 +17,7 @@ static int layout(const char *text)
 {
         count = 0;
         snprintf(err, sizeof(err), "(untouched)");
-        return scratch_layout_disks(text, filesystems, specs, &count, SCRATCH_MAX_DISKS, err, sizeof(err));
+        return layout_scratch_disks(text, filesystems, specs, &count, SCRATCH_MAX_DISKS, err, sizeof(err));
 }
 
 static void test_disks(void)
@@ -41,7 +41,7 @@ static void test_disks(void)
         /* an explicit --scratch-disk of the same name wins (it may name a FILE) */
         count = 1;
         specs[0] = (struct scratch_spec) { .name = "vda", .size = 512, .file = "/x" };
-        CHECK(scratch_layout_disks("disk /dev/vda 1048576 gpt\ndisk /dev/vdb 1048576 gpt\n", filesystems, specs,
+        CHECK(layout_scratch_disks("disk /dev/vda 1048576 gpt\ndisk /dev/vdb 1048576 gpt\n", filesystems, specs,
                                    &count, SCRATCH_MAX_DISKS, err, sizeof(err)) == 0);
         CHECK(count == 2 && specs[0].size == 512 && strcmp(specs[0].file, "/x") == 0);
         CHECK(strcmp(specs[1].name, "vdb") == 0);
