@@ -7,6 +7,7 @@
 #include <linux/loop.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -385,6 +386,29 @@ int scratch_reread(struct scratch_set *set, struct scratch_disk *d)
         return scratch_sync(set, d);
 }
 
+/* Is name in the container's /dev the node of dev? */
+static bool node_is(int dirfd, const char *name, dev_t dev)
+{
+        struct stat st;
+        return fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISBLK(st.st_mode) && st.st_rdev == dev;
+}
+
+void scratch_restore_nodes(struct scratch_set *set)
+{
+        char events[4096];
+
+        while (read(set->watch_fd, events, sizeof(events)) > 0)
+                ;
+        for (size_t i = 0; i < set->count; i++) {
+                const struct scratch_disk *d = &set->disks[i];
+                if (!node_is(set->dev_dirfd, d->spec.name, d->dev))
+                        (void) make_node(set->dev_dirfd, d->spec.name, d->dev);
+                for (size_t j = 0; j < d->part_count; j++)
+                        if (!node_is(set->dev_dirfd, d->parts[j].name, d->parts[j].dev))
+                                (void) make_node(set->dev_dirfd, d->parts[j].name, d->parts[j].dev);
+        }
+}
+
 struct scratch_disk *scratch_find(struct scratch_set *set, dev_t dev, struct scratch_part **part)
 {
         for (size_t i = 0; i < set->count; i++) {
@@ -447,7 +471,7 @@ int scratch_setup(struct scratch_set *set, const struct scratch_spec *specs, siz
         char path[PATH_MAX];
         int r;
 
-        *set = (struct scratch_set) { .dev_dirfd = -1, .private_dirfd = -1 };
+        *set = (struct scratch_set) { .dev_dirfd = -1, .private_dirfd = -1, .watch_fd = -1 };
         snprintf(set->view_dir, sizeof(set->view_dir), "%s", view_dir ?: "");
         snprintf(set->private_root, sizeof(set->private_root), "%s", private_dir);
         if ((r = path_join(path, sizeof(path), private_dir, "dev")) < 0 ||
@@ -462,8 +486,15 @@ int scratch_setup(struct scratch_set *set, const struct scratch_spec *specs, siz
         }
         if (count == 0)
                 return set->view_dir[0] ? blockview_write(set) : 0;
-        if ((r = attach_all(set, specs, count, error, error_size)) == 0)
+        if ((r = attach_all(set, specs, count, error, error_size)) == 0) {
+                set->watch_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+                if (set->watch_fd < 0 || inotify_add_watch(set->watch_fd, dev_dir, IN_DELETE | IN_MOVED_FROM) < 0) {
+                        r = negative_errno();
+                        snprintf(error, error_size, "cannot watch the container's /dev: %s", strerror(-r));
+                        goto fail;
+                }
                 return 0;
+        }
         for (size_t i = 0; i < set->count; i++)
                 if (set->disks[i].created_file)
                         (void) unlink(set->disks[i].spec.file);
@@ -479,4 +510,5 @@ void scratch_release(struct scratch_set *set)
         set->count = 0;
         closep(&set->dev_dirfd);
         closep(&set->private_dirfd);
+        closep(&set->watch_fd);
 }

@@ -475,3 +475,21 @@ mount -o remount,rw /sys 2>/dev/null || echo "sys stays read-only"'
     assert_has_line "$output" "sys stays read-only"
     assert_no_leftovers
 }
+
+@test "the image deleting /dev/sd* (ReaR's boot does, where it finds no udevd) gets the scratch disks' nodes back" {
+    file="$SPAWN_TMP/gpt-again.img"
+    truncate -s 64M "$file"
+    printf 'label: gpt\nsize=8M\nsize=8M\n' | sfdisk -q "$file"
+    run --separate-stderr spawn --scratch-disk=sda:64M:"$file" "$ROOT" -- /bin/sh -c '
+rm -Rf /dev/sd* /dev/hd* /dev/disk
+mv /dev/sda2 /dev/moved 2>/dev/null
+for i in $( seq 50 ); do test -b /dev/sda -a -b /dev/sda1 -a -b /dev/sda2 && break; usleep 20000; done
+echo "nodes [$( ls /dev | grep ^sd | tr "\n" " " )]"
+echo "numbers [$( stat -c "%t:%T" /dev/sda ) $( cat /sys/block/sda/dev )]"'
+    [ "$status" -eq 0 ] || spawn_fail "status $status: $stderr"
+    assert_has_line "$output" "nodes [sda sda1 sda2 ]"
+    numbers="$( printf '%s\n' "$output" | sed -n 's/^numbers \[\(.*\)\]$/\1/p' )"
+    read -r node sysfs <<<"$numbers"
+    assert_equal "$(( 16#${node%:*} )):$(( 16#${node#*:} ))" "$sysfs" "the restored node's number"
+    assert_no_leftovers
+}
