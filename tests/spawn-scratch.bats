@@ -251,7 +251,7 @@ echo "mounts left [$( grep -c /dev/sda /proc/mounts )]"'
     assert_no_leftovers
 }
 
-@test "the new mount API says ENOSYS inside, so that libmount falls back to mount(2)" {
+@test "the new mount API says ENOSYS inside (fsopen, fspick, mount_setattr), so that libmount falls back to mount(2)" {
     require_tools mount
     gcc -static -O2 -o "$TOOLS/bin/mount-api-probe" "$BATS_TEST_DIRNAME/fixtures/mount-api-probe.c"
     run --separate-stderr spawn --scratch-disk=sda:64M "$TOOLS" -- /bin/sh -c '
@@ -260,6 +260,7 @@ mkfs.ext4 -q /dev/sda && mkdir -p /mnt/x && /usr/bin/mount /dev/sda /mnt/x && ec
     [ "$status" -eq 0 ] || spawn_fail "status $status: $stderr"
     assert_has_line "$output" "fsopen=ENOSYS"
     assert_has_line "$output" "fspick=ENOSYS"
+    assert_has_line "$output" "mount_setattr=ENOSYS"
     assert_has_line "$output" "mounted"
     assert_has_line "$output" "unmounted"
     assert_no_leftovers
