@@ -305,6 +305,7 @@ struct mount_job {
         char *options;
         struct scratch_set *set;
         int mntns_fd, root_fd, cwd_fd;
+        int userns_fd;          /* bind_worker: the caller's user namespace */
 };
 
 /* Into the caller's mount namespace, root and (for a relative target) cwd. */
@@ -384,6 +385,28 @@ static int bind_remount_worker(const struct mount_job *j)
                 attr.attr_clr &= ~(uint64_t) (MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
         }
         return mount_setattr(fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0 ? errno : 0;
+}
+
+/* mount(2)'s MS_BIND without MS_REC: in a user namespace the kernel refuses to bind
+ * a mount alone whose submounts are locked (the container's /proc, /sys and /dev:
+ * the helper's masks and terminals), because the copy would show what they cover. A
+ * machine binds them (ReaR's finalize binds /proc, /sys and /dev into /mnt/local for
+ * its chroot). The worker does it as the caller, in its user and mount namespaces,
+ * recursively where the kernel refuses it alone: the locked submounts come along,
+ * still locked. Nothing the caller could not do itself with MS_REC. */
+static int bind_worker(const struct mount_job *j)
+{
+        int r;
+
+        if (setns(j->userns_fd, CLONE_NEWUSER) < 0)
+                return errno;
+        if ((r = enter_caller(j)) != 0)
+                return r;
+        if (mount(j->source, j->target, NULL, j->flags, NULL) == 0)
+                return 0;
+        if (errno != EINVAL)
+                return errno;
+        return mount(j->source, j->target, NULL, j->flags | MS_REC, NULL) < 0 ? errno : 0;
 }
 
 static int run_worker(int (*worker)(const struct mount_job *), const struct mount_job *j)
@@ -504,6 +527,23 @@ static int bind_remount_for_caller(struct seccomp_listener *l, struct scratch_se
         return run_in_caller(l, bind_remount_worker, &job);
 }
 
+static int bind_for_caller(struct seccomp_listener *l)
+{
+        char source[PATH_MAX], target[PATH_MAX];
+        int r;
+
+        if ((r = read_string(l, l->req->data.args[0], source, sizeof(source))) < 0 ||
+            (r = read_string(l, l->req->data.args[1], target, sizeof(target))) < 0)
+                return r;
+        _cleanup_close_ int userns_fd = open_proc((pid_t) l->req->pid, "ns/user", O_RDONLY);
+        if (userns_fd < 0)
+                return -ESRCH;
+        struct mount_job job = { .source = source, .target = target, .flags = l->req->data.args[3], .userns_fd = userns_fd };
+        r = run_in_caller(l, bind_worker, &job);
+        log_debug("bind of %s on %s for the container: %s", source, target, r < 0 ? strerror(-r) : "done");
+        return r;
+}
+
 void blocktraps_mount(struct seccomp_listener *l, struct scratch_set *set)
 {
         const struct seccomp_notif *req = l->req;
@@ -516,6 +556,11 @@ void blocktraps_mount(struct seccomp_listener *l, struct scratch_set *set)
                         (void) seccomp_listener_continue(l, req->id);
                 else
                         reply(l, bind_remount_for_caller(l, set));
+                return;
+        }
+
+        if ((flags & (MS_BIND | MS_REC | MS_REMOUNT | MS_MOVE)) == MS_BIND) {
+                reply(l, bind_for_caller(l));
                 return;
         }
 

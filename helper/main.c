@@ -325,6 +325,7 @@ int main(int argc, char **argv)
                 .timeout_s = o.timeout_s,
                 .stop_timeout_s = o.stop_timeout_s,
                 .skip_sleeps = !o.real_sleeps,
+                .keys_to_console = o.keys_to_console,
                 .scratch = &scratch,
         };
         if (check)

@@ -24,6 +24,7 @@ enum {
         OPT_SCRATCH_DISK,
         OPT_BIND_RO,
         OPT_BIND,
+        OPT_KEYS_TO_CONSOLE,
         OPT_SCRATCH_LAYOUT,
         OPT_VERSION,
 };
@@ -45,6 +46,7 @@ static const struct option long_options[] = {
         { "scratch-disk", required_argument, NULL, OPT_SCRATCH_DISK },
         { "bind-ro",      required_argument, NULL, OPT_BIND_RO },
         { "bind",         required_argument, NULL, OPT_BIND },
+        { "keys-to-console", no_argument,    NULL, OPT_KEYS_TO_CONSOLE },
         { "scratch-layout", required_argument, NULL, OPT_SCRATCH_LAYOUT },
         { "quiet",        no_argument,       NULL, 'q' },
         { "verbose",      no_argument,       NULL, 'v' },
@@ -84,6 +86,8 @@ void options_usage(void)
                "                        the host's directory HOSTDIR, read-only, at PATH inside\n"
                "                        (nosuid, nodev); repeatable, at most %d with --bind\n"
                "  --bind=HOSTDIR:PATH   the same, writable (where the image is to leave logs)\n"
+               "  --keys-to-console     what is typed always goes to the console (where boot\n"
+               "                        scripts ask), never to a getty's terminal\n"
                "  --scratch-layout=FILE a scratch disk for each disk of ReaR's disklayout.conf\n"
                "                        FILE; refuses layouts a container cannot rehearse\n"
                "  -q, --quiet           only errors and the verdict\n"
@@ -223,6 +227,9 @@ int options_parse(int argc, char **argv, struct options *o, char *error, size_t 
                         if (parse_bind(optarg, c == OPT_BIND_RO, &o->binds[o->bind_count], error, error_size) < 0)
                                 return -EINVAL;
                         o->bind_count++;
+                        break;
+                case OPT_KEYS_TO_CONSOLE:
+                        o->keys_to_console = true;
                         break;
                 case OPT_SCRATCH_LAYOUT:
                         o->scratch_layout = optarg;

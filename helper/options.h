@@ -40,6 +40,7 @@ struct options {
         const char *image_name; /* NULL: the rootfs path */
         bool in_place;
         bool real_sleeps;       /* no skipping of the image's sleeps while it idles */
+        bool keys_to_console;   /* stdin goes to the console, never to a getty's tty */
         bool fail_on_warning;   /* --check: a warning makes the verdict FAIL */
         int verbosity;          /* -1 quiet, 0 normal, 1 verbose */
         struct scratch_spec scratch[SCRATCH_MAX_DISKS]; /* --scratch-disk, in order */

@@ -258,6 +258,8 @@ static void switch_view(struct supervisor *s, int target)
 
 static size_t input_target(const struct supervisor *s)
 {
+        if (s->keys_to_console)
+                return 0;
         if (s->active != 0)
                 return s->active;
         /* On the screen, keys go to tty1 once a getty has shown itself there; before

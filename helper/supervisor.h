@@ -63,6 +63,7 @@ struct supervisor {
         unsigned timeout_s;
         unsigned stop_timeout_s;
         bool skip_sleeps;       /* end the image's sleeps early while it idles and nobody types */
+        bool keys_to_console;   /* typed keys always go to the console (--keys-to-console) */
         struct supervisor_hooks hooks;
         struct scratch_set *scratch;    /* the scratch disks (possibly none) */
 

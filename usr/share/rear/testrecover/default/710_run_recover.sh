@@ -26,7 +26,8 @@ for disk in "${TESTRECOVER_RUN_DISKS[@]}" ; do
     options+=( "--scratch-disk=${disk%%:*}:${disk#*:}:$TESTRECOVER_RUN_SCRATCH/${disk%%:*}.img" )
 done
 test "$TESTRECOVER_RUN_BACKUP_BIND" && options+=( "--bind-ro=$TESTRECOVER_RUN_BACKUP_BIND" )
-options+=( "--bind=$log_dir:/var/log/rear" "--log-dir=$TESTRECOVER_RUN_REPORT/recover-ttys"
+options+=( "--scratch-layout=$TESTRECOVER_RUN_LAYOUT" "--keys-to-console"
+           "--bind=$log_dir:/var/log/rear" "--log-dir=$TESTRECOVER_RUN_REPORT/recover-ttys"
            "--cmdline=BOOT_IMAGE=kernel rescue-spawn unattended" "--timeout=$( testrecover_seconds_left )"
            "--image-name=$TESTRESCUE_RUN_INPUT" )
 # The terminals and sleeps as for 'rear testrescue'; the command line is ours.

@@ -5,8 +5,9 @@
 # whose changes are thrown away) with the kernel command line of its boot loader's
 # first entry, until its default target is reached and a login prompt shows, with
 # no failed unit; then it is powered off. Units that cannot work in any container
-# (kernel modules and parameters, udev, the root's remount, a serial line) are
-# reported as ignored. Its console and terminals are in restored-ttys/.
+# (kernel modules and parameters, udev, the root's remount, a serial line, kernel
+# file systems a user namespace cannot mount: hugetlbfs, fusectl, debugfs, tracefs,
+# configfs) are reported as ignored. Its console and terminals are in restored-ttys/.
 # shellcheck disable=SC2168 # ReaR sources stage scripts inside a function: local is valid
 
 local start target cmdline deadline ttys="$TESTRECOVER_RUN_REPORT/restored-ttys" console reached="" prompt=""
@@ -38,9 +39,11 @@ while testrecover_helper_running && test $( date +%s ) -lt $deadline ; do
     while read -r line ; do
         case "$line" in
             (*"Reached target $target"*) reached="yes" ;;
-            (*"[FAILED] Failed to start "*)
-                unit="${line#*Failed to start }"
-                failed+=( "${unit%% *}" )
+            # systemd's "UNIT: Failed with result '...'." names the unit whole (its
+            # "[FAILED] Failed to start ..." lines cut it to the terminal's width):
+            (*.*": Failed with result "*)
+                unit="${line%%: Failed with result *}"
+                failed+=( "${unit##* }" )
                 ;;
         esac
     done < <( testrecover_log_lines "$console" $(( done_lines + 1 )) "$total" )
@@ -59,7 +62,7 @@ Log "$TESTRESCUE_RUN_HELPER exited with $exit_code after booting the restored sy
 local -a real_failures=()
 for unit in "${failed[@]}" ; do
     case "$unit" in
-        (systemd-udev-trigger.service|systemd-udevd.service|systemd-modules-load.service|systemd-sysctl.service|systemd-remount-fs.service|systemd-vconsole-setup.service|serial-getty@ttyS0.service|systemd-binfmt.service)
+        (systemd-udev-trigger.service|systemd-udevd.service|systemd-modules-load.service|systemd-sysctl.service|systemd-remount-fs.service|systemd-vconsole-setup.service|serial-getty@ttyS0.service|systemd-binfmt.service|dev-hugepages.mount|sys-fs-fuse-connections.mount|sys-kernel-debug.mount|sys-kernel-tracing.mount|sys-kernel-config.mount)
             ignored+=( "$unit" ) ;;
         (*) real_failures+=( "$unit" ) ;;
     esac
