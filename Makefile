@@ -54,6 +54,7 @@ install: all
 	cd usr/share/rear && find . -type f | while read -r f; do \
 	    install -D -m 0644 "$$f" "$(DESTDIR)$(REARDIR)/$$f" || exit 1; done
 	install -D -m 0644 etc/rear/testrescue.conf $(DESTDIR)$(SYSCONFDIR)/rear/testrescue.conf
+	install -D -m 0644 etc/rear/testrecover.conf $(DESTDIR)$(SYSCONFDIR)/rear/testrecover.conf
 	install -D -m 0644 packaging/udev/59-rescue-spawn-scratch.rules $(DESTDIR)$(UDEVRULESDIR)/59-rescue-spawn-scratch.rules
 	for m in man/*.8; do \
 	    sed 's/@VERSION@/$(VERSION)/' "$$m" >"$$m.tmp" && \
@@ -61,10 +62,12 @@ install: all
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/rescue-spawn $(DESTDIR)$(SYSCONFDIR)/rear/testrescue.conf \
+	      $(DESTDIR)$(SYSCONFDIR)/rear/testrecover.conf \
 	      $(DESTDIR)$(MANDIR)/man8/rescue-spawn.8 $(DESTDIR)$(MANDIR)/man8/rear-testrescue.8 \
 	      $(DESTDIR)$(UDEVRULESDIR)/59-rescue-spawn-scratch.rules
 	cd usr/share/rear && find . -type f | while read -r f; do rm -f "$(DESTDIR)$(REARDIR)/$$f"; done
 	rmdir -p --ignore-fail-on-non-empty $(DESTDIR)$(REARDIR)/testrescue/default
+	rmdir -p --ignore-fail-on-non-empty $(DESTDIR)$(REARDIR)/testrecover/default
 
 clean:
 	rm -f helper/*.o helper/rescue-spawn $(UNIT_BINS)

@@ -493,7 +493,8 @@ int supervisor_run(struct supervisor *s)
         size_t n_terms = s->terminals->count;
         /* the last: the watch of the scratch disks' nodes (scratch.h) */
         struct pollfd pfds[4 + n_terms + 1];
-        bool stdin_open = s->console == CONSOLE_INTERACTIVE;
+        /* Passive: stdin is read only to be typed on the console (--keys-to-console). */
+        bool stdin_open = s->console == CONSOLE_INTERACTIVE || (s->keys_to_console && s->console == CONSOLE_PASSIVE);
 
         while (!s->init_gone) {
                 long long now = now_ms();

@@ -248,6 +248,31 @@ static void test_scratch_disks(void)
         CHECK(strcmp(name, "mmcblk0p10") == 0);
 }
 
+static void test_binds(void)
+{
+        struct options o;
+
+        CHECK(PARSE(&o, "--bind-ro=/srv/backup:/var/backup", "--bind=/tmp/log:/var/log/rear", "--keys-to-console",
+                    "/rootfs") == OPTIONS_RUN);
+        CHECK(o.bind_count == 2 && o.keys_to_console);
+        CHECK(strcmp(o.binds[0].source, "/srv/backup") == 0 && strcmp(o.binds[0].target, "/var/backup") == 0 &&
+              o.binds[0].read_only);
+        CHECK(strcmp(o.binds[1].source, "/tmp/log") == 0 && strcmp(o.binds[1].target, "/var/log/rear") == 0 &&
+              !o.binds[1].read_only);
+        CHECK(PARSE(&o, "/rootfs") == OPTIONS_RUN && o.bind_count == 0 && !o.keys_to_console);
+        static char *bad[] = {
+                "--bind-ro=/a", "--bind-ro=a:/b", "--bind-ro=/a:b", "--bind-ro=/a:/", "--bind-ro=/a:/x/../etc",
+                "--bind=/a:", "--bind=:/b",
+        };
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                CHECK(PARSE(&o, bad[i], "/rootfs") == -EINVAL);
+                CHECK(strstr(err, "expected HOSTDIR:PATH") != NULL);
+        }
+        CHECK(PARSE(&o, "--bind=/a:/1", "--bind=/a:/2", "--bind=/a:/3", "--bind=/a:/4", "--bind=/a:/5",
+                    "--bind=/a:/6", "--bind=/a:/7", "--bind=/a:/8", "--bind=/a:/9", "/rootfs") == -EINVAL);
+        CHECK(strstr(err, "at most 8") != NULL);
+}
+
 int main(void)
 {
         test_defaults();
@@ -259,5 +284,6 @@ int main(void)
         test_twice();
         test_dangerous();
         test_scratch_disks();
+        test_binds();
         return unit_done();
 }

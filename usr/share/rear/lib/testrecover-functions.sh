@@ -45,10 +45,11 @@ function testrecover_record () {
     fi
 }
 
-# True when the check NAME was recorded as ok.
-function testrecover_check_passed () {
-    awk -F '\t' -v name="$1" '$1 == name && $2 == "ok" { found = 1 } END { exit !found }' \
-        "$TESTRECOVER_RUN_REPORT/checks.tsv" 2>/dev/null
+# The words given, joined with "; " (for a check's reason).
+function testrecover_join () {
+    local IFS=$'\x1f'
+    local joined="$*"
+    echo "${joined//$'\x1f'/; }"
 }
 
 # Seconds left until the deadline of the whole run (0 when it has passed).

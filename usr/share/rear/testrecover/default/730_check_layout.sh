@@ -64,9 +64,9 @@ while read -r kind device rest ; do
 done < <( testrecover_layout_entries fs ; testrecover_layout_entries swap )
 
 if test ${#problems[@]} -gt 0 ; then
-    testrecover_record layout FAIL "$( testrecover_seconds_since "$start" )" "$( printf '%s; ' "${problems[@]:0:5}" )"
+    testrecover_record layout FAIL "$( testrecover_seconds_since "$start" )" "$( testrecover_join "${problems[@]:0:5}" )"
 elif test $checked -eq 0 ; then
     testrecover_record layout FAIL "$( testrecover_seconds_since "$start" )" "no partition or file system of the layout was found"
 else
-    testrecover_record layout ok "$( testrecover_seconds_since "$start" )" "$checked partitions, file systems and swap areas as the layout records them (type, size, UUID, label; fsck clean)"
+    testrecover_record layout ok "$( testrecover_seconds_since "$start" )" "$checked layout entries (partitions, file systems, swap areas) as recorded: type, start and size, UUID, label; fsck clean"
 fi

@@ -81,7 +81,7 @@ else
 fi
 
 if test ${#problems[@]} -gt 0 ; then
-    testrecover_record bootloader FAIL "$( testrecover_seconds_since "$start" )" "$( printf '%s; ' "${problems[@]:0:5}" )"
+    testrecover_record bootloader FAIL "$( testrecover_seconds_since "$start" )" "$( testrecover_join "${problems[@]:0:5}" )"
 else
-    testrecover_record bootloader ok "$( testrecover_seconds_since "$start" )" "$bootloader: $( printf '%s; ' "${notes[@]}" )"
+    testrecover_record bootloader ok "$( testrecover_seconds_since "$start" )" "$bootloader: $( testrecover_join "${notes[@]}" )"
 fi

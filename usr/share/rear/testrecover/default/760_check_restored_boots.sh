@@ -76,5 +76,5 @@ elif ! test "$reached" ; then
 elif ! test "$prompt" ; then
     testrecover_record restored-boots FAIL "$( testrecover_seconds_since "$start" )" "$target reached, but no login prompt on any terminal"
 else
-    testrecover_record restored-boots ok "$( testrecover_seconds_since "$start" )" "booted to $target, login prompt on $( basename "$prompt" .log ), no failed unit"
+    testrecover_record restored-boots ok "$( testrecover_seconds_since "$start" )" "booted to $target, login prompt on $( basename "$prompt" .log | sed "s/^tty-//" ), no failed unit"
 fi
