@@ -42,11 +42,15 @@ function teardown () {
 }
 
 # What a rehearsal must never change: the host's block devices (loop devices of other
-# work on this machine left out), its /dev/disk links and its mounts.
+# work on this machine left out), its /dev/disk links, and its mounts of block devices
+# and below this test's and the fixture's directories (other work on this machine
+# mounts tmpfs elsewhere meanwhile).
 function host_snapshot () {
     lsblk -d -n -o NAME,MAJ:MIN,SIZE,TYPE 2>/dev/null | grep -v '^loop' || true
     ls -l /dev/disk/by-uuid /dev/disk/by-label 2>/dev/null || true
-    cut -d ' ' -f 4- /proc/self/mountinfo
+    awk -v test_dir="$BATS_TEST_TMPDIR" -v fixture="$FIXTURE" '
+        { split($0, halves, " - ") ; split(halves[2], fs, " ") }
+        fs[2] ~ "^/dev/" || index($5, test_dir) == 1 || index($5, fixture) == 1 { print $4, $5, $6, halves[2] }' /proc/self/mountinfo
 }
 
 function fail_with () {
@@ -103,7 +107,10 @@ function assert_fixture_passes () {
     run rear_env_rear -v testrecover "$FIXTURE/rootfs"
     assert_fixture_passes
     # its restore covered the whole archive
-    grep -q "^ok *restore *all 15188 entries" "$REPORT/summary.txt" || grep -q "^ok *restore *all [0-9]* entries" "$REPORT/summary.txt"
+    grep -q "^ok *restore *all [0-9]* entries" "$REPORT/summary.txt"
+    # ReaR's question (unattended mode still asks it) answered with its default and logged
+    grep -q "^(default 'yes' timeout 30 seconds) Proceed with 'recover'" "$REPORT/questions.txt"
+    grep -q "Proceeding with 'recover' by default" "$REPORT"/recover-log/rear-*.log
     assert_nothing_left
 }
 
@@ -133,7 +140,8 @@ TESTRECOVER_BACKUP_URL=file://$work/backup"
 
 @test "a rescue tree missing one of its layout scripts FAILs at layout or recover" {
     cp -a "$FIXTURE/rootfs" "$work/rootfs"
-    rm "$work/rootfs/usr/share/rear/layout/prepare/GNU/Linux/130_include_filesystem_code.sh"
+    # the code that recreates the file systems (create_fs, mount_fs of diskrestore.sh)
+    rm "$work/rootfs/usr/share/rear/layout/prepare/GNU/Linux/131_include_filesystem_code.sh"
     run rear_env_rear testrecover "$work/rootfs"
     [ "$status" -ne 0 ] || fail_with "a broken rescue tree passed"
     [ "$( check_status recover )" = "FAIL" ] || [ "$( check_status layout )" = "FAIL" ] || fail_with "neither recover nor layout failed"
@@ -144,6 +152,7 @@ TESTRECOVER_BACKUP_URL=file://$work/backup"
     SMALL_MOUNT="$work/small"
     mkdir -p "$SMALL_MOUNT"
     mount -t tmpfs -o size=64m rear-testrecover-small "$SMALL_MOUNT"
+    host_snapshot >"$BATS_TEST_TMPDIR/host.before"
     rear_env_config "TESTRESCUE_HELPER=$HELPER
 TESTRECOVER_REPORT_DIR=\$VAR_DIR/testrecover
 TESTRECOVER_SCRATCH_DIR=$SMALL_MOUNT"
@@ -163,6 +172,16 @@ TESTRECOVER_SCRATCH_DIR=$SMALL_MOUNT"
     [ "$status" -ne 0 ]
     [[ "$output" == *"Cannot rehearse this layout in a container"*"lvmdev"* ]] || fail_with "$output"
     run ! test -e "$REPORT"
+    assert_nothing_left
+}
+
+@test "TESTRECOVER_TIMEOUT bounds the whole run: FAIL naming the timeout, nothing left" {
+    rear_env_config "TESTRESCUE_HELPER=$HELPER
+TESTRECOVER_REPORT_DIR=\$VAR_DIR/testrecover
+TESTRECOVER_TIMEOUT=25"
+    run rear_env_rear testrecover "$FIXTURE/rootfs"
+    [ "$status" -ne 0 ]
+    grep -q "^FAIL *recover .*timeout of 25 seconds (TESTRECOVER_TIMEOUT) expired" "$REPORT/summary.txt" || fail_with "no timeout FAIL"
     assert_nothing_left
 }
 

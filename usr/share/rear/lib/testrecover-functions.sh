@@ -17,7 +17,8 @@
 #   TESTRECOVER_RUN_LOOPS      "NAME:/dev/loopN" read-only loop devices of the restored disks
 #   TESTRECOVER_RUN_TARGET     where the restored file systems are mounted (read-only)
 #   TESTRECOVER_RUN_RECOVERED  yes when 'rear recover' finished successfully
-#   TESTRECOVER_RUN_HELPER_PID the running helper; TESTRECOVER_RUN_HELPER_INPUT its stdin (fd)
+#   TESTRECOVER_RUN_HELPER_PID the running helper; TESTRECOVER_RUN_HELPER_INPUT its stdin (fd);
+#                              TESTRECOVER_RUN_HELPER_STATUS its exit code once it ended
 
 # Seconds since the epoch with milliseconds.
 function testrecover_now () {
@@ -109,29 +110,29 @@ function testrecover_helper_start () {
 
 # Type TEXT on the console of the running helper (its stdin goes to the console).
 function testrecover_type () {
-    printf '%s' "$1" >&$TESTRECOVER_RUN_HELPER_INPUT
+    printf '%s' "$1" >&"$TESTRECOVER_RUN_HELPER_INPUT"
 }
 
 # True while the helper runs.
 function testrecover_helper_running () {
-    kill -0 $TESTRECOVER_RUN_HELPER_PID 2>/dev/null
+    kill -0 "$TESTRECOVER_RUN_HELPER_PID" 2>/dev/null
 }
 
 # Ask the helper to end the container (SIGTERM: the image powers off; after
-# 20 seconds SIGKILL, which the helper's guard cleans up after), wait for it and
-# print its exit code.
+# 20 seconds SIGKILL, which the helper's guard cleans up after), wait for it.
+# Sets TESTRECOVER_RUN_HELPER_STATUS (its exit code).
 function testrecover_helper_stop () {
     local waited
     if testrecover_helper_running ; then
-        kill -TERM $TESTRECOVER_RUN_HELPER_PID 2>/dev/null
+        kill -TERM "$TESTRECOVER_RUN_HELPER_PID" 2>/dev/null
         for (( waited = 0 ; waited < 200 ; waited++ )) ; do
             testrecover_helper_running || break
             sleep 0.1
         done
-        testrecover_helper_running && kill -KILL $TESTRECOVER_RUN_HELPER_PID 2>/dev/null
+        testrecover_helper_running && kill -KILL "$TESTRECOVER_RUN_HELPER_PID" 2>/dev/null
     fi
-    wait $TESTRECOVER_RUN_HELPER_PID
-    echo $?
+    wait "$TESTRECOVER_RUN_HELPER_PID"
+    TESTRECOVER_RUN_HELPER_STATUS=$?
     exec {TESTRECOVER_RUN_HELPER_INPUT}>&-
 }
 

@@ -6,6 +6,7 @@
 # Removed at the end unless the build area is kept ('rear -d').
 # Sets TESTRECOVER_RUN_SCRATCH.
 
+# The base exists (620 checked its space): only the last directory is made here.
 mkdir -p -m 0700 "$TESTRECOVER_RUN_SCRATCH_BASE/rescue-spawn-scratch" || Error "Cannot create $TESTRECOVER_RUN_SCRATCH_BASE/rescue-spawn-scratch"
 TESTRECOVER_RUN_SCRATCH="$( mktemp -d "$TESTRECOVER_RUN_SCRATCH_BASE/rescue-spawn-scratch/testrecover.XXXXXX" )" || Error "Cannot create a directory in $TESTRECOVER_RUN_SCRATCH_BASE/rescue-spawn-scratch"
 if is_true "$KEEP_BUILD_DIR" ; then

@@ -22,6 +22,10 @@ TESTRECOVER_RUN_RECOVERED="no"
 mkdir -p "$log_dir" "$TESTRECOVER_RUN_REPORT/recover-ttys" || Error "Cannot create $log_dir"
 console="$TESTRECOVER_RUN_REPORT/recover-ttys/tty-console.log"
 
+if test "$( testrecover_seconds_left )" -eq 0 ; then
+    testrecover_record recover FAIL 0 "the timeout of $TESTRECOVER_TIMEOUT seconds (TESTRECOVER_TIMEOUT) expired before 'rear recover' could start"
+    return 0
+fi
 for disk in "${TESTRECOVER_RUN_DISKS[@]}" ; do
     options+=( "--scratch-disk=${disk%%:*}:${disk#*:}:$TESTRECOVER_RUN_SCRATCH/${disk%%:*}.img" )
 done
@@ -76,7 +80,8 @@ while testrecover_helper_running && test -z "$outcome" ; do
     done < <( testrecover_log_lines "$console" $(( done_lines + 1 )) "$total" )
     done_lines=$total
 done
-exit_code="$( testrecover_helper_stop )"
+testrecover_helper_stop
+exit_code=$TESTRECOVER_RUN_HELPER_STATUS
 Log "$TESTRESCUE_RUN_HELPER exited with $exit_code"
 
 first_error="$( grep -h -m 1 'ERROR:' "$log_dir"/rear-*.log 2>/dev/null | head -n 1 )"

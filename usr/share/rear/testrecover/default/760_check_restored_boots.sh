@@ -11,7 +11,7 @@
 # shellcheck disable=SC2168 # ReaR sources stage scripts inside a function: local is valid
 
 local start target cmdline deadline ttys="$TESTRECOVER_RUN_REPORT/restored-ttys" console reached="" prompt=""
-local line unit exit_code done_lines=0 total settled=0
+local line unit exit_code done_lines=0 total settled=0 timeout="$TESTRECOVER_BOOT_TIMEOUT"
 local -a failed=() ignored=() options=()
 start="$( testrecover_now )"
 console="$ttys/tty-console.log"
@@ -26,14 +26,20 @@ test "$target" || target="multi-user.target"
 cmdline="$( awk '$1 == "linux" || $1 == "linux16" { $1 = "BOOT_IMAGE=" $2 ; $2 = "" ; print ; exit }' "$TESTRECOVER_RUN_TARGET/boot/grub/grub.cfg" 2>/dev/null | sed -e 's/ console=[^ ]*//g' -e 's/  */ /g' )"
 test "$cmdline" || cmdline="BOOT_IMAGE=kernel ro"
 mkdir -p "$ttys"
+# Within the deadline of the whole run (TESTRECOVER_TIMEOUT):
+test "$( testrecover_seconds_left )" -lt "$timeout" && timeout="$( testrecover_seconds_left )"
+if test "$timeout" -le 0 ; then
+    testrecover_record restored-boots FAIL 0 "the timeout of $TESTRECOVER_TIMEOUT seconds (TESTRECOVER_TIMEOUT) expired before the restored system could boot"
+    return 0
+fi
 
-options=( "--log-dir=$ttys" "--cmdline=$cmdline" "--timeout=$TESTRECOVER_BOOT_TIMEOUT" "--image-name=restored system of $TESTRESCUE_RUN_INPUT" )
+options=( "--log-dir=$ttys" "--cmdline=$cmdline" "--timeout=$timeout" "--image-name=restored system of $TESTRESCUE_RUN_INPUT" )
 is_false "$TESTRESCUE_SKIP_IDLE_SLEEPS" && options+=( "--real-sleeps" )
-LogPrint "Booting the restored system to $target (timeout $TESTRECOVER_BOOT_TIMEOUT seconds)"
+LogPrint "Booting the restored system to $target (timeout $timeout seconds)"
 testrecover_helper_start "$TESTRECOVER_RUN_REPORT/restored-helper.log" "${options[@]}" "$TESTRECOVER_RUN_TARGET" \
     || Error "Cannot start $TESTRESCUE_RUN_HELPER"
-deadline=$(( $( date +%s ) + TESTRECOVER_BOOT_TIMEOUT ))
-while testrecover_helper_running && test $( date +%s ) -lt $deadline ; do
+deadline=$(( $( date +%s ) + timeout ))
+while testrecover_helper_running && test "$( date +%s )" -lt "$deadline" ; do
     sleep 0.5
     total="$( testrecover_line_count "$console" )"
     while read -r line ; do
@@ -55,7 +61,8 @@ while testrecover_helper_running && test $( date +%s ) -lt $deadline ; do
         test $settled -gt 2 && break
     fi
 done
-exit_code="$( testrecover_helper_stop )"
+testrecover_helper_stop
+exit_code=$TESTRECOVER_RUN_HELPER_STATUS
 Log "$TESTRESCUE_RUN_HELPER exited with $exit_code after booting the restored system"
 
 # What no container can give a system (as in the README of 'rear testrescue'):
@@ -72,7 +79,7 @@ test ${#ignored[@]} -gt 0 && testrecover_record restored-units-ignored ignored 0
 if test ${#real_failures[@]} -gt 0 ; then
     testrecover_record restored-boots FAIL "$( testrecover_seconds_since "$start" )" "failed units: ${real_failures[*]}"
 elif ! test "$reached" ; then
-    testrecover_record restored-boots FAIL "$( testrecover_seconds_since "$start" )" "$target was not reached in $TESTRECOVER_BOOT_TIMEOUT seconds: $( testrecover_log_lines "$console" 1 "$( testrecover_line_count "$console" )" | grep -v '^$' | tail -n 1 )"
+    testrecover_record restored-boots FAIL "$( testrecover_seconds_since "$start" )" "$target was not reached in $timeout seconds: $( testrecover_log_lines "$console" 1 "$( testrecover_line_count "$console" )" | grep -v '^$' | tail -n 1 )"
 elif ! test "$prompt" ; then
     testrecover_record restored-boots FAIL "$( testrecover_seconds_since "$start" )" "$target reached, but no login prompt on any terminal"
 else
