@@ -43,31 +43,6 @@ teardown () {
     rear_env_teardown "$REAR_ENV_DIR"
 }
 
-# Run the scheduled test as the timer does, with the private rear first in PATH; its
-# stdout and stderr go to the files out and err in the test's directory.
-# scheduled-test waits for a running /usr/sbin/rear (the image builds of other tests),
-# but one may start between its wait and its rear: then again, as rear_env_rear does.
-scheduled_test_run () {
-    local tries rc
-    for (( tries = 0 ; tries < 60 ; tries++ )) ; do
-        rc=0
-        PATH="$REAR_ENV_DIR/usr/sbin:$PATH" TMPDIR="$REAR_ENV_DIR/tmp" \
-            "$REAR_ENV_WORK_TREE/usr/lib/rear-testrescue/scheduled-test" -c "$REAR_ENV_DIR/etc/rear" \
-            </dev/null >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" || rc=$?
-        grep -q "is already running with PID" "$BATS_TEST_TMPDIR/err" || break
-        sleep 5
-    done
-    return $rc
-}
-
-scheduled_test () {
-    local rc=0
-    scheduled_test_run || rc=$?
-    cat "$BATS_TEST_TMPDIR/out"
-    cat "$BATS_TEST_TMPDIR/err" >&2
-    return $rc
-}
-
 helper_args () {
     cat "$REAR_ENV_DIR/fake-helper.args"
 }
@@ -129,7 +104,7 @@ helper_args () {
 }
 
 @test "scheduled-test: without a saved layout no layout answer; the scheduled options are read last" {
-    run --separate-stderr scheduled_test
+    run --separate-stderr rear_env_scheduled_test
     [ "$status" -eq 0 ] || spawn_fail "status $status" "$output" "$stderr"
     assert_contains "$stderr" "rear checklayout could not compare the disk layout"
     # TESTRESCUE_MODE=interactive of local.conf lost to the scheduled configuration.
@@ -145,20 +120,20 @@ helper_args () {
     mkdir "$TEXTFILES"
     run rear_env_rear savelayout
     [ "$status" -eq 0 ] || spawn_fail "rear savelayout: $output"
-    run --separate-stderr scheduled_test
+    run --separate-stderr rear_env_scheduled_test
     [ "$status" -eq 0 ] || spawn_fail "status $status" "$output" "$stderr"
     assert_has_line "$( helper_args )" "--layout-changed=no"
     assert_has_line "$( helper_args )" "--prometheus=$TEXTFILES/rear_testrescue.prom"
     refute_contains "$output" "changed since"
     # A disk the saved layout does not have: the layout changed after the image was made.
     echo "disk /dev/sdz 1073741824 msdos" >>"$REAR_ENV_DIR/var/lib/rear/layout/disklayout.conf"
-    run --separate-stderr scheduled_test
+    run --separate-stderr rear_env_scheduled_test
     [ "$status" -eq 0 ] || spawn_fail "status $status" "$output" "$stderr"
     assert_has_line "$( helper_args )" "--layout-changed=yes"
     assert_contains "$output" "changed since the newest rescue image was made (run 'rear mkrescue')"
     # A FAIL is the exit code of the scheduled test (what systemd and cron report).
     echo 1 >"$REAR_ENV_DIR/fake-helper.rc"
-    run --separate-stderr scheduled_test
+    run --separate-stderr rear_env_scheduled_test
     [ "$status" -ne 0 ]
     assert_contains "$stderr" "Rescue system test FAILED"
     # Nothing left but the kept build directory tested.
