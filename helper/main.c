@@ -111,6 +111,9 @@ static int exit_code_for(const struct supervisor *s, const struct options *o)
                 return EXIT_FAILED;
         if (s->stop_cause == STOP_USER || s->stop_cause == STOP_QUIT)
                 return EXIT_OK;
+        /* The image's power off failed and the helper ended it: a power off all the same. */
+        if (s->poweroff_failure[0])
+                return EXIT_OK;
         switch (s->end) {
         case END_POWEROFF:
         case END_HALT:

@@ -21,6 +21,7 @@ enum {
         OPT_IMAGE_NAME,
         OPT_IN_PLACE,
         OPT_REAL_SLEEPS,
+        OPT_FAIL_ON_WARNING,
         OPT_VERSION,
 };
 
@@ -38,6 +39,7 @@ static const struct option long_options[] = {
         { "image-name",   required_argument, NULL, OPT_IMAGE_NAME },
         { "in-place",     no_argument,       NULL, OPT_IN_PLACE },
         { "real-sleeps",  no_argument,       NULL, OPT_REAL_SLEEPS },
+        { "fail-on-warning", no_argument,    NULL, OPT_FAIL_ON_WARNING },
         { "quiet",        no_argument,       NULL, 'q' },
         { "verbose",      no_argument,       NULL, 'v' },
         { "help",         no_argument,       NULL, 'h' },
@@ -69,6 +71,8 @@ void options_usage(void)
                "  --real-sleeps         the image's sleeps take their full time (default: until\n"
                "                        the first key is typed, a sleep ends as soon as\n"
                "                        nothing else in the container runs)\n"
+               "  --fail-on-warning     --check: a warning fails the verdict (default: PASS with\n"
+               "                        warnings)\n"
                "  -q, --quiet           only errors and the verdict\n"
                "  -v, --verbose         show every step\n"
                "  -h, --help            this text\n"
@@ -164,6 +168,9 @@ int options_parse(int argc, char **argv, struct options *o, char *error, size_t 
                         break;
                 case OPT_REAL_SLEEPS:
                         o->real_sleeps = true;
+                        break;
+                case OPT_FAIL_ON_WARNING:
+                        o->fail_on_warning = true;
                         break;
                 case 'q':
                         o->verbosity = -1;

@@ -30,6 +30,7 @@ struct options {
         const char *image_name; /* NULL: the rootfs path */
         bool in_place;
         bool real_sleeps;       /* no skipping of the image's sleeps while it idles */
+        bool fail_on_warning;   /* --check: a warning makes the verdict FAIL */
         int verbosity;          /* -1 quiet, 0 normal, 1 verbose */
 };
 
