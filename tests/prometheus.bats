@@ -22,7 +22,7 @@ teardown () {
 @test "promtool check rules accepts the shipped rules file" {
     run promtool check rules "$RULES"
     [ "$status" -eq 0 ] || spawn_fail "$output"
-    assert_contains "$output" "SUCCESS: 4 rules found"
+    assert_contains "$output" "SUCCESS: 5 rules found"
 }
 
 @test "the alerts fire when they should and only then (promtool test rules)" {
@@ -59,7 +59,7 @@ BOOTLOADER=GRUB2"
     # Every sample: a rear_testrescue_ name, the one label image, a number.
     names="$( grep -v '^#' <<<"$metrics" | sed 's/{.*//' )"
     assert_equal "$( grep -v '^#' <<<"$metrics" | grep -cvE "^rear_testrescue_[a-z_]+\{image=\"[^\"]*\"\} [0-9.]+$" )" 0 "samples not of the form NAME{image=...} NUMBER"
-    for name in success last_run_timestamp_seconds duration_seconds ready_seconds checks_failed layout_changed ; do
+    for name in success last_run_timestamp_seconds duration_seconds ready_seconds checks_failed checks_warned layout_changed ; do
         assert_has_line "$names" "rear_testrescue_$name" "the metrics"
     done
     # The run's start, a Unix time of the last minutes.
