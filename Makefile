@@ -13,9 +13,11 @@ LIBDIR  ?= $(PREFIX)/lib/rear-testrescue
 DATADIR ?= $(PREFIX)/share/rear-testrescue
 # Where systemd looks for the units of packages (Debian 12: /lib/systemd/system).
 SYSTEMDUNITDIR ?= $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || echo /usr/lib/systemd/system)
+# udev's rules of packages, whatever PREFIX says.
+UDEVRULESDIR ?= /usr/lib/udev/rules.d
 
 CC      ?= gcc
-PKGS    := mount libcap libseccomp
+PKGS    := mount blkid libcap libseccomp
 CFLAGS  ?= -O2 -g
 # What the code needs, kept apart from CFLAGS so that a packager's CFLAGS add to it.
 BUILD_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -DRESCUE_SPAWN_VERSION='"$(VERSION)"' \
@@ -64,6 +66,7 @@ install: all
 	    usr/lib/systemd/system/rear-testrescue.timer
 	install -D -m 0644 usr/share/rear-testrescue/prometheus/rear-testrescue.rules.yml \
 	    $(DESTDIR)$(DATADIR)/prometheus/rear-testrescue.rules.yml
+	install -D -m 0644 packaging/udev/59-rescue-spawn-scratch.rules $(DESTDIR)$(UDEVRULESDIR)/59-rescue-spawn-scratch.rules
 	for m in man/*.8; do \
 	    sed 's/@VERSION@/$(VERSION)/' "$$m" >"$$m.tmp" && \
 	    install -D -m 0644 "$$m.tmp" "$(DESTDIR)$(MANDIR)/man8/$$(basename $$m)" && rm -f "$$m.tmp" || exit 1; done
@@ -73,7 +76,8 @@ uninstall:
 	      $(DESTDIR)$(SYSCONFDIR)/rear/testrescue-scheduled.conf $(DESTDIR)$(SYSCONFDIR)/cron.d/rear-testrescue \
 	      $(DESTDIR)$(LIBDIR)/scheduled-test $(DESTDIR)$(DATADIR)/prometheus/rear-testrescue.rules.yml \
 	      $(DESTDIR)$(SYSTEMDUNITDIR)/rear-testrescue.service $(DESTDIR)$(SYSTEMDUNITDIR)/rear-testrescue.timer \
-	      $(DESTDIR)$(MANDIR)/man8/rescue-spawn.8 $(DESTDIR)$(MANDIR)/man8/rear-testrescue.8
+	      $(DESTDIR)$(MANDIR)/man8/rescue-spawn.8 $(DESTDIR)$(MANDIR)/man8/rear-testrescue.8 \
+	      $(DESTDIR)$(UDEVRULESDIR)/59-rescue-spawn-scratch.rules
 	cd usr/share/rear && find . -type f | while read -r f; do rm -f "$(DESTDIR)$(REARDIR)/$$f"; done
 	rmdir -p --ignore-fail-on-non-empty $(DESTDIR)$(REARDIR)/testrescue/default
 	rmdir $(DESTDIR)$(LIBDIR) $(DESTDIR)$(DATADIR)/prometheus $(DESTDIR)$(DATADIR) 2>/dev/null || true
