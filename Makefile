@@ -60,10 +60,12 @@ install: all
 	    install -D -m 0644 "$$f" "$(DESTDIR)$(REARDIR)/$$f" || exit 1; done
 	install -D -m 0644 etc/rear/testrescue.conf $(DESTDIR)$(SYSCONFDIR)/rear/testrescue.conf
 	install -D -m 0644 etc/rear/testrescue-scheduled.conf $(DESTDIR)$(SYSCONFDIR)/rear/testrescue-scheduled.conf
-	install -D -m 0644 etc/cron.d/rear-testrescue $(DESTDIR)$(SYSCONFDIR)/cron.d/rear-testrescue
 	install -D -m 0755 usr/lib/rear-testrescue/scheduled-test $(DESTDIR)$(LIBDIR)/scheduled-test
-	install -D -m 0644 -t $(DESTDIR)$(SYSTEMDUNITDIR) usr/lib/systemd/system/rear-testrescue.service \
-	    usr/lib/systemd/system/rear-testrescue.timer
+	install -D -m 0644 usr/lib/systemd/system/rear-testrescue.timer $(DESTDIR)$(SYSTEMDUNITDIR)/rear-testrescue.timer
+	# The service and the cron job run scheduled-test where LIBDIR put it.
+	for f in usr/lib/systemd/system/rear-testrescue.service:$(SYSTEMDUNITDIR) etc/cron.d/rear-testrescue:$(SYSCONFDIR)/cron.d; do \
+	    sed 's|/usr/lib/rear-testrescue/|$(LIBDIR)/|' "$${f%%:*}" >"$${f%%:*}.tmp" && \
+	    install -D -m 0644 "$${f%%:*}.tmp" "$(DESTDIR)$${f#*:}/$$(basename $${f%%:*})" && rm -f "$${f%%:*}.tmp" || exit 1; done
 	install -D -m 0644 usr/share/rear-testrescue/prometheus/rear-testrescue.rules.yml \
 	    $(DESTDIR)$(DATADIR)/prometheus/rear-testrescue.rules.yml
 	install -D -m 0644 packaging/udev/59-rescue-spawn-scratch.rules $(DESTDIR)$(UDEVRULESDIR)/59-rescue-spawn-scratch.rules

@@ -78,6 +78,17 @@ helper_args () {
     assert_equal "$output" ""
 }
 
+@test "make install PREFIX=/usr/local: the service and the cron job run scheduled-test where it is" {
+    local root="$BATS_TEST_TMPDIR/local"
+    make -s -C "$BATS_TEST_DIRNAME/.." install DESTDIR="$root" PREFIX=/usr/local >/dev/null
+    [ -x "$root/usr/local/lib/rear-testrescue/scheduled-test" ]
+    assert_has_line "$( cat "$root$UNIT_DIR/rear-testrescue.service" )" "ExecStart=/usr/local/lib/rear-testrescue/scheduled-test"
+    assert_contains "$( cat "$root/etc/cron.d/rear-testrescue" )" "|| /usr/local/lib/rear-testrescue/scheduled-test >/dev/null"
+    # No file of the edit is left in the work tree.
+    run find "$BATS_TEST_DIRNAME/../usr/lib" "$BATS_TEST_DIRNAME/../etc" -name '*.tmp'
+    assert_equal "$output" ""
+}
+
 @test "the cron file: commented out, and its job is a valid line that skips hosts run by systemd" {
     local file="$INSTALL_ROOT/etc/cron.d/rear-testrescue" line job
     [ "$( stat -c %a "$file" )" = 644 ]
