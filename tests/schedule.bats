@@ -15,6 +15,7 @@ setup_file () {
     # programs they run; with the host's targets the units depend on (timers.target, ...).
     export INSTALL_ROOT="$BATS_FILE_TMPDIR/root"
     make -s -C "$BATS_TEST_DIRNAME/.." install DESTDIR="$INSTALL_ROOT" >/dev/null
+    # Where it put the units: SYSTEMDUNITDIR (/lib/systemd/system on Debian 12).
     export UNIT_DIR
     UNIT_DIR="$( make -s -C "$BATS_TEST_DIRNAME/.." --eval 'print-unitdir: ; @echo $(SYSTEMDUNITDIR)' print-unitdir )"
     cp /usr/lib/systemd/system/*.target "$INSTALL_ROOT$UNIT_DIR/"
