@@ -110,7 +110,9 @@ function assert_fixture_passes () {
     grep -q "^ok *restore *all [0-9]* entries" "$REPORT/summary.txt"
     # ReaR's question (unattended mode still asks it) answered with its default and logged
     grep -q "^(default 'yes' timeout 30 seconds) Proceed with 'recover'" "$REPORT/questions.txt"
-    grep -q "Proceeding with 'recover' by default" "$REPORT"/recover-log/rear-*.log
+    # (Enter is an answer: ReaR logs it as confirmed, not as its timeout's default)
+    grep -q -e "User confirmed to proceed with 'recover'" -e "Proceeding with 'recover' by default" "$REPORT"/recover-log/rear-*.log
+    run ! grep -q "UserInput: 'read' timed out" "$REPORT"/recover-log/rear-*.log
     assert_nothing_left
 }
 
