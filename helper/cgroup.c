@@ -149,6 +149,36 @@ int cgroup_destroy(const char *path)
         return remove_tree(path);
 }
 
+/* A v1 group (the limits' controllers on a hybrid host, see limits.h): its processes
+ * are the container's, already killed through the v2 group where there is one; kill
+ * what is left, and remove the group once the kernel has let them go. No malloc. */
+int cgroup_v1_destroy(const char *path)
+{
+        char file[PATH_MAX], pids[4096];
+
+        if (path_join(file, sizeof(file), path, "cgroup.procs") < 0)
+                return -ENAMETOOLONG;
+        for (long long deadline = now_ms() + DESTROY_WAIT_MS;;) {
+                if (rmdir(path) == 0 || errno == ENOENT)
+                        return 0;
+                if (errno != EBUSY || now_ms() >= deadline)
+                        return negative_errno();
+                int fd = open(file, O_RDONLY | O_CLOEXEC);
+                ssize_t n = fd < 0 ? -1 : read(fd, pids, sizeof(pids) - 1);
+                if (fd >= 0)
+                        close(fd);
+                for (ssize_t i = 0; i < n;) {
+                        long pid = 0;
+                        while (i < n && pids[i] >= '0' && pids[i] <= '9')
+                                pid = pid * 10 + (pids[i++] - '0');
+                        if (pid > 0)
+                                kill((pid_t) pid, SIGKILL);
+                        i++;
+                }
+                usleep(2000);
+        }
+}
+
 static int guard_main(void *data)
 {
         const struct guard *g = data;
@@ -180,16 +210,21 @@ static int guard_main(void *data)
         }
         if (g->cgroup_path && g->cgroup_path[0])
                 (void) cgroup_destroy(g->cgroup_path);
+        for (size_t i = 0; i < g->n_v1; i++)
+                if (g->v1_paths[i][0])
+                        (void) cgroup_v1_destroy(g->v1_paths[i]);
         if (g->runtime_dir && g->runtime_dir[0])
                 (void) rmdir(g->runtime_dir);
         return 0;
 }
 
-int guard_start(struct guard *g, const char *cgroup_path, const char *runtime_dir)
+int guard_start(struct guard *g, const char *cgroup_path, const char (*v1_paths)[PATH_MAX], size_t n_v1,
+                const char *runtime_dir)
 {
         int fds[2], r;
 
-        *g = (struct guard) { .pid = -1, .fd = -1, .cgroup_path = cgroup_path, .runtime_dir = runtime_dir };
+        *g = (struct guard) { .pid = -1, .fd = -1, .cgroup_path = cgroup_path, .v1_paths = v1_paths, .n_v1 = n_v1,
+                              .runtime_dir = runtime_dir };
         /* Before Linux 5.16 a process that dumped core first killed every process
          * sharing its memory, the guard included; one that may not dump does not. */
         if (prctl(PR_SET_DUMPABLE, 0) < 0)

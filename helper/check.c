@@ -10,6 +10,7 @@
 #include "check.h"
 #include "elfcheck.h"
 #include "gettys.h"
+#include "limits.h"
 #include "lines.h"
 #include "log.h"
 #include "report.h"
@@ -1045,6 +1046,18 @@ static void judge_shutdown(struct check *c, const struct supervisor *s)
                          "did not power off within %u s and was %s (reported, not judged)", s->stop_timeout_s, how);
 }
 
+/* The limits of limits.h: "limits" FAILs when the image ran into one (it would have
+ * harmed the host without it), naming each. */
+static void judge_limits(struct check *c, const struct supervisor *s)
+{
+        struct limits_usage usage;
+        char detail[768];
+
+        limits_read_usage(s->limit_groups, s->writable_dir, &usage);
+        bool within = limits_judge(s->limits, &usage, detail, sizeof(detail));
+        add_item(c, "limits", within ? CHECK_OK : CHECK_FAIL, -1, NULL, "%s", detail);
+}
+
 static int write_reports(struct check *c, const struct supervisor *s, double total)
 {
         struct tty_result ttys[MAX_TTYS + 2];
@@ -1110,6 +1123,7 @@ int check_finish(struct check *c, const struct supervisor *s)
         judge_boot(c, s);
         judge_probes(c);
         judge_sshd(c);
+        judge_limits(c, s);
         judge_shutdown(c, s);
         double total = (double) (now_ms() - s->start_ms) / 1000.0;
         log_status_clear();

@@ -17,6 +17,7 @@
 #include "caps.h"
 #include "clone.h"
 #include "container.h"
+#include "limits.h"
 #include "log.h"
 #include "mounts.h"
 #include "notify.h"
@@ -33,6 +34,7 @@
 /* The first process's steps, reported to the helper when one fails. */
 enum child_step {
         STEP_START,
+        STEP_LIMITS,
         STEP_CGROUP_NS,
         STEP_API_MOUNTS,
         STEP_LOOPBACK,
@@ -51,6 +53,7 @@ enum child_step {
 
 static const char *const step_names[] = {
         [STEP_START] = "start the container",
+        [STEP_LIMITS] = "enter the cgroups of its limits",
         [STEP_CGROUP_NS] = "create a cgroup namespace",
         [STEP_API_MOUNTS] = "mount /proc and /sys",
         [STEP_LOOPBACK] = "bring up the loopback interface",
@@ -227,6 +230,8 @@ static int child_main(void *data)
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         reset_signals();
 
+        if (cfg->limits && (r = limits_cgroups_enter(cfg->limits)) < 0)
+                fail(to_parent, STEP_LIMITS, r, NULL);
         if (cfg->cgroup_path && unshare(CLONE_NEWCGROUP) < 0)
                 fail(to_parent, STEP_CGROUP_NS, errno, NULL);
         r = mounts_setup_api(cfg->root_dir, cfg->cmdline_file, cfg->cgroup_path != NULL, &failed_path);

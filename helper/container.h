@@ -11,10 +11,13 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+struct limits_cgroups;
+
 struct container_config {
         const char *root_dir;           /* prepared tree (in the helper's mount namespace) */
         const char *cmdline_file;       /* becomes /proc/cmdline */
         const char *cgroup_path;        /* NULL: none */
+        const struct limits_cgroups *limits;    /* v1 groups PID 1 enters first (NULL: none) */
         const char *hostname;
         char *const *argv;              /* argv[0]: path inside, or a name looked up in PATH */
         char *const *envp;

@@ -15,6 +15,7 @@
 #include "cgroup.h"
 #include "check.h"
 #include "container.h"
+#include "limits.h"
 #include "log.h"
 #include "mounts.h"
 #include "options.h"
@@ -35,6 +36,8 @@ struct runtime {
         char root[PATH_MAX];    /* the container's root as the helper sees it */
         char cmdline_file[PATH_MAX];
         char cgroup[PATH_MAX];  /* empty: none */
+        char layer[PATH_MAX];   /* the writable layer's tmpfs, empty: none (--in-place) */
+        struct limits_cgroups limits;
         struct guard guard;
 };
 
@@ -61,13 +64,15 @@ static int runtime_prepare(struct runtime *rt, const struct options *o)
                 rt->cgroup[0] = '\0';
         }
         /* From here on, whatever happens to us, the guard removes the cgroup and the directory. */
-        if ((r = guard_start(&rt->guard, rt->cgroup, rt->dir)) < 0) {
+        if ((r = guard_start(&rt->guard, rt->cgroup, rt->limits.v1_path, N_CGROUP_LIMITS, rt->dir)) < 0) {
                 log_error("cannot start the cleanup guard: %s", strerror(-r));
                 if (rt->cgroup[0])
                         cgroup_destroy(rt->cgroup);
                 rmdir(rt->dir);
                 return r;
         }
+
+        (void) limits_cgroups_setup(&rt->limits, &o->limits, rt->cgroup[0] ? rt->cgroup : NULL);
 
         /* All mounts of this run live in a mount namespace that dies with us. */
         if (unshare(CLONE_NEWNS) < 0) {
@@ -95,6 +100,7 @@ static int runtime_prepare(struct runtime *rt, const struct options *o)
 
 static void runtime_release(struct runtime *rt)
 {
+        limits_cgroups_close(&rt->limits);
         guard_stop(&rt->guard);
 }
 
@@ -123,12 +129,23 @@ static int exit_code_for(const struct supervisor *s, const struct options *o)
         }
 }
 
+/* Outside --check (which judges them): a limit the image ran into is worth a warning. */
+static void warn_about_limits(const struct supervisor *s)
+{
+        struct limits_usage usage;
+        char detail[512];
+
+        limits_read_usage(s->limit_groups, s->writable_dir, &usage);
+        if (!limits_judge(s->limits, &usage, detail, sizeof(detail)))
+                log_info("warning: %s", detail);
+}
+
 int main(int argc, char **argv)
 {
         long long start_us = now_us();
         struct options o;
         struct rootfs_info info;
-        struct runtime rt = { .guard = { .pid = -1, .fd = -1 } };
+        struct runtime rt = { .guard = { .pid = -1, .fd = -1 }, .limits = { .v1_procs_fd = { -1, -1, -1 } } };
         struct terminals terminals = {};
         struct container container = { .pid = -1, .notify_fd = -1, .listener_fd = -1 };
         char error[512];
@@ -148,6 +165,7 @@ int main(int argc, char **argv)
                 return EXIT_BAD_INPUT;
         }
         log_set_level(o.verbosity < 0 ? LOG_LEVEL_ERROR : o.verbosity > 0 ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
+        limits_resolve(&o.limits);
 
         if (rootfs_inspect(o.rootfs, o.command, &info, error, sizeof(error)) < 0) {
                 log_error("%s", error);
@@ -185,7 +203,8 @@ int main(int argc, char **argv)
         if (runtime_prepare(&rt, &o) < 0)
                 goto out;
         log_debug("booting %s (%s) from %s", o.rootfs, init_kind_name(info.init_kind), rt.dir);
-        if ((r = mounts_setup_root(o.rootfs, rt.dir, rt.root, o.in_place)) < 0) {
+        if ((r = mounts_setup_root(o.rootfs, rt.dir, rt.root, o.in_place, o.limits.writable_max,
+                                   rt.layer, sizeof(rt.layer))) < 0) {
                 log_error("cannot mount the image's tree: %s", strerror(-r));
                 goto out;
         }
@@ -221,6 +240,7 @@ int main(int argc, char **argv)
                 .root_dir = rt.root,
                 .cmdline_file = rt.cmdline_file,
                 .cgroup_path = rt.cgroup[0] ? rt.cgroup : NULL,
+                .limits = &rt.limits,
                 .hostname = o.hostname ?: info.hostname,
                 .argv = o.command ?: init_argv,
                 .envp = envp,
@@ -252,6 +272,9 @@ int main(int argc, char **argv)
                 .timeout_s = o.timeout_s,
                 .stop_timeout_s = o.stop_timeout_s,
                 .skip_sleeps = !o.real_sleeps,
+                .limits = &o.limits,
+                .limit_groups = &rt.limits,
+                .writable_dir = rt.layer[0] ? rt.layer : NULL,
         };
         if (check)
                 check_attach(check, &sup);
@@ -284,6 +307,7 @@ int main(int argc, char **argv)
                         log_info("the command %s the container", end);
                 else
                         log_debug("the command %s", end);
+                warn_about_limits(&sup);
         }
         supervisor_free(&sup);
 

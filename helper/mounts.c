@@ -83,23 +83,33 @@ int make_mount_point_file(const char *path)
         return 0;
 }
 
-int mounts_setup_root(const char *rootfs, const char *runtime_dir, const char *root_dir, bool in_place)
+int mounts_setup_root(const char *rootfs, const char *runtime_dir, const char *root_dir, bool in_place,
+                      uint64_t writable_max, char *layer, size_t layer_size)
 {
-        char lower[PATH_MAX], upper[PATH_MAX], work[PATH_MAX], options[3 * PATH_MAX + 64];
+        char lower[PATH_MAX], upper[PATH_MAX], work[PATH_MAX], options[3 * PATH_MAX + 64], size[48];
         struct stat st;
         int r;
 
+        layer[0] = '\0';
         if ((r = mkdir_exists_ok(root_dir, 0755)) < 0)
                 return r;
         if (in_place)
                 return mount_fs(rootfs, root_dir, NULL, MS_BIND | MS_REC, NULL);
 
-        /* A read-only bind of ROOTFS gives the overlay a lowerdir path without the
-         * commas and colons that overlay's option syntax cannot take. */
+        /* The writable layer is a tmpfs of its own, for its size limit (limits.h):
+         * upper and work directory must be on one file system. A read-only bind of
+         * ROOTFS gives the overlay a lowerdir path without the commas and colons that
+         * overlay's option syntax cannot take. */
         if ((r = path_join(lower, sizeof(lower), runtime_dir, "lower")) < 0 ||
-            (r = path_join(upper, sizeof(upper), runtime_dir, "upper")) < 0 ||
-            (r = path_join(work, sizeof(work), runtime_dir, "work")) < 0 ||
-            (r = mkdir_exists_ok(lower, 0755)) < 0 || (r = mkdir_exists_ok(work, 0700)) < 0)
+            (r = path_join(layer, layer_size, runtime_dir, "layer")) < 0 ||
+            (r = path_join(upper, sizeof(upper), layer, "upper")) < 0 ||
+            (r = path_join(work, sizeof(work), layer, "work")) < 0 ||
+            (r = mkdir_exists_ok(lower, 0755)) < 0 || (r = mkdir_exists_ok(layer, 0700)) < 0)
+                return r;
+        snprintf(size, sizeof(size), writable_max ? "mode=0700,size=%llu" : "mode=0700",
+                 (unsigned long long) writable_max);
+        if ((r = mount_fs("tmpfs", layer, "tmpfs", MS_NOSUID | MS_NODEV, size)) < 0 ||
+            (r = mkdir_exists_ok(work, 0700)) < 0)
                 return r;
         /* The overlay's root takes mode and owner from the upper layer's root. */
         if (stat(rootfs, &st) < 0)

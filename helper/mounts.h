@@ -7,6 +7,8 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* mount(2) through libmount; flags are MS_*, options the fs-specific data. */
@@ -16,8 +18,10 @@ int mount_fs(const char *source, const char *target, const char *fstype,
 /* Make every mount of this (new) mount namespace private. */
 int mounts_make_private(void);
 
-/* ROOTFS at root_dir: an overlay whose upper layer lives in runtime_dir, or ROOTFS itself. */
-int mounts_setup_root(const char *rootfs, const char *runtime_dir, const char *root_dir, bool in_place);
+/* ROOTFS at root_dir: an overlay whose upper layer is a tmpfs of writable_max bytes
+ * (0: no limit) at layer (RUNTIME/layer), or ROOTFS itself (layer: ""). */
+int mounts_setup_root(const char *rootfs, const char *runtime_dir, const char *root_dir, bool in_place,
+                      uint64_t writable_max, char *layer, size_t layer_size);
 
 /* A private /dev under root_dir: tmpfs, the harmless device nodes, devpts. Its mount
  * is shared with the copies in mount namespaces cloned later (the container's), so

@@ -3,6 +3,8 @@
 
 #include <stdbool.h>
 
+#include "limits.h"
+
 #define DEFAULT_TTYS 6
 #define MAX_TTYS 12
 #define DEFAULT_CMDLINE "BOOT_IMAGE=kernel rescue-spawn"
@@ -29,6 +31,7 @@ struct options {
         const char *image_name; /* NULL: the rootfs path */
         bool in_place;
         bool real_sleeps;       /* no skipping of the image's sleeps while it idles */
+        struct limits limits;   /* LIMIT_DEFAULT: the default (limits_resolve), LIMIT_NONE: none */
         int verbosity;          /* -1 quiet, 0 normal, 1 verbose */
 };
 
@@ -47,3 +50,6 @@ int options_parse(int argc, char **argv, struct options *o, char *error, size_t 
 const char *cmdline_dangerous_word(const char *cmdline);
 
 void options_usage(void);
+
+/* A size with an optional binary suffix (K, M, G, T; also KiB, KB...) in bytes. 0 or -1. */
+int parse_size(const char *s, uint64_t *ret);

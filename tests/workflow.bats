@@ -334,6 +334,31 @@ TESTRESCUE_MODE=interactive"
     [[ "$output" == *"needs a terminal"* ]]
 }
 
+@test "the limits are checked and passed to the helper" {
+    make_rescue_tree "$work/rootfs" a
+    rear_env_config "TESTRESCUE_HELPER=$FAKE"
+    run rear_env_rear testrescue "$work/rootfs"
+    [ "$status" -eq 0 ]
+    run grep -E -- "^--(pids|memory|writable)-max|^--cpu-weight" "$REAR_ENV_DIR/fake-helper.args"
+    [ "$status" -eq 1 ]
+    rear_env_config "TESTRESCUE_HELPER=$FAKE
+TESTRESCUE_PIDS_MAX=500
+TESTRESCUE_MEMORY_MAX=1G
+TESTRESCUE_WRITABLE_MAX=0
+TESTRESCUE_CPU_WEIGHT=50"
+    run rear_env_rear testrescue "$work/rootfs"
+    [ "$status" -eq 0 ]
+    grep -qx -- "--pids-max=500" "$REAR_ENV_DIR/fake-helper.args"
+    grep -qx -- "--memory-max=1G" "$REAR_ENV_DIR/fake-helper.args"
+    grep -qx -- "--writable-max=0" "$REAR_ENV_DIR/fake-helper.args"
+    grep -qx -- "--cpu-weight=50" "$REAR_ENV_DIR/fake-helper.args"
+    rear_env_config "TESTRESCUE_HELPER=$FAKE
+TESTRESCUE_MEMORY_MAX=lots"
+    run rear_env_rear testrescue "$work/rootfs"
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"TESTRESCUE_MEMORY_MAX='lots' is invalid"* ]]
+}
+
 # --- real images made by 'rear mkrescue' (tests/fixtures/build-rear-image.sh) ---
 
 function real_image () {

@@ -354,6 +354,10 @@ function testrescue_add_common_options () {
     test "$TESTRESCUE_TTYS" && options+=( "--ttys=$TESTRESCUE_TTYS" )
     test "$TESTRESCUE_CMDLINE" && options+=( "--cmdline=$TESTRESCUE_CMDLINE" )
     is_false "$TESTRESCUE_SKIP_IDLE_SLEEPS" && options+=( "--real-sleeps" )
+    test "$TESTRESCUE_PIDS_MAX" && options+=( "--pids-max=$TESTRESCUE_PIDS_MAX" )
+    test "$TESTRESCUE_MEMORY_MAX" && options+=( "--memory-max=$TESTRESCUE_MEMORY_MAX" )
+    test "$TESTRESCUE_WRITABLE_MAX" && options+=( "--writable-max=$TESTRESCUE_WRITABLE_MAX" )
+    test "$TESTRESCUE_CPU_WEIGHT" && options+=( "--cpu-weight=$TESTRESCUE_CPU_WEIGHT" )
     return 0
 }
 
