@@ -90,5 +90,10 @@ TESTRESCUE_MEMORY_MAX=""
 TESTRESCUE_WRITABLE_MAX=""
 TESTRESCUE_CPU_WEIGHT=""
 
+# Unpack the initrd of an ISO, PXE or RAMDISK output into memory (a tmpfs) when its
+# estimated size fits into half of the free memory (auto), else, or with 'no', onto
+# the disk of the build area. With 'rear -d' it always goes to disk (it is kept).
+TESTRESCUE_UNPACK_IN_MEMORY="auto"
+
 # More options for the helper, e.g. ( --verbose ) or ( --in-place ).
 TESTRESCUE_HELPER_OPTIONS=()

@@ -30,6 +30,11 @@ for limit in TESTRESCUE_MEMORY_MAX TESTRESCUE_WRITABLE_MAX ; do
     [[ -z "$value" || "$value" =~ ^[0-9]+([KMGT](i?B)?)?$ ]] || Error "$limit='$value' is invalid (use a size like 512M or 4G, or 0 for no limit)"
 done
 
+case "$TESTRESCUE_UNPACK_IN_MEMORY" in
+    (auto) ;;
+    (*) is_true "$TESTRESCUE_UNPACK_IN_MEMORY" || is_false "$TESTRESCUE_UNPACK_IN_MEMORY" || Error "TESTRESCUE_UNPACK_IN_MEMORY='$TESTRESCUE_UNPACK_IN_MEMORY' is invalid (use auto or no)" ;;
+esac
+
 if test "$TESTRESCUE_TTYS" ; then
     is_positive_integer "$TESTRESCUE_TTYS" >/dev/null || Error "TESTRESCUE_TTYS='$TESTRESCUE_TTYS' is invalid (use a number greater than 0)"
 fi
