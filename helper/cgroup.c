@@ -14,6 +14,7 @@
 
 #include "cgroup.h"
 #include "clone.h"
+#include "ids.h"
 #include "util.h"
 
 #define DESTROY_WAIT_MS 5000
@@ -133,6 +134,22 @@ static bool cgroup_populated(const char *path)
                 return false;
         events[n] = '\0';
         return strstr(events, "populated 1") != NULL;
+}
+
+int cgroup_delegate(const char *path, const struct ids *ids)
+{
+        /* What systemd's delegation gives a unit's payload: the group and the files
+         * that move processes and enable controllers below it. */
+        static const char *const files[] = { "cgroup.procs", "cgroup.threads", "cgroup.subtree_control" };
+        char file[PATH_MAX];
+        int r;
+
+        if ((r = ids_own(ids, path, 0, 0)) < 0)
+                return r;
+        for (size_t i = 0; i < ARRAY_SIZE(files); i++)
+                if ((r = path_join(file, sizeof(file), path, files[i])) < 0 || (r = ids_own(ids, file, 0, 0)) < 0)
+                        return r;
+        return 0;
 }
 
 int cgroup_destroy(const char *path)

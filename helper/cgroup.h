@@ -9,8 +9,13 @@
 
 #include "clone.h"
 
+struct ids;
+
 /* Create "rescue-spawn-PID" below the helper's own cgroup2 group; path receives it. */
 int cgroup_create(char *path, size_t size);
+/* Hand it to the container's root (ids.h), as systemd delegates a group: systemd inside
+ * makes its own groups below it. -errno. */
+int cgroup_delegate(const char *path, const struct ids *ids);
 /* Kill every process in it, wait (bounded) until it is empty, remove it and its subgroups. */
 int cgroup_destroy(const char *path);
 

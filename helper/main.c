@@ -15,6 +15,7 @@
 #include "cgroup.h"
 #include "check.h"
 #include "container.h"
+#include "ids.h"
 #include "limits.h"
 #include "log.h"
 #include "mounts.h"
@@ -38,6 +39,7 @@ struct runtime {
         char cgroup[PATH_MAX];  /* empty: none */
         char layer[PATH_MAX];   /* the writable layer's tmpfs, empty: none (--in-place) */
         struct limits_cgroups limits;
+        struct ids ids;
         struct guard guard;
 };
 
@@ -58,6 +60,13 @@ static int runtime_prepare(struct runtime *rt, const struct options *o)
                 return r;
         }
 
+        if ((r = ids_setup(&rt->ids, o->private_users)) < 0) {
+                log_error("could not create a user namespace: %s%s", strerror(-r),
+                          r == -ENOSPC || r == -EPERM || r == -EINVAL
+                          ? " (user namespaces are not available here: check /proc/sys/user/max_user_namespaces)" : "");
+                rmdir(rt->dir);
+                return r;
+        }
         r = cgroup_create(rt->cgroup, sizeof(rt->cgroup));
         if (r < 0) {
                 log_info("warning: no cgroup for the container (%s): systemd inside may fail", strerror(-r));
@@ -102,6 +111,7 @@ static void runtime_release(struct runtime *rt)
 {
         limits_cgroups_close(&rt->limits);
         guard_stop(&rt->guard);
+        ids_release(&rt->ids);
 }
 
 static int exit_code_for(const struct supervisor *s, const struct options *o)
@@ -145,7 +155,8 @@ int main(int argc, char **argv)
         long long start_us = now_us();
         struct options o;
         struct rootfs_info info;
-        struct runtime rt = { .guard = { .pid = -1, .fd = -1 }, .limits = { .v1_procs_fd = { -1, -1, -1 } } };
+        struct runtime rt = { .guard = { .pid = -1, .fd = -1 }, .limits = { .v1_procs_fd = { -1, -1, -1 } },
+                              .ids = { .userns_fd = -1, .lock_fd = -1 } };
         struct terminals terminals = {};
         struct container container = { .pid = -1, .notify_fd = -1, .listener_fd = -1 };
         char error[512];
@@ -204,16 +215,21 @@ int main(int argc, char **argv)
                 goto out;
         log_debug("booting %s (%s) from %s", o.rootfs, init_kind_name(info.init_kind), rt.dir);
         if ((r = mounts_setup_root(o.rootfs, rt.dir, rt.root, o.in_place, o.limits.writable_max,
-                                   rt.layer, sizeof(rt.layer))) < 0) {
+                                   rt.layer, sizeof(rt.layer), &rt.ids)) < 0) {
                 log_error("cannot mount the image's tree: %s", strerror(-r));
                 goto out;
         }
-        if ((r = mounts_setup_dev(rt.root)) < 0) {
+        /* The tree's mounts decided the uid map (ids_fall_back): now the cgroup's owner. */
+        if (rt.cgroup[0] && (r = cgroup_delegate(rt.cgroup, &rt.ids)) < 0) {
+                log_error("cannot hand the cgroup to the container: %s", strerror(-r));
+                goto out;
+        }
+        if ((r = mounts_setup_dev(rt.root, &rt.ids)) < 0) {
                 log_error("cannot prepare /dev: %s", strerror(-r));
                 goto out;
         }
         /* Bound on the container's /dev before its first process starts. */
-        if ((r = terminals_create(&terminals, rt.root, o.ttys, &ws)) < 0) {
+        if ((r = terminals_create(&terminals, rt.root, o.ttys, &ws, &rt.ids)) < 0) {
                 log_error("cannot prepare the terminals: %s", strerror(-r));
                 goto out;
         }
@@ -241,6 +257,7 @@ int main(int argc, char **argv)
                 .cmdline_file = rt.cmdline_file,
                 .cgroup_path = rt.cgroup[0] ? rt.cgroup : NULL,
                 .limits = &rt.limits,
+                .user_ns_fd = rt.ids.userns_fd,
                 .hostname = o.hostname ?: info.hostname,
                 .argv = o.command ?: init_argv,
                 .envp = envp,

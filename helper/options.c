@@ -25,6 +25,7 @@ enum {
         OPT_MEMORY_MAX,
         OPT_WRITABLE_MAX,
         OPT_CPU_WEIGHT,
+        OPT_PRIVATE_USERS,
         OPT_VERSION,
 };
 
@@ -45,6 +46,7 @@ static const struct option long_options[] = {
         { "memory-max",   required_argument, NULL, OPT_MEMORY_MAX },
         { "writable-max", required_argument, NULL, OPT_WRITABLE_MAX },
         { "cpu-weight",   required_argument, NULL, OPT_CPU_WEIGHT },
+        { "private-users", required_argument, NULL, OPT_PRIVATE_USERS },
         { "quiet",        no_argument,       NULL, 'q' },
         { "verbose",      no_argument,       NULL, 'v' },
         { "help",         no_argument,       NULL, 'h' },
@@ -78,6 +80,8 @@ void options_usage(void)
                "                        memory if less; 0: no limit)\n"
                "  --writable-max=SIZE   size of the overlay's writable layer (default 2G; 0: no limit)\n"
                "  --cpu-weight=N        CPU weight 1-%d against the host's processes' 100 (default %d)\n"
+               "  --private-users=pick|no  root inside is an unprivileged host uid of a free\n"
+               "                        range (pick, the default) or the host's root (no)\n"
                "  -q, --quiet           only errors and the verdict\n"
                "  -v, --verbose         show every step\n"
                "  -h, --help            this text\n"
@@ -141,6 +145,7 @@ int options_parse(int argc, char **argv, struct options *o, char *error, size_t 
                 .cmdline = DEFAULT_CMDLINE,
                 .stop_timeout_s = DEFAULT_STOP_TIMEOUT_S,
                 .limits = { LIMIT_DEFAULT, LIMIT_DEFAULT, LIMIT_DEFAULT, LIMIT_DEFAULT },
+                .private_users = true,
         };
         bool timeout_given = false;
         unsigned u;
@@ -214,6 +219,14 @@ int options_parse(int argc, char **argv, struct options *o, char *error, size_t 
                 case OPT_WRITABLE_MAX:
                         if (parse_size(optarg, &o->limits.writable_max) < 0 ||
                             (o->limits.writable_max > 0 && o->limits.writable_max < (1u << 20)))
+                                goto bad_value;
+                        break;
+                case OPT_PRIVATE_USERS:
+                        if (strcmp(optarg, "pick") == 0 || strcmp(optarg, "yes") == 0)
+                                o->private_users = true;
+                        else if (strcmp(optarg, "no") == 0 || strcmp(optarg, "identity") == 0)
+                                o->private_users = false;
+                        else
                                 goto bad_value;
                         break;
                 case OPT_CPU_WEIGHT:

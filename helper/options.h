@@ -31,7 +31,8 @@ struct options {
         const char *image_name; /* NULL: the rootfs path */
         bool in_place;
         bool real_sleeps;       /* no skipping of the image's sleeps while it idles */
-        struct limits limits;   /* LIMIT_DEFAULT: the default (limits_resolve), LIMIT_NONE: none */
+        struct limits limits;
+        bool private_users;     /* the container's root is an unprivileged host uid (ids.h) */   /* LIMIT_DEFAULT: the default (limits_resolve), LIMIT_NONE: none */
         int verbosity;          /* -1 quiet, 0 normal, 1 verbose */
 };
 
