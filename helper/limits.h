@@ -28,7 +28,7 @@
 #define DEFAULT_PIDS_MAX 4096
 #define DEFAULT_MEMORY_MAX (4ULL << 30)         /* or half of the host's memory if less */
 #define DEFAULT_WRITABLE_MAX (2ULL << 30)
-#define DEFAULT_CPU_WEIGHT 20                   /* cgroup v2 scale 1..10000, 100 is a normal process */
+#define DEFAULT_CPU_WEIGHT 50                   /* cgroup v2 scale 1..10000, 100 is a normal process */
 #define MAX_CPU_WEIGHT 10000
 
 struct limits {

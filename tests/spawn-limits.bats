@@ -138,7 +138,7 @@ function available_now () {
     assert_contains "$summary" "of 2 GiB written"
 }
 
-@test "the defaults: 4096 processes, 4 GiB or half the host's memory, 2 GiB writable, CPU weight 20" {
+@test "the defaults: 4096 processes, 4 GiB or half the host's memory, 2 GiB writable, CPU weight 50" {
     local half memory
     half=$(( $( awk '/^MemTotal:/ { print $2 }' /proc/meminfo ) * 1024 / 2 ))
     memory=$(( 4 << 30 ))
@@ -147,8 +147,8 @@ function available_now () {
     [ "$status" -eq 0 ]
     assert_contains "$stderr" "limit of the processes: 4096 in "
     assert_contains "$stderr" "limit of the memory: $memory in "
-    # cgroup v1 cpu.shares 204 is cpu.weight 20 (1024 and 100 are a normal process):
-    [[ "$stderr" == *"limit of the CPU weight: 204 in "*"(cgroup v1)"* || "$stderr" == *"limit of the CPU weight: 20 in "* ]]
+    # cgroup v1 cpu.shares 512 is cpu.weight 50 (1024 and 100 are a normal process):
+    [[ "$stderr" == *"limit of the CPU weight: 512 in "*"(cgroup v1)"* || "$stderr" == *"limit of the CPU weight: 50 in "* ]]
     # The root's size is that of the writable layer: 2 GiB = 2097152 KiB.
     assert_contains "$output" " 2097152 "
 }
