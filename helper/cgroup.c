@@ -144,10 +144,10 @@ int cgroup_delegate(const char *path, const struct ids *ids)
         char file[PATH_MAX];
         int r;
 
-        if ((r = ids_own(ids, path, 0, 0)) < 0)
+        if ((r = ids_own(ids, AT_FDCWD, path, 0, 0)) < 0)
                 return r;
         for (size_t i = 0; i < ARRAY_SIZE(files); i++)
-                if ((r = path_join(file, sizeof(file), path, files[i])) < 0 || (r = ids_own(ids, file, 0, 0)) < 0)
+                if ((r = path_join(file, sizeof(file), path, files[i])) < 0 || (r = ids_own(ids, AT_FDCWD, file, 0, 0)) < 0)
                         return r;
         return 0;
 }

@@ -18,6 +18,7 @@ struct container_config {
         const char *cmdline_file;       /* becomes /proc/cmdline */
         const char *cgroup_path;        /* NULL: none */
         const struct limits_cgroups *limits;    /* v1 groups PID 1 enters first (NULL: none) */
+        const char *view_dir;           /* the block device view (blockview.h) */
         const char *hostname;
         int user_ns_fd;                 /* the user namespace PID 1 enters (ids.h) */
         char *const *argv;              /* argv[0]: path inside, or a name looked up in PATH */

@@ -152,7 +152,8 @@ gid_t ids_host_gid(const struct ids *ids, gid_t inside)
         return ids->base && inside < IDS_RANGE ? ids->base + inside : inside;
 }
 
-int ids_own(const struct ids *ids, const char *path, uid_t uid, gid_t gid)
+int ids_own(const struct ids *ids, int dirfd, const char *path, uid_t uid, gid_t gid)
 {
-        return lchown(path, ids_host_uid(ids, uid), ids_host_gid(ids, gid)) < 0 ? negative_errno() : 0;
+        return fchownat(dirfd, path, ids_host_uid(ids, uid), ids_host_gid(ids, gid), AT_SYMLINK_NOFOLLOW) < 0
+               ? negative_errno() : 0;
 }

@@ -40,6 +40,6 @@ void ids_release(struct ids *ids);
 
 uid_t ids_host_uid(const struct ids *ids, uid_t inside);
 gid_t ids_host_gid(const struct ids *ids, gid_t inside);
-/* Make PATH, which the helper made for the container, belong to uid:gid as the container
- * sees them (symlinks themselves, not followed). -errno. */
-int ids_own(const struct ids *ids, const char *path, uid_t uid, gid_t gid);
+/* Make PATH (relative to dirfd, or AT_FDCWD), which the helper made for the container,
+ * belong to uid:gid as the container sees them (symlinks themselves, not followed). -errno. */
+int ids_own(const struct ids *ids, int dirfd, const char *path, uid_t uid, gid_t gid);

@@ -84,18 +84,21 @@ int make_mount_point_file(const char *path)
         return 0;
 }
 
-/* source at target, read-only or not, with its owners as the container sees them: an
- * idmapped bind mount when the container has a private uid range (ids.h), else a plain
- * bind. */
+/* source at target, read-only or not, nodev, with its owners as the container sees them:
+ * an idmapped bind mount when the container has a private uid range (ids.h), else a plain
+ * bind. nodev: a device node in the image's tree (a hostile image's, or the copies of the
+ * host's that ReaR makes) must not open a host device. The only device nodes that work
+ * inside are the helper's, on its /dev. */
 static int bind_tree(const char *source, const char *target, const struct ids *ids, bool read_only, bool recursive)
 {
         if (!ids->base)
-                return mount_fs(source, target, NULL, MS_BIND | (recursive ? MS_REC : 0) | (read_only ? MS_RDONLY : 0), NULL);
+                return mount_fs(source, target, NULL,
+                                MS_BIND | MS_NODEV | (recursive ? MS_REC : 0) | (read_only ? MS_RDONLY : 0), NULL);
 
         unsigned tree_flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0);
         _cleanup_close_ int fd = open_tree(AT_FDCWD, source, tree_flags);
         struct mount_attr attr = {
-                .attr_set = MOUNT_ATTR_IDMAP | (read_only ? MOUNT_ATTR_RDONLY : 0),
+                .attr_set = MOUNT_ATTR_IDMAP | MOUNT_ATTR_NODEV | (read_only ? MOUNT_ATTR_RDONLY : 0),
                 .userns_fd = (uint64_t) ids->userns_fd,
         };
         if (fd < 0 || mount_setattr(fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof(attr)) < 0 ||
@@ -127,12 +130,12 @@ static int overlay_root(const char *rootfs, const char *lower, const char *upper
                 return negative_errno();
         if ((mkdir(upper, st.st_mode & 07777) < 0 && errno != EEXIST) || chmod(upper, st.st_mode & 07777) < 0)
                 return negative_errno();
-        if ((r = ids_own(ids, upper, st.st_uid, st.st_gid)) < 0)
+        if ((r = ids_own(ids, AT_FDCWD, upper, st.st_uid, st.st_gid)) < 0)
                 return r;
         r = snprintf(options, sizeof(options), "lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, work);
         if (r < 0 || (size_t) r >= sizeof(options))
                 return -ENAMETOOLONG;
-        return mount_fs("rescue-spawn", root_dir, "overlay", 0, options);
+        return mount_fs("rescue-spawn", root_dir, "overlay", MS_NODEV, options);
 }
 
 int mounts_setup_root(const char *rootfs, const char *runtime_dir, const char *root_dir, bool in_place,
@@ -219,7 +222,7 @@ int mounts_setup_dev(const char *root_dir, const struct ids *ids)
                 return r;
         /* Hides the copies of host device nodes that ReaR puts into the image's /dev. */
         if ((r = mount_fs("tmpfs", dev, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=0755,size=4m")) < 0 ||
-            (r = ids_own(ids, dev, 0, 0)) < 0)
+            (r = ids_own(ids, AT_FDCWD, dev, 0, 0)) < 0)
                 return r;
 
         for (size_t i = 0; i < ARRAY_SIZE(device_dirs); i++) {
@@ -227,7 +230,7 @@ int mounts_setup_dev(const char *root_dir, const struct ids *ids)
                         return r;
                 if (mkdir(path, i == 1 ? 01777 : 0755) < 0 || chmod(path, i == 1 ? 01777 : 0755) < 0)
                         return negative_errno();
-                if ((r = ids_own(ids, path, 0, 0)) < 0)
+                if ((r = ids_own(ids, AT_FDCWD, path, 0, 0)) < 0)
                         return r;
         }
         for (size_t i = 0; i < ARRAY_SIZE(device_nodes); i++) {
@@ -236,7 +239,7 @@ int mounts_setup_dev(const char *root_dir, const struct ids *ids)
                 if (mknod(path, S_IFCHR | 0666, makedev(device_nodes[i].major, device_nodes[i].minor)) < 0 ||
                     chmod(path, 0666) < 0)
                         return negative_errno();
-                if ((r = ids_own(ids, path, 0, 0)) < 0)
+                if ((r = ids_own(ids, AT_FDCWD, path, 0, 0)) < 0)
                         return r;
         }
         for (size_t i = 0; i < ARRAY_SIZE(device_links); i++) {
@@ -244,7 +247,7 @@ int mounts_setup_dev(const char *root_dir, const struct ids *ids)
                         return r;
                 if (symlink(device_links[i].target, path) < 0)
                         return negative_errno();
-                if ((r = ids_own(ids, path, 0, 0)) < 0)
+                if ((r = ids_own(ids, AT_FDCWD, path, 0, 0)) < 0)
                         return r;
         }
         if ((r = path_join(path, sizeof(path), dev, "pts")) < 0)
@@ -260,6 +263,7 @@ enum api_mount_kind {
         API_READ_ONLY,          /* bind the path onto itself, read-only */
         API_HIDE,               /* /dev/null over a file, an empty read-only tmpfs over a directory */
         API_CMDLINE,            /* our command line file over /proc/cmdline */
+        API_VIEW,               /* a part of the block device view (blockview.h), read-only */
 };
 
 /* In this order; paths are relative to the container's root. */
@@ -292,13 +296,21 @@ static const struct api_mount {
         { API_HIDE,      "proc/scsi",         NULL, 0, NULL, false },
         { API_MOUNT,     "sys",               "sysfs",   MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, false },
         { API_HIDE,      "sys/firmware",      NULL, 0, NULL, false },
+        /* Block devices: the scratch disks only (fstype: the part of the view). */
+        { API_VIEW,      "sys/block",         "block", 0, NULL, false },
+        { API_VIEW,      "sys/class/block",   "class-block", 0, NULL, false },
+        { API_VIEW,      "sys/dev/block",     "dev-block", 0, NULL, false },
+        { API_VIEW,      "proc/partitions",   "partitions", 0, NULL, false },
         /* systemd needs a writable cgroup tree: the container's own subtree. */
         { API_MOUNT,     "sys/fs/cgroup",     "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, true },
 };
 
-static int apply_api_mount(const struct api_mount *m, const char *path, const char *cmdline_file)
+static int apply_api_mount(const struct api_mount *m, const char *path, const char *cmdline_file,
+                           const char *view_dir)
 {
+        char source[PATH_MAX];
         struct stat st;
+        int r;
 
         switch (m->kind) {
         case API_MOUNT:
@@ -307,6 +319,12 @@ static int apply_api_mount(const struct api_mount *m, const char *path, const ch
                 return mount_fs(m->fstype, path, m->fstype, m->flags, m->options);
         case API_CMDLINE:
                 return mount_fs(cmdline_file, path, NULL, MS_BIND | MS_RDONLY, NULL);
+        case API_VIEW:
+                if (!view_dir || lstat(path, &st) < 0)
+                        return 0;
+                if ((r = path_join(source, sizeof(source), view_dir, m->fstype)) < 0)
+                        return r;
+                return mount_fs(source, path, NULL, MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
         case API_READ_ONLY:
                 if (lstat(path, &st) < 0)
                         return 0;       /* not on this kernel */
@@ -323,7 +341,7 @@ static int apply_api_mount(const struct api_mount *m, const char *path, const ch
 }
 
 int mounts_setup_api(const char *root_dir, const char *cmdline_file, bool with_cgroup,
-                     const char **failed_step)
+                     const char *view_dir, const char **failed_step)
 {
         char path[PATH_MAX];
 
@@ -335,7 +353,7 @@ int mounts_setup_api(const char *root_dir, const char *cmdline_file, bool with_c
                         continue;
                 r = path_join(path, sizeof(path), root_dir, m->path);
                 if (r == 0)
-                        r = apply_api_mount(m, path, cmdline_file);
+                        r = apply_api_mount(m, path, cmdline_file, view_dir);
                 if (r < 0) {
                         *failed_step = m->path;
                         return r;

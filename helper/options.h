@@ -2,6 +2,9 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
+
+#include "scratch.h"
 
 #include "limits.h"
 
@@ -31,9 +34,13 @@ struct options {
         const char *image_name; /* NULL: the rootfs path */
         bool in_place;
         bool real_sleeps;       /* no skipping of the image's sleeps while it idles */
-        struct limits limits;
-        bool private_users;     /* the container's root is an unprivileged host uid (ids.h) */   /* LIMIT_DEFAULT: the default (limits_resolve), LIMIT_NONE: none */
+        bool fail_on_warning;   /* --check: a warning makes the verdict FAIL */
+        struct limits limits;   /* LIMIT_DEFAULT: the default (limits_resolve), LIMIT_NONE: none */
+        bool private_users;     /* the container's root is an unprivileged host uid (ids.h) */
         int verbosity;          /* -1 quiet, 0 normal, 1 verbose */
+        struct scratch_spec scratch[SCRATCH_MAX_DISKS]; /* --scratch-disk, in order */
+        size_t scratch_count;
+        const char *scratch_layout;     /* --scratch-layout: a disklayout.conf, NULL none */
 };
 
 enum {

@@ -13,6 +13,7 @@
 #include "notify.h"
 #include "ring.h"
 #include "rootfs.h"
+#include "scratch.h"
 #include "seccomp.h"
 #include "sleeps.h"
 #include "terminals.h"
@@ -68,8 +69,9 @@ struct supervisor {
         const struct limits_cgroups *limit_groups;
         const char *writable_dir;       /* NULL: none */
         struct supervisor_hooks hooks;
+        struct scratch_set *scratch;    /* the scratch disks (possibly none) */
 
-        struct seccomp_listener traps;  /* reboot(2), sleeps, the keyboard-mode ioctl */
+        struct seccomp_listener traps;  /* reboot(2), sleeps, the keyboard-mode ioctl, block devices */
         struct sleeps sleeps;
 
         /* interactive view */

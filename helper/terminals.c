@@ -29,7 +29,7 @@ static int bind_slave(const char *root_dir, unsigned pty_number, const char *dev
                 return r;
         if ((r = make_mount_point_file(target)) < 0 || (r = mount_fs(slave, target, NULL, MS_BIND, NULL)) < 0)
                 return r;
-        return ids_own(ids, target, 0, 5);
+        return ids_own(ids, AT_FDCWD, target, 0, 5);
 }
 
 static int allocate_pty(const char *root_dir, struct terminal *t, const struct winsize *ws, unsigned *number)
