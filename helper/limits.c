@@ -23,6 +23,9 @@ static const struct cgroup_limit {
         const char *v1_file, *v1_swap_file;             /* v1_swap_file: set to the same value */
         const char *v2_events, *v1_events, *event_key;  /* the counter of limit hits */
         const char *v2_peak, *v1_peak;
+        /* Set once init runs (limits_cgroups_after_exec), a normal process's value before:
+         * the weight is for the image, not for the helper's own start of it. */
+        const char *v2_before_exec, *v1_before_exec;
 } cgroup_limits[N_CGROUP_LIMITS] = {
         [LIMIT_PIDS] = { "pids", "processes", "pids.max", NULL, "pids.max", NULL,
                          "pids.events", "pids.events", "max", "pids.peak", "pids.peak" },
@@ -31,8 +34,10 @@ static const struct cgroup_limit {
                            "memory.events", "memory.oom_control", "oom_kill",
                            "memory.peak", "memory.max_usage_in_bytes" },
         [LIMIT_CPU] = { "cpu", "CPU weight", "cpu.weight", NULL, "cpu.shares", NULL,
-                        NULL, NULL, NULL, NULL, NULL },
+                        NULL, NULL, NULL, NULL, NULL, "100", "1024" },
 };
+
+static const char *limit_group(const struct limits_cgroups *lc, enum limit_kind k, bool *v2);
 
 static uint64_t limit_value(const struct limits *l, enum limit_kind k)
 {
@@ -127,23 +132,54 @@ static bool v2_has(const char *v2_path, const char *controller)
                file_has_word(file, controller);
 }
 
-static void mnt_table_freep(struct libmnt_table **t)
+/* What the v1 groups are made from: the mount table and the helper's own groups, read
+ * once for every controller. */
+struct v1_context {
+        struct libmnt_table *mounts;
+        char *own;              /* /proc/self/cgroup */
+};
+
+static void v1_context_free(struct v1_context *v)
 {
-        mnt_unref_table(*t);
+        mnt_unref_table(v->mounts);
+        free(v->own);
+}
+
+/* The helper's group of the controller in /proc/self/cgroup ("N:cpu,cpuacct:/path"), or NULL. */
+static char *own_group_of(const char *own, const char *controller)
+{
+        size_t len = strlen(controller);
+
+        for (const char *line = own; *line; line = strchrnul(line, '\n'), line += *line == '\n') {
+                const char *list = strchr(line, ':'), *end = strchrnul(line, '\n');
+                const char *group = list && list < end ? memchr(list + 1, ':', (size_t) (end - list - 1)) : NULL;
+                if (!group)
+                        continue;
+                for (const char *c = list + 1; c < group; c += strcspn(c, ",:") + (c[strcspn(c, ",:")] == ',')) {
+                        if ((size_t) strcspn(c, ",:") == len && strncmp(c, controller, len) == 0)
+                                return strndup(group + 1, (size_t) (end - group - 1));
+                        if (c[strcspn(c, ",:")] == ':')
+                                break;
+                }
+        }
+        return NULL;
 }
 
 /* Where the v1 hierarchy of the controller is mounted, and the helper's group in it. */
-static int v1_own_group(const char *controller, char *path, size_t size)
+static int v1_own_group(struct v1_context *v, const char *controller, char *path, size_t size)
 {
-        _cleanup_(mnt_table_freep) struct libmnt_table *table = mnt_new_table_from_file("/proc/self/mountinfo");
-        _cleanup_free_ char *own = NULL;
         struct libmnt_iter *iter;
         struct libmnt_fs *fs;
         const char *target = NULL, *root = "/";
+        int r;
 
-        if (!table || !(iter = mnt_new_iter(MNT_ITER_FORWARD)))
+        if (!v->mounts && !(v->mounts = mnt_new_table_from_file("/proc/self/mountinfo")))
                 return -ENOMEM;
-        while (mnt_table_next_fs(table, iter, &fs) == 0)
+        if (!v->own && (r = read_file("/proc/self/cgroup", 65536, &v->own, NULL)) < 0)
+                return r;
+        if (!(iter = mnt_new_iter(MNT_ITER_FORWARD)))
+                return -ENOMEM;
+        while (mnt_table_next_fs(v->mounts, iter, &fs) == 0)
                 if (strcmp(mnt_fs_get_fstype(fs) ?: "", "cgroup") == 0 &&
                     mnt_optstr_get_option(mnt_fs_get_fs_options(fs), controller, NULL, NULL) == 0) {
                         target = mnt_fs_get_target(fs);
@@ -154,23 +190,7 @@ static int v1_own_group(const char *controller, char *path, size_t size)
         if (!target)
                 return -ENOENT;
 
-        /* /proc/self/cgroup: "N:cpu,cpuacct:/path" */
-        _cleanup_free_ char *content = NULL;
-        int r = read_file("/proc/self/cgroup", 65536, &content, NULL);
-        if (r < 0)
-                return r;
-        for (char *line = content; *line;) {
-                char *end = strchrnul(line, '\n'), *next = *end ? end + 1 : end;
-                char *list = strchr(line, ':'), *group = list ? strchr(list + 1, ':') : NULL;
-                *end = '\0';
-                if (group) {
-                        *group++ = '\0';
-                        for (char *c = strtok(list + 1, ","); c && !own; c = strtok(NULL, ","))
-                                if (strcmp(c, controller) == 0)
-                                        own = strdup(group);
-                }
-                line = next;
-        }
+        _cleanup_free_ char *own = own_group_of(v->own, controller);
         if (!own)
                 return -ENOENT;
         const char *relative = own;
@@ -191,13 +211,13 @@ static int write_in(const char *dir, const char *file, const char *value)
         return r < 0 ? r : write_file(path, value, 0);
 }
 
-static int setup_v1(struct limits_cgroups *lc, enum limit_kind k, const char *value)
+static int setup_v1(struct limits_cgroups *lc, struct v1_context *v, enum limit_kind k, const char *value)
 {
         const struct cgroup_limit *cl = &cgroup_limits[k];
         char own[PATH_MAX], path[PATH_MAX], name[64];
         int r;
 
-        if ((r = v1_own_group(cl->controller, own, sizeof(own))) < 0)
+        if ((r = v1_own_group(v, cl->controller, own, sizeof(own))) < 0)
                 return r;
         snprintf(name, sizeof(name), "rescue-spawn-%d", (int) getpid());
         if ((r = path_join(path, sizeof(path), own, name)) < 0)
@@ -206,11 +226,13 @@ static int setup_v1(struct limits_cgroups *lc, enum limit_kind k, const char *va
                 return negative_errno();
         /* Known to the guard from here on: it removes the group however the helper ends. */
         snprintf(lc->v1_path[k], sizeof(lc->v1_path[k]), "%s", path);
-        if ((r = write_in(path, cl->v1_file, value)) < 0)
+        if ((r = write_in(path, cl->v1_file, cl->v1_before_exec ?: value)) < 0)
                 return r;
         if (cl->v1_swap_file)
                 (void) write_in(path, cl->v1_swap_file, value);    /* without swap accounting it is not there */
-        if ((r = path_join(path, sizeof(path), lc->v1_path[k], "cgroup.procs")) < 0)
+        /* "tasks", not cgroup.procs: moving the one thread of PID 1 takes no global lock
+         * (cgroup.procs waits for an RCU grace period, milliseconds on a busy host). */
+        if ((r = path_join(path, sizeof(path), lc->v1_path[k], "tasks")) < 0)
                 return r;
         lc->v1_procs_fd[k] = open(path, O_WRONLY | O_CLOEXEC);
         return lc->v1_procs_fd[k] < 0 ? negative_errno() : 0;
@@ -218,6 +240,8 @@ static int setup_v1(struct limits_cgroups *lc, enum limit_kind k, const char *va
 
 int limits_cgroups_setup(struct limits_cgroups *lc, const struct limits *l, const char *v2_path)
 {
+        _cleanup_(v1_context_free) struct v1_context v1 = {};
+
         *lc = (struct limits_cgroups) { .v2_path = v2_path };
         for (size_t k = 0; k < N_CGROUP_LIMITS; k++)
                 lc->v1_procs_fd[k] = -1;
@@ -232,7 +256,7 @@ int limits_cgroups_setup(struct limits_cgroups *lc, const struct limits *l, cons
                         continue;
                 if (v2_path && v2_has(v2_path, cl->controller)) {
                         format_value(k, v, false, value, sizeof(value));
-                        if ((r = write_in(v2_path, cl->v2_file, value)) == 0) {
+                        if ((r = write_in(v2_path, cl->v2_file, cl->v2_before_exec ?: value)) == 0) {
                                 if (cl->v2_swap_file)
                                         (void) write_in(v2_path, cl->v2_swap_file, "0");
                                 lc->in_v2[k] = true;
@@ -242,7 +266,7 @@ int limits_cgroups_setup(struct limits_cgroups *lc, const struct limits *l, cons
                         log_debug("cannot set %s in %s: %s", cl->v2_file, v2_path, strerror(-r));
                 }
                 format_value(k, v, true, value, sizeof(value));
-                if ((r = setup_v1(lc, k, value)) == 0) {
+                if ((r = setup_v1(lc, &v1, k, value)) == 0) {
                         log_debug("limit of the %s: %s in %s (cgroup v1)", cl->what, value, lc->v1_path[k]);
                         continue;
                 }
@@ -260,6 +284,23 @@ int limits_cgroups_enter(const struct limits_cgroups *lc)
                 if (lc->v1_procs_fd[k] >= 0 && write(lc->v1_procs_fd[k], "0", 1) < 0)
                         return negative_errno();
         return 0;
+}
+
+void limits_cgroups_after_exec(const struct limits_cgroups *lc, const struct limits *l)
+{
+        for (enum limit_kind k = 0; k < N_CGROUP_LIMITS; k++) {
+                const struct cgroup_limit *cl = &cgroup_limits[k];
+                char value[32];
+                bool v2;
+                const char *dir = limit_group(lc, k, &v2);
+                int r;
+
+                if (!dir || !(v2 ? cl->v2_before_exec : cl->v1_before_exec))
+                        continue;
+                format_value(k, limit_value(l, k), !v2, value, sizeof(value));
+                if ((r = write_in(dir, v2 ? cl->v2_file : cl->v1_file, value)) < 0)
+                        log_info("warning: cannot set the container's %s: %s", cl->what, strerror(-r));
+        }
 }
 
 void limits_cgroups_close(struct limits_cgroups *lc)

@@ -48,16 +48,20 @@ struct limits_cgroups {
         const char *v2_path;                    /* the container's cgroup2 group, NULL: none */
         bool in_v2[N_CGROUP_LIMITS];            /* set through v2_path */
         char v1_path[N_CGROUP_LIMITS][PATH_MAX]; /* a v1 group made for it, "" none */
-        int v1_procs_fd[N_CGROUP_LIMITS];       /* its cgroup.procs, for PID 1 to enter (-1) */
+        int v1_procs_fd[N_CGROUP_LIMITS];       /* its tasks file, for PID 1 to enter (-1) */
 };
 
 /* Set the cgroup limits of l for the container whose v2 group is v2_path (NULL: none).
  * Every limit that cannot be set is logged as one warning. -errno only for what
  * makes the run impossible (none so far: a missing controller is a warning). */
 int limits_cgroups_setup(struct limits_cgroups *lc, const struct limits *l, const char *v2_path);
-/* The container's first process: enter the v1 groups (write "0" to each cgroup.procs).
+/* The container's first process, still single-threaded: enter the v1 groups (write "0"
+ * to each tasks file).
  * Only system calls: it runs in the helper's memory. -errno. */
 int limits_cgroups_enter(const struct limits_cgroups *lc);
+/* Once init runs: the limits that must not slow the helper's own start (the CPU weight;
+ * a normal process's until then). A failure is a warning. */
+void limits_cgroups_after_exec(const struct limits_cgroups *lc, const struct limits *l);
 /* Close the fds; the groups themselves are removed by the guard (cgroup.h). */
 void limits_cgroups_close(struct limits_cgroups *lc);
 

@@ -65,7 +65,7 @@ done
 # check HELPER ROOTFS DIR: --check; prints total_seconds and the verdict
 function check () {
     "$1" --check --report-dir="$3" "$2" </dev/null >/dev/null 2>&1 || true
-    python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); print(r["total_seconds"], r["verdict"])' "$3/report.json" \
+    python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); print(r.get("timings", r)["total_seconds"], r["verdict"])' "$3/report.json" \
         2>/dev/null || echo "nan none"
 }
 
