@@ -35,6 +35,12 @@ case "$TESTRESCUE_UNPACK_IN_MEMORY" in
     (*) is_true "$TESTRESCUE_UNPACK_IN_MEMORY" || is_false "$TESTRESCUE_UNPACK_IN_MEMORY" || Error "TESTRESCUE_UNPACK_IN_MEMORY='$TESTRESCUE_UNPACK_IN_MEMORY' is invalid (use auto or no)" ;;
 esac
 
+# Set by the scheduled test from 'rear checklayout' (see lib/testrescue-workflow.sh):
+case "$TESTRESCUE_LAYOUT_CHANGED" in
+    (""|yes|no) ;;
+    (*) Error "TESTRESCUE_LAYOUT_CHANGED='$TESTRESCUE_LAYOUT_CHANGED' is invalid (use yes or no)" ;;
+esac
+
 if test "$TESTRESCUE_TTYS" ; then
     is_positive_integer "$TESTRESCUE_TTYS" >/dev/null || Error "TESTRESCUE_TTYS='$TESTRESCUE_TTYS' is invalid (use a number greater than 0)"
 fi
