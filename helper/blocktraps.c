@@ -275,6 +275,10 @@ static int apply_options(int fd, char *options, const char *fstype)
                         if (strcmp(opt, refused_options[i].key) == 0 &&
                             (!refused_options[i].value || (value && strcmp(value, refused_options[i].value) == 0)))
                                 return -EPERM;
+                /* The mount's idmapping (ids.h), which /proc/mounts shows and libmount passes
+                 * back on a remount: a property of the mount, not a file system option. */
+                if (strcmp(opt, "idmapped") == 0)
+                        continue;
                 errors_given = errors_given || strcmp(opt, "errors") == 0;
                 if (fsconfig(fd, value ? FSCONFIG_SET_STRING : FSCONFIG_SET_FLAG, opt, value, 0) < 0)
                         return negative_errno();
