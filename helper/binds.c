@@ -44,7 +44,8 @@ static int open_mount_point(int root_fd, const char *path)
         return take_fd(&dir);
 }
 
-int binds_apply(const char *root_dir, const struct bind_spec *binds, size_t count, char *error, size_t error_size)
+int binds_apply(const char *root_dir, const struct bind_spec *binds, size_t count, const struct ids *ids,
+                char *error, size_t error_size)
 {
         _cleanup_close_ int root_fd = -1;
         struct stat st;
@@ -78,6 +79,10 @@ int binds_apply(const char *root_dir, const struct bind_spec *binds, size_t coun
                 struct mount_attr attr = {
                         .attr_set = (b->read_only ? MOUNT_ATTR_RDONLY : 0) | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
                 };
+                if (ids && ids->base) {
+                        attr.attr_set |= MOUNT_ATTR_IDMAP;
+                        attr.userns_fd = (uint64_t) ids->userns_fd;
+                }
                 if (tree < 0 || syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0 ||
                     syscall(SYS_move_mount, tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
                         r = negative_errno();

@@ -9,8 +9,13 @@
 
 #include <stddef.h>
 
+#include "ids.h"
 #include "options.h"
 
-/* Bind every spec under root_dir (the container's root as the helper sees it).
- * On failure a one-line reason in error. */
-int binds_apply(const char *root_dir, const struct bind_spec *binds, size_t count, char *error, size_t error_size);
+/* Bind every spec under root_dir (the container's root as the helper sees it),
+ * idmapped with the container's map when it has a range of its own (ids.h): the
+ * host's owners are the container's, root's files stay root's inside, and what the
+ * image writes into a --bind belongs to the host's root. On failure a one-line
+ * reason in error. */
+int binds_apply(const char *root_dir, const struct bind_spec *binds, size_t count, const struct ids *ids,
+                char *error, size_t error_size);

@@ -278,7 +278,7 @@ int main(int argc, char **argv)
                 log_error("cannot mount the image's tree: %s", strerror(-r));
                 goto out;
         }
-        if ((r = binds_apply(rt.root, o.binds, o.bind_count, error, sizeof(error))) < 0) {
+        if ((r = binds_apply(rt.root, o.binds, o.bind_count, &rt.ids, error, sizeof(error))) < 0) {
                 log_error("%s", error);
                 exit_code = r == -EINVAL ? EXIT_BAD_INPUT : EXIT_CANNOT_RUN;
                 goto out;

@@ -23,6 +23,8 @@ function setup () {
     SRC="$BATS_TEST_TMPDIR/src"
     mkdir -p "$SRC"
     echo backup >"$SRC/archive"
+    # root's and 0600, like ReaR's backup.tar.gz: root inside reads it (idmapped bind)
+    chmod 0600 "$SRC/archive"
 }
 
 @test "--bind-ro shows a host directory read-only, nosuid, nodev; the image cannot make it writable" {
