@@ -253,7 +253,6 @@ int check_new(const struct options *o, const struct rootfs_info *info, struct ch
                 return r;
         }
         c->env = (struct probe_env) {
-                .root = "/",
                 .has_systemctl = c->facts.has_systemctl,
                 .has_udevd = c->facts.has_udevd,
                 .sshd_configured = c->facts.sshd_configured,
@@ -363,12 +362,10 @@ int check_fail_start(struct check *c, const char *error)
 int check_finish(struct check *c, const struct supervisor *s)
 {
         struct item_sink sink = item_list_sink(&c->items);
-        struct probe_env outside = c->env;
-        outside.root = c->o->rootfs;
         struct judge_input in = {
                 .info = c->info,
                 .facts = &c->facts,
-                .env = &outside,
+                .env = &c->env,
                 .s = s,
                 .cw = &c->cw,
                 .login = &c->login,

@@ -124,9 +124,6 @@ static void judge_probes(const struct judge_input *in, const struct item_sink *s
                 probe_deliver(&in->probes->items[i], sink);
         if (!in->probes->started) {
                 item_add(sink, "probes", CHECK_FAIL, -1, NULL, "the boot never settled: no probe could run inside");
-                /* Its libraries can still be read from here (the check only reads), and often tell
-                 * why: a corrupt library of init. */
-                (void) probe_run_here(probe_libraries, in->env, sink);
         } else if (in->info->init_kind == INIT_SYSTEMD && !in->facts->has_systemctl) {
                 const char *names[FAILED_UNITS_MAX];
                 for (size_t i = 0; i < f->n_failed_units; i++)

@@ -13,7 +13,6 @@
 
 /* What the probes know of the image from the host side (read before the boot). */
 struct probe_env {
-        const char *root;               /* "/" inside the container; the rootfs path when run from outside */
         bool has_systemctl;
         bool has_udevd;
         bool sshd_configured;           /* ReaR's "ssh:" line in /etc/inittab */
@@ -26,6 +25,7 @@ struct probe_def {
         const char *name;
         probe_run_fn run;
         bool needs_systemctl;           /* only where the image has systemctl */
+        int nice;                       /* 0: started first; else started after, at this niceness */
 };
 
 struct probe {
@@ -55,8 +55,6 @@ bool probes_done(const struct probes *ps);
 void probes_kill(struct probes *ps);
 /* The probe's items into sink; a probe that died before it said anything gets a FAIL item. */
 void probe_deliver(const struct probe *p, const struct item_sink *sink);
-/* Run one probe in this process (the boot never settled: read the tree from outside). 0 or -errno. */
-int probe_run_here(probe_run_fn run, const struct probe_env *env, const struct item_sink *sink);
 void probes_free(struct probes *ps);
 
 /* For the probes: run argv (looked up in PATH) with stdin /dev/null, its stdout and stderr
@@ -64,6 +62,11 @@ void probes_free(struct probes *ps);
  * -errno when it could not be started. exec failing gives exit status 127 (126: not executable,
  * ENOEXEC: a broken file). */
 int probe_command(char *const *argv, char *out, size_t size);
+/* The same, but it stops (kills the command and what it started) as soon as out holds
+ * stop_at[i] (a NULL-terminated list): returns PROBE_STOPPED_AT(i) then, above any wait
+ * status. For programs whose work is done long before they exit (ReaR's exit sleeps 3 s). */
+#define PROBE_STOPPED_AT(i) (0x10000 + (i))
+int probe_command_until(char *const *argv, char *out, size_t size, const char *const *stop_at);
 /* Is program name (looked up in PATH) there, and does it run? Runs it with arg (e.g.
  * "--version"): it may exit with any status of its own, but not fail to execute (a broken
  * file: ENOEXEC, a library missing: ld.so's exit 127) or die of a signal. 0, or -ENOENT

@@ -7,6 +7,7 @@
 #include "image.h"
 #include "kmodules.h"
 #include "layout.h"
+#include "libcheck.h"
 #include "unit.h"
 
 /* The lab image's layout as ReaR 2.7 wrote it (its last fs line runs into a comment). */
@@ -147,8 +148,24 @@ static void test_console_rules(void)
         CHECK(console_line_is_notable("agetty: Killed") && !console_line_is_notable("Failed to load configuration, ignoring"));
 }
 
+static void test_ldlist(void)
+{
+        char buf[256];
+
+        CHECK(ldlist_parse_line("\tlibc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x00007f0e1c000000)", buf, sizeof(buf)) ==
+              LDLIST_FOUND && strcmp(buf, "/lib/x86_64-linux-gnu/libc.so.6") == 0);
+        CHECK(ldlist_parse_line("\t/lib64/ld-linux-x86-64.so.2 (0x00007f0e1c400000)", buf, sizeof(buf)) == LDLIST_FOUND &&
+              strcmp(buf, "/lib64/ld-linux-x86-64.so.2") == 0);
+        CHECK(ldlist_parse_line("\tlibncursesw.so.6 => not found", buf, sizeof(buf)) == LDLIST_NOT_FOUND &&
+              strcmp(buf, "libncursesw.so.6") == 0);
+        CHECK(ldlist_parse_line("\tlinux-vdso.so.1 (0x00007ffc5a5e6000)", buf, sizeof(buf)) == LDLIST_OTHER);
+        CHECK(ldlist_parse_line("\tstatically linked", buf, sizeof(buf)) == LDLIST_OTHER);
+        CHECK(ldlist_parse_line("", buf, sizeof(buf)) == LDLIST_OTHER);
+}
+
 int main(void)
 {
+        test_ldlist();
         test_layout();
         test_kmodules();
         test_unit_exec();
