@@ -85,11 +85,11 @@ static int parse_unsigned(const char *s, unsigned min, unsigned max, unsigned *r
 {
         char *end;
         if (*s < '0' || *s > '9')
-                return -1;
+                return -EINVAL;
         errno = 0;
         unsigned long v = strtoul(s, &end, 10);
         if (errno || *end || v < min || v > max)
-                return -1;
+                return -EINVAL;
         *ret = (unsigned) v;
         return 0;
 }

@@ -219,7 +219,6 @@ int put_clean(FILE *f, const char *s, enum clean_mode mode)
         return 0;
 }
 
-
 /* ---- writing files ---- */
 
 /* dir/name replaced through a temp file in the same directory and rename(): a reader

@@ -319,6 +319,7 @@ function testrescue_run_check () {
     testrescue_make_report_dir || return 1
     options=( --check "--timeout=$TESTRESCUE_TIMEOUT" "--report-dir=$TESTRESCUE_RUN_REPORT" "--image-name=$image_name" )
     test "$TESTRESCUE_PROMETHEUS_FILE" && options+=( "--prometheus=$TESTRESCUE_PROMETHEUS_FILE" )
+    is_true "$TESTRESCUE_FAIL_ON_WARNING" && options+=( "--fail-on-warning" )
     testrescue_add_common_options
     LogPrint "Testing the rescue system $rootfs unattended (timeout $TESTRESCUE_TIMEOUT seconds)"
     Log "Running: $TESTRESCUE_RUN_HELPER ${options[*]} ${TESTRESCUE_HELPER_OPTIONS[*]} $rootfs"

@@ -79,5 +79,11 @@ TESTRESCUE_CMDLINE=""
 # 'no' makes every sleep take its full time (--real-sleeps).
 TESTRESCUE_SKIP_IDLE_SLEEPS="yes"
 
+# Does a warning fail the verdict (yes/no)? A warning is what a container cannot
+# exercise but the image's files show would fail on a machine (a serial getty that
+# waits for a udevd the image lacks, a power off that runs a missing program).
+# 'yes' passes --fail-on-warning: the verdict is FAIL then.
+TESTRESCUE_FAIL_ON_WARNING="no"
+
 # More options for the helper, e.g. ( --verbose ) or ( --in-place ).
 TESTRESCUE_HELPER_OPTIONS=()
