@@ -10,7 +10,7 @@ REARDIR ?= /usr/share/rear
 SYSCONFDIR ?= /etc
 
 CC      ?= gcc
-PKGS    := mount libcap libseccomp libelf
+PKGS    := mount libcap libseccomp libelf libarchive
 CFLAGS  ?= -O2 -g
 # What the code needs, kept apart from CFLAGS so that a packager's CFLAGS add to it.
 BUILD_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -DRESCUE_SPAWN_VERSION='"$(VERSION)"' \

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "bootfiles.h"
 #include "check.h"
 #include "console.h"
 #include "image.h"
@@ -39,6 +40,7 @@ struct check {
         time_t started_at;
 
         struct image_facts facts;
+        struct boot_medium boot;        /* --boot-medium, read before the boot */
         struct probe_env env;
         struct console_watch cw;
         struct login login;
@@ -252,12 +254,15 @@ int check_new(const struct options *o, const struct rootfs_info *info, struct ch
                 free(c);
                 return r;
         }
+        if (o->boot_medium && boot_medium_read_iso(o->boot_medium, &c->boot) < 0 && !c->boot.error[0])
+                snprintf(c->boot.error, sizeof(c->boot.error), "cannot read %s: out of memory", o->boot_medium);
         c->env = (struct probe_env) {
                 .has_systemctl = c->facts.has_systemctl,
                 .has_udevd = c->facts.has_udevd,
                 .sshd_configured = c->facts.sshd_configured,
                 .sshd_binary = c->facts.sshd_binary,
         };
+        snprintf(c->env.kernel_version, sizeof(c->env.kernel_version), "%s", c->boot.kernel_version);
         *ret = c;
         return 0;
 }
@@ -373,6 +378,9 @@ int check_finish(struct check *c, const struct supervisor *s)
                 .sshd_listening_ms = c->sshd_listening_ms,
                 .input_wait = c->input_wait,
                 .input_excerpt = c->input_excerpt,
+                .rootfs = c->o->rootfs,
+                .boot_medium = c->o->boot_medium,
+                .boot = &c->boot,
         };
 
         probes_read(&c->probes);

@@ -21,6 +21,7 @@ enum {
         OPT_IN_PLACE,
         OPT_REAL_SLEEPS,
         OPT_FAIL_ON_WARNING,
+        OPT_BOOT_MEDIUM,
         OPT_VERSION,
 };
 
@@ -38,6 +39,7 @@ static const struct option long_options[] = {
         { "in-place",     no_argument,       NULL, OPT_IN_PLACE },
         { "real-sleeps",  no_argument,       NULL, OPT_REAL_SLEEPS },
         { "fail-on-warning", no_argument,    NULL, OPT_FAIL_ON_WARNING },
+        { "boot-medium",  required_argument, NULL, OPT_BOOT_MEDIUM },
         { "quiet",        no_argument,       NULL, 'q' },
         { "verbose",      no_argument,       NULL, 'v' },
         { "help",         no_argument,       NULL, 'h' },
@@ -68,6 +70,7 @@ void options_usage(void)
                "                        nothing else in the container runs)\n"
                "  --fail-on-warning     --check: a warning fails the verdict (default: PASS with\n"
                "                        warnings)\n"
+               "  --boot-medium=ISO     --check: the ISO ROOTFS came from: check its boot files\n"
                "  -q, --quiet           only errors and the verdict\n"
                "  -v, --verbose         show every step\n"
                "  -h, --help            this text\n"
@@ -160,6 +163,9 @@ int options_parse(int argc, char **argv, struct options *o, char *error, size_t 
                         break;
                 case OPT_FAIL_ON_WARNING:
                         o->fail_on_warning = true;
+                        break;
+                case OPT_BOOT_MEDIUM:
+                        o->boot_medium = optarg;
                         break;
                 case 'q':
                         o->verbosity = -1;

@@ -30,6 +30,7 @@ struct options {
         bool in_place;
         bool real_sleeps;       /* no skipping of the image's sleeps while it idles */
         bool fail_on_warning;   /* --check: a warning makes the verdict FAIL */
+        const char *boot_medium;        /* --check: the ISO the image came from (boot-files); NULL none */
         int verbosity;          /* -1 quiet, 0 normal, 1 verbose */
 };
 

@@ -104,8 +104,9 @@ void probe_kernel_modules(const struct probe_env *env, const struct item_sink *s
         _cleanup_free_ char *dep = NULL, *builtin = NULL;
         size_t dep_len = 0, builtin_len = 0;
 
-        (void) env;
-        if (kernel_version(version, sizeof(version)) < 0) {
+        if (env->kernel_version[0])
+                snprintf(version, sizeof(version), "%s", env->kernel_version);
+        else if (kernel_version(version, sizeof(version)) < 0) {
                 item_add(sink, "kernel-modules", CHECK_FAIL, -1, NULL, "no module tree in /lib/modules for the rescue kernel");
                 return;
         }

@@ -17,6 +17,7 @@ struct probe_env {
         bool has_udevd;
         bool sshd_configured;           /* ReaR's "ssh:" line in /etc/inittab */
         bool sshd_binary;
+        char kernel_version[128];       /* of the kernel the image boots with, when known (boot medium); "" */
 };
 
 typedef void (*probe_run_fn)(const struct probe_env *env, const struct item_sink *sink);

@@ -320,6 +320,8 @@ function testrescue_run_check () {
     options=( --check "--timeout=$TESTRESCUE_TIMEOUT" "--report-dir=$TESTRESCUE_RUN_REPORT" "--image-name=$image_name" )
     test "$TESTRESCUE_PROMETHEUS_FILE" && options+=( "--prometheus=$TESTRESCUE_PROMETHEUS_FILE" )
     is_true "$TESTRESCUE_FAIL_ON_WARNING" && options+=( "--fail-on-warning" )
+    # An ISO: its boot files are checked too (boot-files, and kernel-modules for its kernel).
+    test "$TESTRESCUE_RUN_KIND" = "iso" && options+=( "--boot-medium=$TESTRESCUE_RUN_INPUT" )
     testrescue_add_common_options
     LogPrint "Testing the rescue system $rootfs unattended (timeout $TESTRESCUE_TIMEOUT seconds)"
     Log "Running: $TESTRESCUE_RUN_HELPER ${options[*]} ${TESTRESCUE_HELPER_OPTIONS[*]} $rootfs"
