@@ -22,6 +22,8 @@ enum {
         OPT_REAL_SLEEPS,
         OPT_FAIL_ON_WARNING,
         OPT_BOOT_MEDIUM,
+        OPT_SCRATCH_DISK,
+        OPT_SCRATCH_LAYOUT,
         OPT_VERSION,
 };
 
@@ -40,6 +42,8 @@ static const struct option long_options[] = {
         { "real-sleeps",  no_argument,       NULL, OPT_REAL_SLEEPS },
         { "fail-on-warning", no_argument,    NULL, OPT_FAIL_ON_WARNING },
         { "boot-medium",  required_argument, NULL, OPT_BOOT_MEDIUM },
+        { "scratch-disk", required_argument, NULL, OPT_SCRATCH_DISK },
+        { "scratch-layout", required_argument, NULL, OPT_SCRATCH_LAYOUT },
         { "quiet",        no_argument,       NULL, 'q' },
         { "verbose",      no_argument,       NULL, 'v' },
         { "help",         no_argument,       NULL, 'h' },
@@ -71,6 +75,12 @@ void options_usage(void)
                "  --fail-on-warning     --check: a warning fails the verdict (default: PASS with\n"
                "                        warnings)\n"
                "  --boot-medium=ISO     --check: the ISO ROOTFS came from: check its boot files\n"
+               "  --scratch-disk=NAME:SIZE[:FILE]\n"
+               "                        a disk /dev/NAME inside (sda, vda, nvme0n1) of SIZE bytes\n"
+               "                        (K, M, G, T) on the sparse FILE (default: a temporary\n"
+               "                        file); repeatable, at most %d\n"
+               "  --scratch-layout=FILE a scratch disk for each disk of ReaR's disklayout.conf\n"
+               "                        FILE; refuses layouts a container cannot rehearse\n"
                "  -q, --quiet           only errors and the verdict\n"
                "  -v, --verbose         show every step\n"
                "  -h, --help            this text\n"
@@ -81,7 +91,8 @@ void options_usage(void)
                "\n"
                "Exit status: 0 powered off / PASS, 1 init died, timeout / FAIL, 2 usage or\n"
                "bad input, 3 the test could not run here; with COMMAND, its exit status.\n",
-               DEFAULT_CHECK_TIMEOUT_S, DEFAULT_STOP_TIMEOUT_S, DEFAULT_TTYS, MAX_TTYS, DEFAULT_CMDLINE);
+               DEFAULT_CHECK_TIMEOUT_S, DEFAULT_STOP_TIMEOUT_S, DEFAULT_TTYS, MAX_TTYS, DEFAULT_CMDLINE,
+               SCRATCH_MAX_DISKS);
 }
 
 static int parse_unsigned(const char *s, unsigned min, unsigned max, unsigned *ret)
@@ -166,6 +177,23 @@ int options_parse(int argc, char **argv, struct options *o, char *error, size_t 
                         break;
                 case OPT_BOOT_MEDIUM:
                         o->boot_medium = optarg;
+                        break;
+                case OPT_SCRATCH_DISK:
+                        if (o->scratch_count == SCRATCH_MAX_DISKS) {
+                                snprintf(error, error_size, "at most %d --scratch-disk options", SCRATCH_MAX_DISKS);
+                                return -EINVAL;
+                        }
+                        if (scratch_parse_spec(optarg, &o->scratch[o->scratch_count], error, error_size) < 0)
+                                return -EINVAL;
+                        for (size_t i = 0; i < o->scratch_count; i++)
+                                if (strcmp(o->scratch[i].name, o->scratch[o->scratch_count].name) == 0) {
+                                        snprintf(error, error_size, "--scratch-disk: two disks called %s", o->scratch[i].name);
+                                        return -EINVAL;
+                                }
+                        o->scratch_count++;
+                        break;
+                case OPT_SCRATCH_LAYOUT:
+                        o->scratch_layout = optarg;
                         break;
                 case 'q':
                         o->verbosity = -1;

@@ -9,6 +9,7 @@
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 
+#include "blocktraps.h"
 #include "log.h"
 #include "seccomp.h"
 #include "supervisor.h"
@@ -462,6 +463,15 @@ static void handle_trap(struct supervisor *s)
                 break;
         case SECCOMP_TRAP_VT_MODE:
                 handle_vt_mode(s);
+                break;
+        case SECCOMP_TRAP_BLOCK_IOCTL:
+                blocktraps_ioctl(&s->traps, s->scratch);
+                break;
+        case SECCOMP_TRAP_MOUNT:
+                blocktraps_mount(&s->traps, s->scratch);
+                break;
+        case SECCOMP_TRAP_SWAP:
+                blocktraps_swap(&s->traps, s->scratch);
                 break;
         case SECCOMP_TRAP_OTHER:
                 (void) seccomp_listener_continue(&s->traps, s->traps.req->id);
