@@ -50,6 +50,14 @@ function teardown () {
     assert_items_ok rear libraries layout kernel-modules
 }
 
+@test "broken: /etc/rear/local.conf parses but its last command fails -> FAIL rear-config quotes rear's own error" {
+    break_image systemd config-fails '
+        echo "test -d /no/such/directory" >>etc/rear/local.conf
+        refresh_md5sums etc/rear/local.conf'
+    assert_verdict_fail
+    assert_item rear-config FAIL "'rear help' (reads the whole configuration) failed" "Failed to Source /etc/rear/local.conf"
+}
+
 @test "broken: the disk layout file is gone -> FAIL layout" {
     break_image systemd layout-missing '
         rm var/lib/rear/layout/disklayout.conf
