@@ -179,6 +179,8 @@ static void check_on_tick(void *userdata, struct supervisor *s, long long now)
                 probes_kill(&c->probes);
         if (s->stop_cause != STOP_NONE)
                 return;
+        if (!c->probes.items && probes_start(&c->probes, s->container, &c->env, true) < 0)
+                log_error("cannot start the probes: %s", strerror(ENOMEM));
         if (!console_first_prompt(&c->cw)) {
                 c->wait_asked_us = s->sleeps.requested_us;
                 c->wait_taken_us = s->sleeps.taken_us;
@@ -189,7 +191,7 @@ static void check_on_tick(void *userdata, struct supervisor *s, long long now)
         bool settled = c->info->init_kind == INIT_SYSTEMD ? s->ready_ms || (seen && now - s->start_ms > NOTIFY_GRACE_MS) : seen;
         if (!c->settled_ms && settled) {
                 c->settled_ms = now;
-                if (probes_start(&c->probes, s->container, &c->env) < 0)
+                if (probes_start(&c->probes, s->container, &c->env, false) < 0)
                         log_error("cannot start the probes: %s", strerror(ENOMEM));
                 milestone(c, now, "running the probes inside the rescue system");
         }

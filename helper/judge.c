@@ -122,7 +122,7 @@ static void judge_probes(const struct judge_input *in, const struct item_sink *s
         const struct console_findings *f = &in->cw->found;
 
         for (size_t i = 0; i < in->probes->n; i++)
-                probe_deliver(&in->probes->items[i], sink);
+                probe_deliver(&in->probes->items[i], sink, in->probes->started);
         if (!in->probes->started) {
                 item_add(sink, "probes", CHECK_FAIL, -1, NULL, "the boot never settled: no probe could run inside");
         } else if (in->info->init_kind == INIT_SYSTEMD && !in->facts->has_systemctl) {

@@ -13,18 +13,19 @@
 #define RECORD_MAGIC 0x72747072u        /* "rtpr" */
 #define NO_EXCERPT UINT32_MAX
 
-/* In the order of the report. rear-config takes longest (rear itself starts slowly): it
- * starts first and the others yield the CPU to it (nice 5), so that the longest is done as
- * early as it can be. */
+/* In the order of the report. rear-config takes longest (rear itself starts slowly, 0.5-1 s)
+ * and only reads files: it starts with the boot, whose first seconds (systemd, ssh-keygen,
+ * the md5 check of every file) keep one CPU busy, not two. The others start when the boot
+ * has settled, and yield the CPU to what still runs then (nice 5). */
 static const struct probe_def probe_table[] = {
-        { "rear",           probe_rear,           false, 5 },
-        { "rear-config",    probe_rear_config,    false, 0 },
-        { "required-progs", probe_required_progs, false, 5 },
-        { "libraries",      probe_libraries,      false, 5 },
-        { "units",          probe_units,          true,  5 },
-        { "layout",         probe_layout,         false, 5 },
-        { "backup",         probe_backup,         false, 5 },
-        { "kernel-modules", probe_kernel_modules, false, 5 },
+        { "rear",           probe_rear,           false, false, 5 },
+        { "rear-config",    probe_rear_config,    false, true,  0 },
+        { "required-progs", probe_required_progs, false, false, 5 },
+        { "libraries",      probe_libraries,      false, false, 5 },
+        { "units",          probe_units,          true,  false, 5 },
+        { "layout",         probe_layout,         false, false, 5 },
+        { "backup",         probe_backup,         false, false, 5 },
+        { "kernel-modules", probe_kernel_modules, false, false, 5 },
 };
 
 /* One item as a probe sends it: this header, then name, detail and excerpt (no NULs). */
@@ -104,27 +105,28 @@ static void probe_spawn(struct probe *p, const struct container *c, const struct
         close(fds[1]);
         p->fd = fds[0];
         fcntl(p->fd, F_SETFL, O_NONBLOCK);
+        p->spawned = true;
         if (pid > 0) {
                 p->pid = pid;
                 p->done = false;
         }
 }
 
-int probes_start(struct probes *ps, const struct container *c, const struct probe_env *env)
+int probes_start(struct probes *ps, const struct container *c, const struct probe_env *env, bool at_boot)
 {
-        ps->started = true;
-        ps->items = calloc(ARRAY_SIZE(probe_table), sizeof(*ps->items));
-        if (!ps->items)
-                return -ENOMEM;
-        for (size_t i = 0; i < ARRAY_SIZE(probe_table); i++)
-                if (!probe_table[i].needs_systemctl || env->has_systemctl)
-                        ps->items[ps->n++] = (struct probe) { .def = &probe_table[i], .fd = -1, .done = true,
-                                                              .status = 127 << 8 };
-        /* The longest first (nice 0), then the others. */
-        for (int pass = 0; pass < 2; pass++)
-                for (size_t i = 0; i < ps->n; i++)
-                        if ((ps->items[i].def->nice == 0) == (pass == 0))
-                                probe_spawn(&ps->items[i], c, env);
+        if (!ps->items) {
+                ps->items = calloc(ARRAY_SIZE(probe_table), sizeof(*ps->items));
+                if (!ps->items)
+                        return -ENOMEM;
+                for (size_t i = 0; i < ARRAY_SIZE(probe_table); i++)
+                        if (!probe_table[i].needs_systemctl || env->has_systemctl)
+                                ps->items[ps->n++] = (struct probe) { .def = &probe_table[i], .fd = -1, .done = true,
+                                                                      .status = 127 << 8 };
+        }
+        ps->started |= !at_boot;
+        for (size_t i = 0; i < ps->n; i++)
+                if (!ps->items[i].spawned && ps->items[i].def->at_boot == at_boot)
+                        probe_spawn(&ps->items[i], c, env);
         return 0;
 }
 
@@ -184,9 +186,9 @@ void probes_kill(struct probes *ps)
                         kill(ps->items[i].pid, SIGKILL);
 }
 
-void probe_deliver(const struct probe *p, const struct item_sink *sink)
+void probe_deliver(const struct probe *p, const struct item_sink *sink, bool settled)
 {
-        if (records_deliver(p->records, p->len, sink) > 0)
+        if (records_deliver(p->records, p->len, sink) > 0 || !settled)
                 return;
         if (!p->done)
                 item_add(sink, p->def->name, CHECK_FAIL, -1, NULL, "the probe did not finish in time inside the rescue system");

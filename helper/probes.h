@@ -26,11 +26,13 @@ struct probe_def {
         const char *name;
         probe_run_fn run;
         bool needs_systemctl;           /* only where the image has systemctl */
-        int nice;                       /* 0: started first; else started after, at this niceness */
+        bool at_boot;                   /* started with the boot, not when it has settled */
+        int nice;
 };
 
 struct probe {
         const struct probe_def *def;
+        bool spawned;
         pid_t pid;                      /* 0: ended */
         int fd;
         char *records;                  /* what it sent */
@@ -42,20 +44,22 @@ struct probe {
 struct probes {
         struct probe *items;
         size_t n;
-        bool started;
+        bool started;                   /* the probes of the settled boot were started */
 };
 
-/* Start every probe of the table inside container c. 0 or -errno (a probe that cannot
- * start is recorded as ended with status 127). */
-int probes_start(struct probes *ps, const struct container *c, const struct probe_env *env);
+/* Start the probes of the table inside container c: those that start with the boot
+ * (at_boot), or the others once it has settled. 0 or -errno (a probe that cannot start is
+ * recorded as ended with status 127). */
+int probes_start(struct probes *ps, const struct container *c, const struct probe_env *env, bool at_boot);
 /* Read what the probes sent so far (non-blocking). */
 void probes_read(struct probes *ps);
 /* A child ended: the probe it was, or NULL. */
 struct probe *probes_on_exit(struct probes *ps, pid_t pid, int status);
 bool probes_done(const struct probes *ps);
 void probes_kill(struct probes *ps);
-/* The probe's items into sink; a probe that died before it said anything gets a FAIL item. */
-void probe_deliver(const struct probe *p, const struct item_sink *sink);
+/* The probe's items into sink; once the boot settled, a probe that died before it said
+ * anything gets a FAIL item (before, the boot's end is why: judged elsewhere). */
+void probe_deliver(const struct probe *p, const struct item_sink *sink, bool settled);
 void probes_free(struct probes *ps);
 
 /* For the probes: run argv (looked up in PATH) with stdin /dev/null, its stdout and stderr
