@@ -16,12 +16,13 @@
 /* In the order of the report. rear-config takes longest (rear itself starts slowly, 0.5-1 s)
  * and only reads files: it starts with the boot, whose first seconds (systemd, ssh-keygen,
  * the md5 check of every file) keep one CPU busy, not two. The others start when the boot
- * has settled, and yield the CPU to what still runs then (nice 5). */
+ * has settled; libraries, the longest of them, first, and the short ones yield the CPU to it
+ * (nice 5). */
 static const struct probe_def probe_table[] = {
         { "rear",           probe_rear,           false, false, 5 },
         { "rear-config",    probe_rear_config,    false, true,  0 },
         { "required-progs", probe_required_progs, false, false, 5 },
-        { "libraries",      probe_libraries,      false, false, 5 },
+        { "libraries",      probe_libraries,      false, false, 0 },
         { "units",          probe_units,          true,  false, 5 },
         { "layout",         probe_layout,         false, false, 5 },
         { "backup",         probe_backup,         false, false, 5 },
@@ -124,9 +125,11 @@ int probes_start(struct probes *ps, const struct container *c, const struct prob
                                                                       .status = 127 << 8 };
         }
         ps->started |= !at_boot;
-        for (size_t i = 0; i < ps->n; i++)
-                if (!ps->items[i].spawned && ps->items[i].def->at_boot == at_boot)
-                        probe_spawn(&ps->items[i], c, env);
+        for (int pass = 0; pass < 2; pass++)       /* nice 0 first */
+                for (size_t i = 0; i < ps->n; i++)
+                        if (!ps->items[i].spawned && ps->items[i].def->at_boot == at_boot &&
+                            (ps->items[i].def->nice == 0) == (pass == 0))
+                                probe_spawn(&ps->items[i], c, env);
         return 0;
 }
 
