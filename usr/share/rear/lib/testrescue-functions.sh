@@ -318,7 +318,16 @@ function testrescue_run_check () {
     local -a options=()
     testrescue_make_report_dir || return 1
     options=( --check "--timeout=$TESTRESCUE_TIMEOUT" "--report-dir=$TESTRESCUE_RUN_REPORT" "--image-name=$image_name" )
-    test "$TESTRESCUE_PROMETHEUS_FILE" && options+=( "--prometheus=$TESTRESCUE_PROMETHEUS_FILE" )
+    if test "$TESTRESCUE_PROMETHEUS_FILE" ; then
+        # No node_exporter here (its textfile directory is missing): say so rather than
+        # let the helper fail to write it.
+        if test -d "$( dirname "$TESTRESCUE_PROMETHEUS_FILE" )" ; then
+            options+=( "--prometheus=$TESTRESCUE_PROMETHEUS_FILE" )
+        else
+            LogPrintError "WARNING: no directory $( dirname "$TESTRESCUE_PROMETHEUS_FILE" ) for TESTRESCUE_PROMETHEUS_FILE: no Prometheus textfile written"
+        fi
+    fi
+    test "$TESTRESCUE_LAYOUT_CHANGED" && options+=( "--layout-changed=$TESTRESCUE_LAYOUT_CHANGED" )
     is_true "$TESTRESCUE_FAIL_ON_WARNING" && options+=( "--fail-on-warning" )
     # An ISO: its boot files are checked too (boot-files, and kernel-modules for its kernel).
     test "$TESTRESCUE_RUN_KIND" = "iso" && options+=( "--boot-medium=$TESTRESCUE_RUN_INPUT" )

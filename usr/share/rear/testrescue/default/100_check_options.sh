@@ -20,6 +20,12 @@ is_true "$TESTRESCUE_SKIP_IDLE_SLEEPS" || is_false "$TESTRESCUE_SKIP_IDLE_SLEEPS
 
 is_true "$TESTRESCUE_FAIL_ON_WARNING" || is_false "$TESTRESCUE_FAIL_ON_WARNING" || Error "TESTRESCUE_FAIL_ON_WARNING='$TESTRESCUE_FAIL_ON_WARNING' is invalid (use yes or no)"
 
+# Set by the scheduled test from 'rear checklayout' (see lib/testrescue-workflow.sh):
+case "$TESTRESCUE_LAYOUT_CHANGED" in
+    (""|yes|no) ;;
+    (*) Error "TESTRESCUE_LAYOUT_CHANGED='$TESTRESCUE_LAYOUT_CHANGED' is invalid (use yes or no)" ;;
+esac
+
 if test "$TESTRESCUE_TTYS" ; then
     is_positive_integer "$TESTRESCUE_TTYS" >/dev/null || Error "TESTRESCUE_TTYS='$TESTRESCUE_TTYS' is invalid (use a number greater than 0)"
 fi
