@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "judge.h"
+#include "limits.h"
 #include "units.h"
 #include "util.h"
 
@@ -199,6 +200,18 @@ static void judge_boot_files(const struct judge_input *in, const struct item_sin
                          m->config, linux_kernel, m->kernel_version, m->n_initrds ? m->initrds[0] : "no initrd");
 }
 
+/* The limits of limits.h: "limits" FAILs when the image ran into one (it would have
+ * harmed the host without it), naming each. */
+static void judge_limits(const struct judge_input *in, const struct item_sink *sink)
+{
+        struct limits_usage usage;
+        char detail[768];
+
+        limits_read_usage(in->s->limit_groups, in->s->writable_dir, &usage);
+        bool within = limits_judge(in->s->limits, &usage, detail, sizeof(detail));
+        item_add(sink, "limits", within ? CHECK_OK : CHECK_FAIL, -1, NULL, "%s", detail);
+}
+
 static void judge_shutdown_path(const struct judge_input *in, const struct item_sink *sink)
 {
         const struct image_facts *f = in->facts;
@@ -251,6 +264,7 @@ void judge(const struct judge_input *in, const struct item_sink *sink)
         judge_probes(in, sink);
         judge_boot_files(in, sink);
         judge_sshd(in, sink);
+        judge_limits(in, sink);
         judge_shutdown_path(in, sink);
         judge_shutdown(in, sink);
 }
