@@ -57,8 +57,7 @@ static void record_write(void *userdata, const struct check_item *item)
         (void) write_all(fd, item->excerpt ?: "", excerpt_len);
 }
 
-/* Hands every complete record of buf to sink; returns how many. */
-static size_t records_deliver(const char *buf, size_t len, const struct item_sink *sink)
+size_t probe_records_deliver(const char *buf, size_t len, const struct item_sink *sink)
 {
         size_t n = 0;
 
@@ -191,7 +190,7 @@ void probes_kill(struct probes *ps)
 
 void probe_deliver(const struct probe *p, const struct item_sink *sink, bool settled)
 {
-        if (records_deliver(p->records, p->len, sink) > 0 || !settled)
+        if (probe_records_deliver(p->records, p->len, sink) > 0 || !settled)
                 return;
         if (!p->done)
                 item_add(sink, p->def->name, CHECK_FAIL, -1, NULL, "the probe did not finish in time inside the rescue system");

@@ -62,6 +62,10 @@ void probes_kill(struct probes *ps);
 void probe_deliver(const struct probe *p, const struct item_sink *sink, bool settled);
 void probes_free(struct probes *ps);
 
+/* Hands every complete record of buf (what a probe sent: it ran inside the container, so
+ * these bytes are the image's to forge) to sink; returns how many. */
+size_t probe_records_deliver(const char *buf, size_t len, const struct item_sink *sink);
+
 /* For the probes: run argv (looked up in PATH) with stdin /dev/null, its stdout and stderr
  * into out (NUL-terminated, the first size-1 bytes kept). Returns the wait status, or
  * -errno when it could not be started. exec failing gives exit status 127 (126: not executable,
