@@ -10,8 +10,9 @@
 # rescue-spawn's default (idle sleeps of the image skipped: boot.IMAGE.rs.*, verdict.IMAGE.*)
 # and with --real-sleeps (boot.IMAGE.rs_real.*, verdict.IMAGE.real.*), the image's sleeps
 # before its first prompt (asked for / really taken), the verdict minus the time they took;
-# the helper's overhead, peak RSS and CPU time, the ISO unpack. The 2 s and 3 s targets are
-# for the default on the systemd image. Then the details of the systemd-nspawn runs.
+# the helper's overhead, peak RSS and CPU time, the ISO unpack, the recovery fixture recovered in
+# a VM (vm.*). The 2 s and 3 s targets are for the default on the systemd image. Then the details
+# of the systemd-nspawn runs.
 
 set -u -o pipefail
 source "$( dirname "${BASH_SOURCE[0]}" )/lib.bash"
@@ -41,6 +42,11 @@ function ratio () {
 # target VALUE LIMIT TEXT: "TEXT — met" / "TEXT — missed"
 function target () {
     awk -v x="$1" -v l="$2" -v t="$3" 'BEGIN { if (x == "") print t; else if (x + 0 <= l + 0) print t " — met"; else print t " — missed" }'
+}
+
+# target_min VALUE LIMIT TEXT: "TEXT — met" when VALUE >= LIMIT
+function target_min () {
+    awk -v x="$1" -v l="$2" -v t="$3" 'BEGIN { if (x == "") print t; else if (x + 0 >= l + 0) print t " — met"; else print t " — missed" }'
 }
 
 function runs_text () {
@@ -169,6 +175,20 @@ if test "$unpack_rc" ; then
     else
         echo "| ISO → rootfs unpack (tests/bench/unpack.sh) | failed (exit $unpack_rc) | | | |"
     fi
+fi
+# The recovery fixture recovered in a VM (vm-recover.sh, vm.*), the anchor of 'rear testrecover'
+# (its end to end figure testrecover.total_s, from tests/bench/testrecover.sh); target >= 10x
+if test "$( v vm.result )" ; then
+    if test "$( v vm.result )" = ok ; then
+        vm_cell="$( s "$( v vm.total_s )" )"
+    else
+        vm_cell="failed at $( v vm.failed_at ): $( v vm.result ) (after $( s "$( v vm.seconds )" ))"
+    fi
+    vm_ratio="$( ratio "$( v vm.total_s )" "$( v testrecover.total_s )" )"
+    vm_accel="$( v vm.accel )" ; test "$vm_accel" = tcg && vm_accel="tcg, software emulation; KVM: $( v vm.kvm )"
+    echo "| \`rear testrecover\` of the recovery fixture end to end / the same ISO and backup recovered in a VM, the anchor (qemu $vm_accel; $( v vm.smp ) vCPUs, $( v vm.memory_mb ) MiB; 1 run) | $( s "$( v testrecover.total_s )" ) | $vm_cell | $vm_ratio | $( target_min "$( echo "$vm_ratio" | tr -d '×—' )" 10 "≥ 10×" ) |"
+    echo "| … VM: prepare (kernel, initrd, backup disk); rescue boot to ReaR's ready line; \`rear recover\` (of it, ReaR's questions waiting out their timeouts: $( or_dash "$( v vm.recover.questions )" ), $( s "$( v vm.recover.question_timeouts_s )" )); ReaR's 30 s wait and reboot; the restored disk's boot to \`login:\` | | $( s "$( v vm.prepare_s )" ); $( s "$( v vm.rescue_ready_s )" ); $( s "$( v vm.recover_s )" ); $( s "$( v vm.reboot_s )" ); $( s "$( v vm.restored_login_s )" ) | | |"
+    echo "| … VM \`rear recover\` inside: disk layout created after; restore took (ReaR: $( or_dash "$( v vm.recover.restore_line )" )); ReaR's \"Finished\" after | | $( s "$( v vm.recover.layout_at_s )" ); $( s "$( v vm.recover.restore_s )" ); $( s "$( v vm.recover.finalize_at_s )" ) | | |"
 fi
 echo
 echo "systemd-nspawn $( systemd-nspawn --version 2>/dev/null | sed -n '1s/^systemd \([0-9]*\).*/\1/p' ) \`--register=no --keep-unit --private-network --volatile=overlay -bD ROOTFS\` on a pty, watched $window_text per run, then SIGTERM, 15 s, cgroup.kill:"
