@@ -80,11 +80,10 @@ trap cleanup EXIT
 
 # stop_qemu: SIGTERM to our qemu (its PID), SIGKILL after 10 s
 function stop_qemu () {
-    local i
     test "$qemu_pid" || return 0
     if kill -0 "$qemu_pid" 2>/dev/null ; then
         kill -TERM "$qemu_pid" 2>/dev/null || true
-        for i in $( seq 100 ) ; do
+        for _ in $( seq 100 ) ; do
             kill -0 "$qemu_pid" 2>/dev/null || break
             sleep 0.1
         done
@@ -139,7 +138,7 @@ test "$backup_path" -a -d "$fixture/backup" || bench_die "the image's BACKUP_URL
 # kvm_probe KERNEL: "usable" when KVM runs the kernel to its panic (no root) within 15 s
 # (TCG takes about 5 s here), else why not
 function kvm_probe () {
-    local log="$work/kvm-probe.log" pid i
+    local log="$work/kvm-probe.log" pid
     test -c /dev/kvm || { echo "no /dev/kvm" ; return ; }
     test -r /dev/kvm -a -w /dev/kvm || { echo "/dev/kvm not accessible" ; return ; }
     qemu-system-x86_64 -accel kvm -m 256 -display none -monitor none -serial "file:$log" -no-reboot \
@@ -147,7 +146,7 @@ function kvm_probe () {
     pid=$!
     qemu_pid=$pid
     qemu_pids+=( "$pid" )
-    for i in $( seq 150 ) ; do
+    for _ in $( seq 150 ) ; do
         kill -0 "$pid" 2>/dev/null || break
         sleep 0.1
     done
@@ -316,8 +315,8 @@ case "$rc" in
         echo "vm.recover.question_timeouts_s=$( grep -a -o "^(default '.*' timeout [0-9]* seconds)" "$log1" |
             awk '{ s += $(NF - 1) } END { print s + 0 }' )"
         ;;
-    (1) fail "rescue boot/recover" "qemu exited" "$log1" ;;
-    (2) fail "rescue boot/recover" "timeout" "$log1" ;;
+    (1|2) phase="rescue boot" ; test "${seen[$ready_line]:-}" && phase=recover
+        fail "$phase" "$( test "$rc" = 1 && echo "qemu exited" || echo timeout )" "$log1" ;;
     (3) fail "recover" "rear recover failed: $( tr -d '\r' <"$log1" | grep -a -m 1 -A 1 -E '^(ERROR: .+|BUG in )' | paste -sd ' ' )" "$log1" ;;
 esac
 
