@@ -10,8 +10,9 @@
 # rescue-spawn's default (idle sleeps of the image skipped: boot.IMAGE.rs.*, verdict.IMAGE.*)
 # and with --real-sleeps (boot.IMAGE.rs_real.*, verdict.IMAGE.real.*), the image's sleeps
 # before its first prompt (asked for / really taken), the verdict minus the time they took;
-# the helper's overhead, peak RSS and CPU time, the ISO unpack. The 2 s and 3 s targets are
-# for the default on the systemd image. Then the details of the systemd-nspawn runs.
+# the helper's overhead, peak RSS and CPU time, the ISO unpack, the recovery fixture recovered in
+# a VM (vm.*). The 2 s and 3 s targets are for the default on the systemd image. Then the details
+# of the systemd-nspawn runs.
 
 set -u -o pipefail
 source "$( dirname "${BASH_SOURCE[0]}" )/lib.bash"
@@ -41,6 +42,11 @@ function ratio () {
 # target VALUE LIMIT TEXT: "TEXT — met" / "TEXT — missed"
 function target () {
     awk -v x="$1" -v l="$2" -v t="$3" 'BEGIN { if (x == "") print t; else if (x + 0 <= l + 0) print t " — met"; else print t " — missed" }'
+}
+
+# target_min VALUE LIMIT TEXT: "TEXT — met" when VALUE >= LIMIT
+function target_min () {
+    awk -v x="$1" -v l="$2" -v t="$3" 'BEGIN { if (x == "") print t; else if (x + 0 >= l + 0) print t " — met"; else print t " — missed" }'
 }
 
 function runs_text () {
@@ -183,6 +189,31 @@ fi
 if test "$( v iso.runs )" ; then
     echo "| ISO path's own cost: \`rear testrescue ISO\` $( s "$( v iso.iso_s.median )" ) minus \`rear testrescue TREE\` $( s "$( v iso.tree_s.median )" ), plain image ($( runs_text "$( v iso.runs )" ); unpacked to $( v iso.area ) with \`$( v iso.decompressor )\`) | $( s "$( v iso.own_s )" ) | \`bsdtar -xOf \| gzip -dc \| cpio -idm\` to disk: $( s "$( v iso.plain_disk_s.median )" ) | $( v iso.own_ratio )× (rounds: $( v iso.own_ratio.all )) | $( target "$( v iso.own_ratio )" 0.6 "≤ 0.6×" ) |"
     echo "| … the unpack alone, into memory | $( s "$( v iso.unpack_memory_s.median )" ) | | | |"
+fi
+# 'rear testrecover' of the recovery fixture (testrecover.sh, testrecover.*): end to end and per check
+if test "$( v testrecover.runs )" ; then
+    echo "| \`rear testrecover\` of the recovery fixture end to end, from the kept tree / from the ISO ($( runs_text "$( v testrecover.runs )" ): $( v testrecover.verdicts )) | $( s "$( v testrecover.rootfs.total_s )" ) / $( s "$( v testrecover.iso.total_s )" ) | | | $( target "$( v testrecover.total_s )" 60 "≤ 60 s" ) |"
+    for check in rescue-boots recover layout restore bootloader restored-boots ; do
+        echo "| … \`$check\`, tree / ISO | $( s "$( v "testrecover.rootfs.check.${check}_s" )" ) / $( s "$( v "testrecover.iso.check.${check}_s" )" ) | | | |"
+    done
+    for stage in layout-recreate restore finalize ; do
+        echo "| … inside \`recover\`, ReaR's stage $stage, tree / ISO | $( s "$( v "testrecover.rootfs.rear.${stage}_s" )" ) / $( s "$( v "testrecover.iso.rear.${stage}_s" )" ) | | | |"
+    done
+fi
+# The recovery fixture recovered in a VM (vm-recover.sh, vm.*), the anchor of 'rear testrecover'
+# (its end to end figure testrecover.total_s, from tests/bench/testrecover.sh); target >= 10x
+if test "$( v vm.result )" ; then
+    if test "$( v vm.result )" = ok ; then
+        vm_cell="$( s "$( v vm.total_s )" )"
+    else
+        vm_cell="failed at $( v vm.failed_at ): $( v vm.result ) (after $( s "$( v vm.seconds )" ))"
+    fi
+    vm_ratio="$( ratio "$( v vm.total_s )" "$( v testrecover.total_s )" )"
+    vm_accel="$( v vm.accel )" ; test "$vm_accel" = tcg && vm_accel="tcg, software emulation; KVM: $( v vm.kvm )"
+    echo "| \`rear testrecover\` of the recovery fixture end to end / the same ISO and backup recovered in a VM, the anchor (qemu $vm_accel; $( v vm.smp ) vCPUs, $( v vm.memory_mb ) MiB; 1 run) | $( s "$( v testrecover.total_s )" ) | $vm_cell | $vm_ratio | $( target_min "$( echo "$vm_ratio" | tr -d '×—' )" 10 "≥ 10×" ) |"
+    echo "| … VM: prepare (kernel, initrd, backup disk); rescue boot to ReaR's ready line; \`rear recover\` (of it, ReaR's questions waiting out their timeouts: $( or_dash "$( v vm.recover.questions )" ), $( s "$( v vm.recover.question_timeouts_s )" )); ReaR's 30 s wait and reboot (or the power off); the restored disk's boot to \`login:\` | | $( s "$( v vm.prepare_s )" ); $( s "$( v vm.rescue_ready_s )" ); $( s "$( v vm.recover_s )" ); $( s "$( v vm.reboot_s )" ); $( s "$( v vm.restored_login_s )" ) | | |"
+    echo "| … VM \`rear recover\` inside: disk layout created after; restore took (ReaR: $( or_dash "$( v vm.recover.restore_line )" )); initramfs rebuilt after; ReaR's \"Finished\" after; rear's exit status | | $( s "$( v vm.recover.layout_at_s )" ); $( s "$( v vm.recover.restore_s )" ); $( s "$( v vm.recover.initramfs_at_s )" ); $( s "$( v vm.recover.finished_at_s )" ); $( or_dash "$( v vm.recover_exit )" ) | | |"
+    echo "| … VM reboot after the recovery | | $( or_dash "$( v vm.reboot )" ) | | |"
 fi
 echo
 echo "systemd-nspawn $( systemd-nspawn --version 2>/dev/null | sed -n '1s/^systemd \([0-9]*\).*/\1/p' ) \`--register=no --keep-unit --private-network --volatile=overlay -bD ROOTFS\` on a pty, watched $window_text per run, then SIGTERM, 15 s, cgroup.kill:"

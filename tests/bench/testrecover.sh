@@ -51,17 +51,23 @@ for (( run = 1 ; run <= runs ; run++ )) ; do
         done <"$report/checks.tsv"
         # ReaR's stages inside the container, as its log says ("Finished running 'X' stage in N seconds")
         while read -r stage seconds ; do
-            samples[$source.rear.$stage]+="$seconds "
+            samples[$source.rear.${stage//\//-}]+="$seconds "
         done < <( sed -n "s/.*Finished running '\\([^']*\\)' stage in \\([0-9]*\\) seconds.*/\\1 \\2/p" "$report"/recover-log/rear-*.log 2>/dev/null )
     done
 done
 
-echo "rear testrecover on $fixture ($runs runs each, medians; machine shared, load $( cut -d ' ' -f 1-3 /proc/loadavg ))"
+{
+    echo "rear testrecover on $fixture ($runs runs each, medians; machine shared, load $( cut -d ' ' -f 1-3 /proc/loadavg ))"
+    for key in $( printf '%s\n' "${!samples[@]}" | sort ) ; do
+        printf '  %-36s %8s s   (%s)\n' "$key" "$( tr ' ' '\n' <<<"${samples[$key]}" | grep . | median )" "${samples[$key]% }"
+    done
+    echo "verdicts: $verdicts"
+} >&2
+# key=value lines for tests/bench/table.sh: testrecover.SOURCE.STAGE_s, and
+# testrecover.total_s, the kept tree's end to end (what the VM anchor is compared with)
 for key in $( printf '%s\n' "${!samples[@]}" | sort ) ; do
-    printf '  %-36s %8s s   (%s)\n' "$key" "$( tr ' ' '\n' <<<"${samples[$key]}" | grep . | median )" "${samples[$key]% }"
+    echo "testrecover.${key}_s=$( tr ' ' '\n' <<<"${samples[$key]}" | grep . | median )"
 done
-echo "verdicts: $verdicts"
-for key in $( printf '%s\n' "${!samples[@]}" | sort ) ; do
-    echo "testrecover_${key//[.\/-]/_}_seconds=$( tr ' ' '\n' <<<"${samples[$key]}" | grep . | median )"
-done
-echo "testrecover_verdicts=${verdicts% }"
+echo "testrecover.total_s=$( tr ' ' '\n' <<<"${samples[rootfs.total]}" | grep . | median )"
+echo "testrecover.runs=$runs"
+echo "testrecover.verdicts=${verdicts% }"
