@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
@@ -86,8 +87,10 @@ size_t probe_records_deliver(const char *buf, size_t len, const struct item_sink
 static void probe_child(const struct probe_def *d, const struct probe_env *env, int fd)
 {
         struct item_sink sink = { .add = record_write, .userdata = &fd };
-        if (d->nice)
-                (void) nice(d->nice);
+        /* A nice() that fails leaves the probe at the helper's priority: it only runs sooner.
+         * (glibc's fortified nice() must have its result used.) */
+        if (d->nice && nice(d->nice) == -1)
+                errno = 0;
         d->run(env, &sink);
         _exit(0);
 }
