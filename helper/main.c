@@ -206,20 +206,16 @@ static void warn_about_limits(const struct supervisor *s)
                 log_info("warning: %s", detail);
 }
 
-int main(int argc, char **argv)
-{
-        long long start_us = now_us();
-        struct options o;
-        struct rootfs_info info;
-        struct runtime rt = { .guard = { .pid = -1, .fd = -1 }, .limits = { .v1_procs_fd = { -1, -1, -1 } },
-                              .ids = { .userns_fd = -1, .lock_fd = -1 } };
-        struct terminals terminals = {};
-        struct container container = { .pid = -1, .notify_fd = -1, .listener_fd = -1 };
-        struct scratch_set scratch = { .dev_dirfd = -1, .private_dirfd = -1, .watch_fd = -1 };
-        char error[512];
-        int r, exit_code = EXIT_CANNOT_RUN;
+/* What read_command_line returns when the helper is to go on and boot. */
+#define GO_ON (-1)
 
-        r = options_parse(argc, argv, &o, error, sizeof(error));
+/* The options, the tree, the layout and the host: GO_ON, or the exit code (help and
+ * version: EXIT_OK; bad input and an unfit host: logged). */
+static int read_command_line(int argc, char **argv, struct options *o, struct rootfs_info *info)
+{
+        char error[512];
+        int r = options_parse(argc, argv, o, error, sizeof(error));
+
         if (r == OPTIONS_HELP) {
                 options_usage();
                 return EXIT_OK;
@@ -232,31 +228,30 @@ int main(int argc, char **argv)
                 log_error("%s", error);
                 return EXIT_BAD_INPUT;
         }
-        log_set_level(o.verbosity < 0 ? LOG_LEVEL_ERROR : o.verbosity > 0 ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
-        limits_resolve(&o.limits);
+        log_set_level(o->verbosity < 0 ? LOG_LEVEL_ERROR : o->verbosity > 0 ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
+        limits_resolve(&o->limits);
 
-        if (rootfs_inspect(o.rootfs, o.command, &info, error, sizeof(error)) < 0) {
+        if (rootfs_inspect(o->rootfs, o->command, info, error, sizeof(error)) < 0) {
                 log_error("%s", error);
                 return EXIT_BAD_INPUT;
         }
-        if (o.scratch_layout && read_scratch_layout(&o) < 0)
+        if (o->scratch_layout && read_scratch_layout(o) < 0)
                 return EXIT_BAD_INPUT;
         if (geteuid() != 0) {
                 log_error("must run as root (it creates namespaces, mounts and a cgroup)");
                 return EXIT_CANNOT_RUN;
         }
-        const char *word = cmdline_dangerous_word(o.cmdline);
+        const char *word = cmdline_dangerous_word(o->cmdline);
         if (word)
                 log_info("warning: the command line holds '%s': the rescue system will act on it", word);
+        return GO_ON;
+}
 
-        enum console_mode console = o.mode == RUN_CHECK ? CONSOLE_NONE
-                : isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) ? CONSOLE_INTERACTIVE : CONSOLE_PASSIVE;
-        struct winsize ws = { .ws_row = 25, .ws_col = 80 };
-        if (console == CONSOLE_INTERACTIVE)
-                (void) ioctl(STDIN_FILENO, TIOCGWINSZ, &ws);
-
-        /* Signals are read from a signalfd in the main loop; children unblock them. */
+/* Signals are read from a signalfd in the main loop; children unblock them. */
+static void block_signals(void)
+{
         sigset_t blocked;
+
         sigemptyset(&blocked);
         for (int sig = 1; sig < SIGRTMIN; sig++)
                 if (sig != SIGKILL && sig != SIGSTOP && sig != SIGSEGV && sig != SIGBUS && sig != SIGFPE &&
@@ -265,54 +260,66 @@ int main(int argc, char **argv)
                         sigaddset(&blocked, sig);
         sigprocmask(SIG_BLOCK, &blocked, NULL);
         signal(SIGPIPE, SIG_IGN);
+}
 
-        struct check *check = NULL;
-        if (o.mode == RUN_CHECK && check_new(&o, &info, &check) < 0)
-                return EXIT_CANNOT_RUN;
+/* The container's tree, binds, cgroup, /dev, scratch disks and terminals, in the order they
+ * need each other: 0, or the exit code of the failure (logged). */
+static int prepare_container(struct runtime *rt, const struct options *o, struct scratch_set *scratch,
+                             struct terminals *terminals, const struct winsize *ws, const char *log_dir)
+{
+        char error[512];
+        int r;
 
-        if (runtime_prepare(&rt, &o) < 0)
-                goto out;
-        log_debug("booting %s (%s) from %s", o.rootfs, init_kind_name(info.init_kind), rt.dir);
-        if ((r = mounts_setup_root(o.rootfs, rt.dir, rt.root, o.in_place, o.limits.writable_max,
-                                   rt.layer, sizeof(rt.layer), &rt.ids)) < 0) {
+        if ((r = mounts_setup_root(o->rootfs, rt->dir, rt->root, o->in_place, o->limits.writable_max,
+                                   rt->layer, sizeof(rt->layer), &rt->ids)) < 0) {
                 log_error("cannot mount the image's tree: %s", strerror(-r));
-                goto out;
+                return EXIT_CANNOT_RUN;
         }
-        if ((r = binds_apply(rt.root, o.binds, o.bind_count, &rt.ids, error, sizeof(error))) < 0) {
+        if ((r = binds_apply(rt->root, o->binds, o->bind_count, &rt->ids, error, sizeof(error))) < 0) {
                 log_error("%s", error);
-                exit_code = r == -EINVAL ? EXIT_BAD_INPUT : EXIT_CANNOT_RUN;
-                goto out;
+                return r == -EINVAL ? EXIT_BAD_INPUT : EXIT_CANNOT_RUN;
         }
         /* The tree's mounts decided the uid map (ids_fall_back): now the cgroup's owner. */
-        if (rt.cgroup[0] && (r = cgroup_delegate(rt.cgroup, &rt.ids)) < 0) {
+        if (rt->cgroup[0] && (r = cgroup_delegate(rt->cgroup, &rt->ids)) < 0) {
                 log_error("cannot hand the cgroup to the container: %s", strerror(-r));
-                goto out;
+                return EXIT_CANNOT_RUN;
         }
-        if ((r = mounts_setup_dev(rt.root, &rt.ids)) < 0) {
+        if ((r = mounts_setup_dev(rt->root, &rt->ids)) < 0) {
                 log_error("cannot prepare /dev: %s", strerror(-r));
-                goto out;
+                return EXIT_CANNOT_RUN;
         }
         long long scratch_us = now_us();
-        if ((r = scratch_prepare(&rt, &o, &scratch)) < 0) {
-                exit_code = r == -EINVAL ? EXIT_BAD_INPUT : EXIT_CANNOT_RUN;
-                goto out;
-        }
+        if ((r = scratch_prepare(rt, o, scratch)) < 0)
+                return r == -EINVAL ? EXIT_BAD_INPUT : EXIT_CANNOT_RUN;
         /* "make bench" reads this line (tests/bench/scratch.sh). */
-        if (o.scratch_count)
-                log_debug("%zu scratch disks set up in %lld us", o.scratch_count, now_us() - scratch_us);
+        if (o->scratch_count)
+                log_debug("%zu scratch disks set up in %lld us", o->scratch_count, now_us() - scratch_us);
         /* Bound on the container's /dev before its first process starts. */
-        if ((r = terminals_create(&terminals, rt.root, o.ttys, &ws, &rt.ids)) < 0) {
+        if ((r = terminals_create(terminals, rt->root, o->ttys, ws, &rt->ids)) < 0) {
                 log_error("cannot prepare the terminals: %s", strerror(-r));
-                goto out;
+                return EXIT_CANNOT_RUN;
         }
-        const char *log_dir = check ? check_log_dir(check) : o.log_dir;
-        if (log_dir && (r = terminals_open_logs(&terminals, log_dir)) < 0) {
+        if (log_dir && (r = terminals_open_logs(terminals, log_dir)) < 0) {
                 log_error("cannot write tty logs to %s: %s", log_dir, strerror(-r));
-                goto out;
+                return EXIT_CANNOT_RUN;
         }
+        return 0;
+}
 
+static void kill_container(struct container *container)
+{
+        if (container->pid > 0) {
+                kill(container->pid, SIGKILL);
+                waitpid(container->pid, NULL, 0);
+        }
+}
+
+/* PID 1 of the container, running the image's init or COMMAND: 0, or the exit code. */
+static int start_container(struct runtime *rt, const struct options *o, const struct rootfs_info *info,
+                           struct container *container, struct check *check, long long start_us)
+{
         char env_ttys[16 * (MAX_TTYS + 1)] = "container_ttys=";
-        for (unsigned i = 1; i <= o.ttys; i++)
+        for (unsigned i = 1; i <= o->ttys; i++)
                 snprintf(env_ttys + strlen(env_ttys), sizeof(env_ttys) - strlen(env_ttys), "%stty%u", i > 1 ? " " : "", i);
         char *envp[] = {
                 "container=rescue-spawn",
@@ -323,87 +330,135 @@ int main(int argc, char **argv)
                 "NOTIFY_SOCKET=" NOTIFY_SOCKET_ADDRESS,
                 NULL,
         };
-        char *init_argv[] = { info.init, NULL };
+        char *init_argv[] = { (char *) info->init, NULL };
         struct container_config cfg = {
-                .root_dir = rt.root,
-                .cmdline_file = rt.cmdline_file,
-                .cgroup_path = rt.cgroup[0] ? rt.cgroup : NULL,
-                .limits = &rt.limits,
-                .user_ns_fd = rt.ids.userns_fd,
-                .view_dir = rt.view_dir,
-                .hostname = o.hostname ?: info.hostname,
-                .argv = o.command ?: init_argv,
+                .root_dir = rt->root,
+                .cmdline_file = rt->cmdline_file,
+                .cgroup_path = rt->cgroup[0] ? rt->cgroup : NULL,
+                .limits = &rt->limits,
+                .user_ns_fd = rt->ids.userns_fd,
+                .view_dir = rt->view_dir,
+                .hostname = o->hostname ?: info->hostname,
+                .argv = o->command ?: init_argv,
                 .envp = envp,
         };
         enum container_failure failure;
-        if (container_start(&cfg, &container, &failure, error, sizeof(error)) < 0) {
+        char error[512];
+
+        if (container_start(&cfg, container, &failure, error, sizeof(error)) < 0) {
+                int exit_code;
                 if (check && failure == CONTAINER_FAILED_IMAGE)
                         exit_code = check_fail_start(check, error);
                 else {
                         log_error("%s", error);
                         exit_code = failure == CONTAINER_FAILED_IMAGE ? EXIT_FAILED : EXIT_CANNOT_RUN;
                 }
-                if (container.pid > 0) {
-                        kill(container.pid, SIGKILL);
-                        waitpid(container.pid, NULL, 0);
-                }
-                goto out;
+                kill_container(container);
+                return exit_code;
         }
-        limits_cgroups_after_exec(&rt.limits, &o.limits);
+        limits_cgroups_after_exec(&rt->limits, &o->limits);
         /* "make bench" reads this line: the helper's own cost before the image runs
          * (the monotonic clock's reading lets it count from the helper's exec). */
-        log_debug("init started (host PID %d) %lld us after the helper started, at %lld us", (int) container.pid,
-                  container.exec_us - start_us, container.exec_us);
+        log_debug("init started (host PID %d) %lld us after the helper started, at %lld us", (int) container->pid,
+                  container->exec_us - start_us, container->exec_us);
+        return 0;
+}
 
+/* How the run ended, on stderr (--check reports instead). */
+static void say_end(const struct supervisor *sup, const struct options *o)
+{
+        char reason[128];
+        const char *end = end_reason_describe(sup->end, sup->init_status, reason, sizeof(reason));
+        bool by_reboot = sup->end == END_POWEROFF || sup->end == END_HALT || sup->end == END_REBOOT;
+
+        if (!o->command)
+                log_info("the image %s after %.1f s", end, (double) (sup->end_ms - sup->start_ms) / 1000);
+        else if (by_reboot)
+                log_info("the command %s the container", end);
+        else
+                log_debug("the command %s", end);
+        warn_about_limits(sup);
+}
+
+/* The main loop until the container ends: the exit code. */
+static int supervise(struct runtime *rt, const struct options *o, const struct rootfs_info *info,
+                     enum console_mode console, struct terminals *terminals, struct container *container,
+                     struct scratch_set *scratch, struct check *check)
+{
         struct supervisor sup = {
-                .terminals = &terminals,
-                .container = &container,
-                .init_kind = info.init_kind,
+                .terminals = terminals,
+                .container = container,
+                .init_kind = info->init_kind,
                 .console = console,
-                .timeout_s = o.timeout_s,
-                .stop_timeout_s = o.stop_timeout_s,
-                .skip_sleeps = !o.real_sleeps,
-                .keys_to_console = o.keys_to_console,
-                .limits = &o.limits,
-                .limit_groups = &rt.limits,
-                .writable_dir = rt.layer[0] ? rt.layer : NULL,
-                .scratch = &scratch,
+                .timeout_s = o->timeout_s,
+                .stop_timeout_s = o->stop_timeout_s,
+                .skip_sleeps = !o->real_sleeps,
+                .keys_to_console = o->keys_to_console,
+                .limits = &o->limits,
+                .limit_groups = &rt->limits,
+                .writable_dir = rt->layer[0] ? rt->layer : NULL,
+                .scratch = scratch,
         };
+        int r, exit_code;
+
         if (check)
                 check_attach(check, &sup);
         if ((r = supervisor_init(&sup)) < 0) {
                 log_error("cannot set up the main loop: %s", strerror(-r));
-                kill(container.pid, SIGKILL);
-                waitpid(container.pid, NULL, 0);
-                goto out;
+                kill_container(container);
+                return EXIT_CANNOT_RUN;
         }
         r = supervisor_run(&sup);
         supervisor_restore_terminal(&sup);
         if (r < 0) {
                 supervisor_free(&sup);
                 log_error("main loop failed: %s", strerror(-r));
-                kill(container.pid, SIGKILL);
-                waitpid(container.pid, NULL, 0);
-                goto out;
+                kill_container(container);
+                return EXIT_CANNOT_RUN;
         }
-
-        char reason[128];
-        const char *end = end_reason_describe(sup.end, sup.init_status, reason, sizeof(reason));
-        if (check) {
+        if (check)
                 exit_code = check_finish(check, &sup);
-        } else {
-                exit_code = exit_code_for(&sup, &o);
-                bool by_reboot = sup.end == END_POWEROFF || sup.end == END_HALT || sup.end == END_REBOOT;
-                if (!o.command)
-                        log_info("the image %s after %.1f s", end, (double) (sup.end_ms - sup.start_ms) / 1000);
-                else if (by_reboot)
-                        log_info("the command %s the container", end);
-                else
-                        log_debug("the command %s", end);
-                warn_about_limits(&sup);
+        else {
+                exit_code = exit_code_for(&sup, o);
+                say_end(&sup, o);
         }
         supervisor_free(&sup);
+        return exit_code;
+}
 
+int main(int argc, char **argv)
+{
+        long long start_us = now_us();
+        struct options o;
+        struct rootfs_info info;
+        struct runtime rt = { .guard = { .pid = -1, .fd = -1 }, .limits = { .v1_procs_fd = { -1, -1, -1 } },
+                              .ids = { .userns_fd = -1, .lock_fd = -1 } };
+        struct terminals terminals = {};
+        struct container container = { .pid = -1, .notify_fd = -1, .listener_fd = -1 };
+        struct scratch_set scratch = { .dev_dirfd = -1, .private_dirfd = -1, .watch_fd = -1 };
+        struct check *check = NULL;
+        int exit_code = read_command_line(argc, argv, &o, &info);
+
+        if (exit_code != GO_ON)
+                return exit_code;
+        enum console_mode console = o.mode == RUN_CHECK ? CONSOLE_NONE
+                : isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) ? CONSOLE_INTERACTIVE : CONSOLE_PASSIVE;
+        struct winsize ws = { .ws_row = 25, .ws_col = 80 };
+        if (console == CONSOLE_INTERACTIVE)
+                (void) ioctl(STDIN_FILENO, TIOCGWINSZ, &ws);
+        block_signals();
+        if (o.mode == RUN_CHECK && check_new(&o, &info, &check) < 0)
+                return EXIT_CANNOT_RUN;
+
+        exit_code = EXIT_CANNOT_RUN;
+        if (runtime_prepare(&rt, &o) < 0)
+                goto out;
+        log_debug("booting %s (%s) from %s", o.rootfs, init_kind_name(info.init_kind), rt.dir);
+        exit_code = prepare_container(&rt, &o, &scratch, &terminals, &ws, check ? check_log_dir(check) : o.log_dir);
+        if (exit_code == 0)
+                exit_code = start_container(&rt, &o, &info, &container, check, start_us);
+        if (exit_code == 0)
+                exit_code = supervise(&rt, &o, &info, console, &terminals, &container, &scratch, check);
 out:
         container_release(&container);
         scratch_release(&scratch);

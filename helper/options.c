@@ -192,6 +192,159 @@ int parse_size(const char *s, uint64_t *ret)
         return 0;
 }
 
+/* The limits (limits.h): 0 or -EINVAL for a bad value. */
+static int parse_limit(int c, const char *arg, struct limits *l)
+{
+        unsigned u;
+
+        switch (c) {
+        case OPT_PIDS_MAX:
+                /* A container needs a few processes to boot at all. */
+                if (parse_unsigned(arg, 0, 1u << 22, &u) < 0 || (u > 0 && u < 8))
+                        return -EINVAL;
+                l->pids_max = u;
+                return 0;
+        case OPT_MEMORY_MAX:
+                if (parse_size(arg, &l->memory_max) < 0 || (l->memory_max > 0 && l->memory_max < (16u << 20)))
+                        return -EINVAL;
+                return 0;
+        case OPT_WRITABLE_MAX:
+                if (parse_size(arg, &l->writable_max) < 0 || (l->writable_max > 0 && l->writable_max < (1u << 20)))
+                        return -EINVAL;
+                return 0;
+        case OPT_CPU_WEIGHT:
+                if (parse_unsigned(arg, 1, MAX_CPU_WEIGHT, &u) < 0)
+                        return -EINVAL;
+                l->cpu_weight = u;
+                return 0;
+        }
+        return -EINVAL;
+}
+
+/* --scratch-disk, --bind-ro, --bind: 0 or -EINVAL with the reason in error. */
+static int parse_disk_or_bind(int c, const char *arg, struct options *o, char *error, size_t error_size)
+{
+        if (c == OPT_SCRATCH_DISK) {
+                if (o->scratch_count == SCRATCH_MAX_DISKS) {
+                        snprintf(error, error_size, "at most %d --scratch-disk options", SCRATCH_MAX_DISKS);
+                        return -EINVAL;
+                }
+                if (scratch_parse_spec(arg, &o->scratch[o->scratch_count], error, error_size) < 0)
+                        return -EINVAL;
+                for (size_t i = 0; i < o->scratch_count; i++)
+                        if (strcmp(o->scratch[i].name, o->scratch[o->scratch_count].name) == 0) {
+                                snprintf(error, error_size, "--scratch-disk: two disks called %s", o->scratch[i].name);
+                                return -EINVAL;
+                        }
+                o->scratch_count++;
+                return 0;
+        }
+        if (o->bind_count == MAX_BINDS) {
+                snprintf(error, error_size, "at most %d --bind-ro and --bind options", MAX_BINDS);
+                return -EINVAL;
+        }
+        if (parse_bind(arg, c == OPT_BIND_RO, &o->binds[o->bind_count], error, error_size) < 0)
+                return -EINVAL;
+        o->bind_count++;
+        return 0;
+}
+
+/* Options whose value is a word of a few: 0 or -EINVAL. */
+static int parse_choice(int c, const char *arg, struct options *o)
+{
+        if (c == OPT_LAYOUT_CHANGED) {
+                if (strcmp(arg, "yes") != 0 && strcmp(arg, "no") != 0)
+                        return -EINVAL;
+                o->layout_changed = strcmp(arg, "yes") == 0;
+        } else if (strcmp(arg, "pick") == 0 || strcmp(arg, "yes") == 0)
+                o->private_users = true;        /* OPT_PRIVATE_USERS */
+        else if (strcmp(arg, "no") == 0 || strcmp(arg, "identity") == 0)
+                o->private_users = false;
+        else
+                return -EINVAL;
+        return 0;
+}
+
+/* One option of the rest: 0, -EINVAL (a bad value: the caller says so), or -EBADMSG with
+ * its own reason in error. */
+static int parse_option(int c, const char *arg, struct options *o, char *error, size_t error_size)
+{
+        switch (c) {
+        case OPT_CHECK:           o->mode = RUN_CHECK;            return 0;
+        case OPT_REPORT_DIR:      o->report_dir = arg;            return 0;
+        case OPT_LOG_DIR:         o->log_dir = arg;               return 0;
+        case OPT_PROMETHEUS:      o->prometheus_file = arg;       return 0;
+        case OPT_IMAGE_NAME:      o->image_name = arg;            return 0;
+        case OPT_IN_PLACE:        o->in_place = true;             return 0;
+        case OPT_REAL_SLEEPS:     o->real_sleeps = true;          return 0;
+        case OPT_FAIL_ON_WARNING: o->fail_on_warning = true;      return 0;
+        case OPT_BOOT_MEDIUM:     o->boot_medium = arg;           return 0;
+        case OPT_KEYS_TO_CONSOLE: o->keys_to_console = true;      return 0;
+        case OPT_SCRATCH_LAYOUT:  o->scratch_layout = arg;        return 0;
+        case 'q':                 o->verbosity = -1;              return 0;
+        case 'v':                 o->verbosity = 1;               return 0;
+        case OPT_TIMEOUT:
+                return parse_unsigned(arg, 0, 86400 * 7, &o->timeout_s) < 0 ? -EINVAL : 0;
+        case OPT_STOP_TIMEOUT:
+                return parse_unsigned(arg, 0, 3600, &o->stop_timeout_s) < 0 ? -EINVAL : 0;
+        case OPT_TTYS:
+                return parse_unsigned(arg, 1, MAX_TTYS, &o->ttys) < 0 ? -EINVAL : 0;
+        case OPT_LAYOUT_CHANGED:
+        case OPT_PRIVATE_USERS:
+                return parse_choice(c, arg, o);
+        case OPT_PIDS_MAX:
+        case OPT_MEMORY_MAX:
+        case OPT_WRITABLE_MAX:
+        case OPT_CPU_WEIGHT:
+                return parse_limit(c, arg, &o->limits);
+        case OPT_SCRATCH_DISK:
+        case OPT_BIND_RO:
+        case OPT_BIND:
+                return parse_disk_or_bind(c, arg, o, error, error_size) < 0 ? -EBADMSG : 0;
+        case OPT_CMDLINE:
+                if (strchr(arg, '\n')) {
+                        snprintf(error, error_size, "--cmdline must be one line");
+                        return -EBADMSG;
+                }
+                o->cmdline = arg;
+                return 0;
+        case OPT_HOSTNAME:
+                if (!*arg || strlen(arg) > 64 || strchr(arg, '/')) {
+                        snprintf(error, error_size, "--hostname: not a valid host name: '%s'", arg);
+                        return -EBADMSG;
+                }
+                o->hostname = arg;
+                return 0;
+        }
+        return -ENOENT;
+}
+
+/* ROOTFS [-- COMMAND...] after the options: OPTIONS_RUN or -EINVAL with the reason. */
+static int parse_operands(int argc, char **argv, struct options *o, char *error, size_t error_size)
+{
+        if (optind >= argc) {
+                snprintf(error, error_size, "no ROOTFS given (see --help)");
+                return -EINVAL;
+        }
+        o->rootfs = argv[optind++];
+        if (optind < argc) {
+                if (strcmp(argv[optind], "--") != 0) {
+                        snprintf(error, error_size, "unexpected argument '%s' (a COMMAND follows '--')", argv[optind]);
+                        return -EINVAL;
+                }
+                if (++optind >= argc) {
+                        snprintf(error, error_size, "no COMMAND after '--'");
+                        return -EINVAL;
+                }
+                o->command = argv + optind;
+        }
+        if (o->mode == RUN_CHECK && o->command) {
+                snprintf(error, error_size, "--check boots the image's init; it takes no COMMAND");
+                return -EINVAL;
+        }
+        return OPTIONS_RUN;
+}
+
 int options_parse(int argc, char **argv, struct options *o, char *error, size_t error_size)
 {
         *o = (struct options) {
@@ -203,147 +356,23 @@ int options_parse(int argc, char **argv, struct options *o, char *error, size_t 
                 .private_users = true,
         };
         bool timeout_given = false;
-        unsigned u;
-        int c;
+        int c, r;
 
         optind = 0;     /* glibc: full re-initialisation, so that tests can parse twice */
         opterr = 0;
         /* "+": stop at the first non-option, so that COMMAND's own options are left alone;
          * ":": a missing value is reported as such. */
         while ((c = getopt_long(argc, argv, "+:qvh", long_options, NULL)) != -1) {
-                switch (c) {
-                case OPT_CHECK:
-                        o->mode = RUN_CHECK;
-                        break;
-                case OPT_TIMEOUT:
-                        if (parse_unsigned(optarg, 0, 86400 * 7, &o->timeout_s) < 0)
-                                goto bad_value;
-                        timeout_given = true;
-                        break;
-                case OPT_STOP_TIMEOUT:
-                        if (parse_unsigned(optarg, 0, 3600, &o->stop_timeout_s) < 0)
-                                goto bad_value;
-                        break;
-                case OPT_REPORT_DIR:
-                        o->report_dir = optarg;
-                        break;
-                case OPT_LOG_DIR:
-                        o->log_dir = optarg;
-                        break;
-                case OPT_PROMETHEUS:
-                        o->prometheus_file = optarg;
-                        break;
-                case OPT_LAYOUT_CHANGED:
-                        if (strcmp(optarg, "yes") != 0 && strcmp(optarg, "no") != 0)
-                                goto bad_value;
-                        o->layout_changed = strcmp(optarg, "yes") == 0;
-                        break;
-                case OPT_TTYS:
-                        if (parse_unsigned(optarg, 1, MAX_TTYS, &o->ttys) < 0)
-                                goto bad_value;
-                        break;
-                case OPT_CMDLINE:
-                        if (strchr(optarg, '\n')) {
-                                snprintf(error, error_size, "--cmdline must be one line");
-                                return -EINVAL;
-                        }
-                        o->cmdline = optarg;
-                        break;
-                case OPT_HOSTNAME:
-                        if (!*optarg || strlen(optarg) > 64 || strchr(optarg, '/')) {
-                                snprintf(error, error_size, "--hostname: not a valid host name: '%s'", optarg);
-                                return -EINVAL;
-                        }
-                        o->hostname = optarg;
-                        break;
-                case OPT_IMAGE_NAME:
-                        o->image_name = optarg;
-                        break;
-                case OPT_IN_PLACE:
-                        o->in_place = true;
-                        break;
-                case OPT_REAL_SLEEPS:
-                        o->real_sleeps = true;
-                        break;
-                case OPT_PIDS_MAX:
-                        /* A container needs a few processes to boot at all. */
-                        if (parse_unsigned(optarg, 0, 1u << 22, &u) < 0 || (u > 0 && u < 8))
-                                goto bad_value;
-                        o->limits.pids_max = u;
-                        break;
-                case OPT_MEMORY_MAX:
-                        if (parse_size(optarg, &o->limits.memory_max) < 0 ||
-                            (o->limits.memory_max > 0 && o->limits.memory_max < (16u << 20)))
-                                goto bad_value;
-                        break;
-                case OPT_WRITABLE_MAX:
-                        if (parse_size(optarg, &o->limits.writable_max) < 0 ||
-                            (o->limits.writable_max > 0 && o->limits.writable_max < (1u << 20)))
-                                goto bad_value;
-                        break;
-                case OPT_PRIVATE_USERS:
-                        if (strcmp(optarg, "pick") == 0 || strcmp(optarg, "yes") == 0)
-                                o->private_users = true;
-                        else if (strcmp(optarg, "no") == 0 || strcmp(optarg, "identity") == 0)
-                                o->private_users = false;
-                        else
-                                goto bad_value;
-                        break;
-                case OPT_CPU_WEIGHT:
-                        if (parse_unsigned(optarg, 1, MAX_CPU_WEIGHT, &u) < 0)
-                                goto bad_value;
-                        o->limits.cpu_weight = u;
-                        break;
-                case OPT_FAIL_ON_WARNING:
-                        o->fail_on_warning = true;
-                        break;
-                case OPT_BOOT_MEDIUM:
-                        o->boot_medium = optarg;
-                        break;
-                case OPT_SCRATCH_DISK:
-                        if (o->scratch_count == SCRATCH_MAX_DISKS) {
-                                snprintf(error, error_size, "at most %d --scratch-disk options", SCRATCH_MAX_DISKS);
-                                return -EINVAL;
-                        }
-                        if (scratch_parse_spec(optarg, &o->scratch[o->scratch_count], error, error_size) < 0)
-                                return -EINVAL;
-                        for (size_t i = 0; i < o->scratch_count; i++)
-                                if (strcmp(o->scratch[i].name, o->scratch[o->scratch_count].name) == 0) {
-                                        snprintf(error, error_size, "--scratch-disk: two disks called %s", o->scratch[i].name);
-                                        return -EINVAL;
-                                }
-                        o->scratch_count++;
-                        break;
-                case OPT_BIND_RO:
-                case OPT_BIND:
-                        if (o->bind_count == MAX_BINDS) {
-                                snprintf(error, error_size, "at most %d --bind-ro and --bind options", MAX_BINDS);
-                                return -EINVAL;
-                        }
-                        if (parse_bind(optarg, c == OPT_BIND_RO, &o->binds[o->bind_count], error, error_size) < 0)
-                                return -EINVAL;
-                        o->bind_count++;
-                        break;
-                case OPT_KEYS_TO_CONSOLE:
-                        o->keys_to_console = true;
-                        break;
-                case OPT_SCRATCH_LAYOUT:
-                        o->scratch_layout = optarg;
-                        break;
-                case 'q':
-                        o->verbosity = -1;
-                        break;
-                case 'v':
-                        o->verbosity = 1;
-                        break;
-                case 'h':
+                if (c == 'h')
                         return OPTIONS_HELP;
-                case OPT_VERSION:
+                if (c == OPT_VERSION)
                         return OPTIONS_VERSION;
-                case ':':
+                if (c == ':') {
                         snprintf(error, error_size, "option '%s' needs a value", argv[optind - 1]);
                         return -EINVAL;
-                default:
+                }
+                r = parse_option(c, optarg, o, error, error_size);
+                if (r == -ENOENT) {
                         /* Inside a group like "-xq", optind has not moved on yet: name the letter. */
                         if (optopt)
                                 snprintf(error, error_size, "unknown option '-%c' (see --help)", optopt);
@@ -351,37 +380,17 @@ int options_parse(int argc, char **argv, struct options *o, char *error, size_t 
                                 snprintf(error, error_size, "unknown option '%s' (see --help)", argv[optind - 1]);
                         return -EINVAL;
                 }
-                continue;
-        bad_value:
-                snprintf(error, error_size, "option '%s': invalid value '%s'", argv[optind - 1], optarg);
-                return -EINVAL;
+                if (r == -EINVAL)
+                        snprintf(error, error_size, "option '%s': invalid value '%s'", argv[optind - 1], optarg);
+                if (r < 0)
+                        return -EINVAL;
+                timeout_given = timeout_given || c == OPT_TIMEOUT;
         }
 
-        if (optind >= argc) {
-                snprintf(error, error_size, "no ROOTFS given (see --help)");
-                return -EINVAL;
-        }
-        o->rootfs = argv[optind++];
-        if (optind < argc) {
-                if (strcmp(argv[optind], "--") == 0)
-                        optind++;
-                else {
-                        snprintf(error, error_size, "unexpected argument '%s' (a COMMAND follows '--')", argv[optind]);
-                        return -EINVAL;
-                }
-                if (optind >= argc) {
-                        snprintf(error, error_size, "no COMMAND after '--'");
-                        return -EINVAL;
-                }
-                o->command = argv + optind;
-        }
-        if (o->mode == RUN_CHECK && o->command) {
-                snprintf(error, error_size, "--check boots the image's init; it takes no COMMAND");
-                return -EINVAL;
-        }
-        if (o->mode == RUN_CHECK && !timeout_given)
+        r = parse_operands(argc, argv, o, error, error_size);
+        if (r == OPTIONS_RUN && o->mode == RUN_CHECK && !timeout_given)
                 o->timeout_s = DEFAULT_CHECK_TIMEOUT_S;
-        return OPTIONS_RUN;
+        return r;
 }
 
 const char *cmdline_dangerous_word(const char *cmdline)
