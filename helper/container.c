@@ -302,6 +302,45 @@ static void format_failure(const struct child_report *rep, char *error, size_t s
                 snprintf(error, size, "could not %s: %s", what, strerror(rep->error));
 }
 
+/* Reads what PID 1 sends until its exec closes the socket: the notify socket, the seccomp
+ * listener, or the step it failed at. 0 after the exec, 1 with the failure in rep, or
+ * -errno with the reason in error. */
+static int wait_for_exec(int from_child_r, struct container *c, struct child_report *rep, char *error, size_t error_size)
+{
+        for (;;) {
+                int fd = -1, r;
+                ssize_t n = receive_report(from_child_r, rep, &fd);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n == 0) {   /* EOF: the socket was closed by a successful exec */
+                        c->exec_us = now_us();
+                        c->exec_ms = c->exec_us / 1000;
+                        /* For the processes the helper runs inside: no traps, nobody
+                         * would answer them. */
+                        if ((r = seccomp_compile(false, &c->spawn_program)) < 0) {
+                                snprintf(error, error_size, "could not compile the seccomp filter: %s", strerror(-r));
+                                return r;
+                        }
+                        return 0;
+                }
+                if (n != sizeof(*rep)) {
+                        snprintf(error, error_size, "the container's first process died while starting");
+                        return -EPIPE;
+                }
+                if (rep->step == STEP_NOTIFY_SOCKET) {
+                        c->notify_fd = fd;
+                        if (fd < 0)
+                                log_debug("no notify socket: %s", strerror(rep->error));
+                        continue;
+                }
+                if (rep->step == STEP_TRAP_LISTENER) {
+                        c->listener_fd = fd;
+                        continue;
+                }
+                return 1;
+        }
+}
+
 int container_start(const struct container_config *cfg, struct container *c,
                     enum container_failure *failure, char *error, size_t error_size)
 {
@@ -369,37 +408,8 @@ int container_start(const struct container_config *cfg, struct container *c,
         c->pid = pid;
         c->cgroup_path = cfg->cgroup_path;
 
-        for (;;) {
-                int fd = -1;
-                ssize_t n = receive_report(from_child_r, &rep, &fd);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n == 0) {c->exec_us = now_us();   /* EOF: the socket was closed by a successful exec */
-                        c->exec_ms = c->exec_us / 1000;
-                        /* For the processes the helper runs inside: no traps, nobody
-                         * would answer them. */
-                        if ((r = seccomp_compile(false, &c->spawn_program)) < 0) {
-                                snprintf(error, error_size, "could not compile the seccomp filter: %s", strerror(-r));
-                                return r;
-                        }
-                        return 0;
-                }
-                if (n != sizeof(rep)) {
-                        snprintf(error, error_size, "the container's first process died while starting");
-                        return -EPIPE;
-                }
-                if (rep.step == STEP_NOTIFY_SOCKET) {
-                        c->notify_fd = fd;
-                        if (fd < 0)
-                                log_debug("no notify socket: %s", strerror(rep.error));
-                        continue;
-                }
-                if (rep.step == STEP_TRAP_LISTENER) {
-                        c->listener_fd = fd;
-                        continue;
-                }
-                break;
-        }
+        if ((r = wait_for_exec(from_child_r, c, &rep, error, error_size)) <= 0)
+                return r;
 
         format_failure(&rep, error, error_size);
         if (rep.step == STEP_EXEC)
