@@ -942,7 +942,9 @@ static void judge_boot(struct check *c, const struct supervisor *s)
                                  seconds_since(c, w->prompt_ms), getty->source);
                 } else {
                         _cleanup_free_ char *tail = terminal_excerpt(t);
-                        add_item(c, name, CHECK_FAIL, -1, tail[0] ? tail : console_tail, "no login prompt (%s)%s", getty->source,
+                        /* systemd 257 (Debian 13) resets the terminal before each start of
+                         * a getty: escape sequences alone tell nothing, the console does. */
+                        add_item(c, name, CHECK_FAIL, -1, lines_have_text(tail, strlen(tail)) ? tail : console_tail, "no login prompt (%s)%s", getty->source,
                                  t->first_output_ms ? "" : ": nothing was ever printed there");
                 }
         }

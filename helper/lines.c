@@ -1,3 +1,5 @@
+#include <string.h>
+
 #include "lines.h"
 
 static void emit(struct line_reader *r, void (*on_line)(void *userdata, const char *line), void *userdata)
@@ -38,4 +40,19 @@ void line_reader_feed(struct line_reader *r, const char *bytes, size_t n,
                 }
         }
         r->partial[r->len] = '\0';
+}
+
+static void note_text(void *userdata, const char *line)
+{
+        if (line[strspn(line, " \t")])
+                *(bool *) userdata = true;
+}
+
+bool lines_have_text(const char *bytes, size_t n)
+{
+        struct line_reader r = {};
+        bool text = false;
+
+        line_reader_feed(&r, bytes, n, note_text, &text);
+        return text || r.partial[strspn(r.partial, " \t")];
 }

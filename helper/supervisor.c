@@ -316,17 +316,24 @@ static void handle_stdin(struct supervisor *s, bool *stdin_open)
         send_input(s, out, out_len);
 }
 
-/* "[DEPEND] Dependency failed for poweroff.target - Power-Off.": systemd gets no
- * further by itself (ReaR's poweroff.service needs systemctl, which an image built on a
- * host without systemd lacks), so there is no point in waiting for it. */
+/* What systemd says when poweroff.target failed: it gets no further by itself (ReaR's
+ * poweroff.service needs systemctl, which an image built on a host without systemd
+ * lacks), so there is no point in waiting for it. */
+static const char *const poweroff_failed_lines[] = {
+        "Dependency failed for poweroff.target",        /* systemd 252 (Debian 12) and later: "... - Power-Off." */
+        "Dependency failed for Power-Off.",             /* systemd 247 (Debian 11): the description alone */
+};
+
 static void on_console_line(void *userdata, const char *line)
 {
         struct supervisor *s = userdata;
 
-        if (s->force_at_ms && strstr(line, "Dependency failed for poweroff.target")) {
-                snprintf(s->poweroff_failure, sizeof(s->poweroff_failure), "%s", line);
-                force_poweroff(s, "the image's power off failed");
-        }
+        for (size_t i = 0; s->force_at_ms && i < ARRAY_SIZE(poweroff_failed_lines); i++)
+                if (strstr(line, poweroff_failed_lines[i])) {
+                        snprintf(s->poweroff_failure, sizeof(s->poweroff_failure), "%s", line);
+                        force_poweroff(s, "the image's power off failed");
+                        break;
+                }
 }
 
 static void handle_output(struct supervisor *s, size_t index, long long now)

@@ -56,5 +56,13 @@ int main(void)
         feed(&r, "\n");
         CHECK(n_got == 2 && strlen(got[1]) == sizeof(longline) - 1 - (LINE_MAX_BYTES - 1));
         CHECK(r.state == LINE_TEXT);
+
+        /* what systemd 257 writes to a getty's terminal before it starts it: no text */
+        static const char reset[] = "\033[r\033[H\033[3J\033c\033[r\033[H\033[3J\033c\r\n \t";
+        CHECK(!lines_have_text(reset, strlen(reset)));
+        CHECK(!lines_have_text("", 0));
+        static const char prompt[] = "\033[r\033[H\033[3J\033cvm login: ";
+        CHECK(lines_have_text(prompt, strlen(prompt)));
+        CHECK(lines_have_text("x\n", 2));
         return unit_done();
 }
