@@ -171,3 +171,23 @@ function image_versions () {
         "$RESCUE_SPAWN" --stop-timeout=5 "$root"
     grep -aq 'Failed to pin executor binary' "$BATS_TEST_TMPDIR/screen.log"
 }
+
+# ReaR's /etc/scripts/boot mounts proc, sysfs and devpts itself. util-linux 2.41 (Debian 13)
+# mounts with the new API (fsopen/fsmount), 2.36 and 2.38 with mount(2): the container must
+# answer both alike (proc and sysfs refused, devpts allowed: a container may have its own).
+@test "ReaR's own mounts get the same answers with every release's util-linux, the new mount API of Debian 13's too" {
+    local suite root out expected="proc 32 sysfs 32 devpts 0"
+    for suite in host $( suites ) ; do
+        if test "$suite" = host ; then root="$CACHE/systemd/rootfs" ; else root="$( built_root "$suite" systemd )" || return 1 ; fi
+        out="$( "$RESCUE_SPAWN" -q "$root" -- /bin/bash -c '
+            mount --version | head -n 1
+            mount -t proc -n none /proc 2>/dev/null ; proc=$?
+            mount -t sysfs none /sys 2>/dev/null ; sysfs=$?
+            mount -t devpts -o gid=5,mode=620 none /dev/pts ; devpts=$?
+            echo "proc $proc sysfs $sysfs devpts $devpts"' </dev/null | tr -d '\r' )"
+        assert_has_line "$out" "$expected" "the mounts in the $suite image" || return 1
+        if test "$suite" = trixie ; then
+            assert_contains "$out" "fd-based-mount" "trixie's mount --version" || return 1
+        fi
+    done
+}
