@@ -8,9 +8,11 @@ MANDIR  ?= $(PREFIX)/share/man
 # ReaR itself always lives in /usr/share/rear, whatever PREFIX says.
 REARDIR ?= /usr/share/rear
 SYSCONFDIR ?= /etc
+# udev's rules of packages, whatever PREFIX says.
+UDEVRULESDIR ?= /usr/lib/udev/rules.d
 
 CC      ?= gcc
-PKGS    := mount libcap libseccomp
+PKGS    := mount blkid libcap libseccomp
 CFLAGS  ?= -O2 -g
 # What the code needs, kept apart from CFLAGS so that a packager's CFLAGS add to it.
 BUILD_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -DRESCUE_SPAWN_VERSION='"$(VERSION)"' \
@@ -52,13 +54,15 @@ install: all
 	cd usr/share/rear && find . -type f | while read -r f; do \
 	    install -D -m 0644 "$$f" "$(DESTDIR)$(REARDIR)/$$f" || exit 1; done
 	install -D -m 0644 etc/rear/testrescue.conf $(DESTDIR)$(SYSCONFDIR)/rear/testrescue.conf
+	install -D -m 0644 packaging/udev/59-rescue-spawn-scratch.rules $(DESTDIR)$(UDEVRULESDIR)/59-rescue-spawn-scratch.rules
 	for m in man/*.8; do \
 	    sed 's/@VERSION@/$(VERSION)/' "$$m" >"$$m.tmp" && \
 	    install -D -m 0644 "$$m.tmp" "$(DESTDIR)$(MANDIR)/man8/$$(basename $$m)" && rm -f "$$m.tmp" || exit 1; done
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/rescue-spawn $(DESTDIR)$(SYSCONFDIR)/rear/testrescue.conf \
-	      $(DESTDIR)$(MANDIR)/man8/rescue-spawn.8 $(DESTDIR)$(MANDIR)/man8/rear-testrescue.8
+	      $(DESTDIR)$(MANDIR)/man8/rescue-spawn.8 $(DESTDIR)$(MANDIR)/man8/rear-testrescue.8 \
+	      $(DESTDIR)$(UDEVRULESDIR)/59-rescue-spawn-scratch.rules
 	cd usr/share/rear && find . -type f | while read -r f; do rm -f "$(DESTDIR)$(REARDIR)/$$f"; done
 	rmdir -p --ignore-fail-on-non-empty $(DESTDIR)$(REARDIR)/testrescue/default
 

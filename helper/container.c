@@ -229,7 +229,7 @@ static int child_main(void *data)
 
         if (cfg->cgroup_path && unshare(CLONE_NEWCGROUP) < 0)
                 fail(to_parent, STEP_CGROUP_NS, errno, NULL);
-        r = mounts_setup_api(cfg->root_dir, cfg->cmdline_file, cfg->cgroup_path != NULL, &failed_path);
+        r = mounts_setup_api(cfg->root_dir, cfg->cmdline_file, cfg->cgroup_path != NULL, cfg->view_dir, &failed_path);
         if (r < 0)
                 fail(to_parent, STEP_API_MOUNTS, r, failed_path);
         if ((r = loopback_up()) < 0)

@@ -15,6 +15,7 @@ struct container_config {
         const char *root_dir;           /* prepared tree (in the helper's mount namespace) */
         const char *cmdline_file;       /* becomes /proc/cmdline */
         const char *cgroup_path;        /* NULL: none */
+        const char *view_dir;           /* the block device view (blockview.h) */
         const char *hostname;
         char *const *argv;              /* argv[0]: path inside, or a name looked up in PATH */
         char *const *envp;

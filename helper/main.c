@@ -15,10 +15,12 @@
 #include "cgroup.h"
 #include "check.h"
 #include "container.h"
+#include "layout.h"
 #include "log.h"
 #include "mounts.h"
 #include "options.h"
 #include "rootfs.h"
+#include "scratch.h"
 #include "supervisor.h"
 #include "terminals.h"
 #include "util.h"
@@ -34,6 +36,8 @@ struct runtime {
         char dir[PATH_MAX];     /* private tmpfs: overlay upper layer, cmdline file */
         char root[PATH_MAX];    /* the container's root as the helper sees it */
         char cmdline_file[PATH_MAX];
+        char view_dir[PATH_MAX];        /* the block device view (blockview.h) */
+        char scratch_dir[PATH_MAX];     /* the helper's own scratch device nodes */
         char cgroup[PATH_MAX];  /* empty: none */
         struct guard guard;
 };
@@ -81,7 +85,9 @@ static int runtime_prepare(struct runtime *rt, const struct options *o)
                 return r;
         }
         if ((r = path_join(rt->root, sizeof(rt->root), rt->dir, "root")) < 0 ||
-            (r = path_join(rt->cmdline_file, sizeof(rt->cmdline_file), rt->dir, "cmdline")) < 0)
+            (r = path_join(rt->cmdline_file, sizeof(rt->cmdline_file), rt->dir, "cmdline")) < 0 ||
+            (r = path_join(rt->view_dir, sizeof(rt->view_dir), rt->dir, "blockview")) < 0 ||
+            (r = path_join(rt->scratch_dir, sizeof(rt->scratch_dir), rt->dir, "scratch")) < 0)
                 return r;
 
         char cmdline[4096];
@@ -93,9 +99,55 @@ static int runtime_prepare(struct runtime *rt, const struct options *o)
         return 0;
 }
 
+/* The scratch disks and the block device view. The helper's own device nodes need
+ * a tmpfs without nodev (the runtime directory's has it); the container never sees it. */
+static int scratch_prepare(struct runtime *rt, const struct options *o, struct scratch_set *scratch)
+{
+        char dev_dir[PATH_MAX], private_dir[PATH_MAX], error[512];
+        int r = mkdir(rt->scratch_dir, 0700) < 0 ? negative_errno() : 0;
+
+        if (r == 0)
+                r = mount_fs("tmpfs", rt->scratch_dir, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0700,size=64k");
+        if (r < 0) {
+                log_error("cannot prepare the scratch disks: %s", strerror(-r));
+                return r;
+        }
+        if ((r = path_join(dev_dir, sizeof(dev_dir), rt->root, "dev")) < 0 ||
+            (r = path_join(private_dir, sizeof(private_dir), rt->scratch_dir, "root")) < 0)
+                return r;
+        r = scratch_setup(scratch, o->scratch, o->scratch_count, dev_dir, private_dir, rt->view_dir,
+                          error, sizeof(error));
+        if (r < 0)
+                log_error("%s", error);
+        return r;
+}
+
 static void runtime_release(struct runtime *rt)
 {
         guard_stop(&rt->guard);
+}
+
+/* The disks of --scratch-layout, or why the layout cannot be rehearsed here. */
+static int read_scratch_layout(struct options *o)
+{
+        _cleanup_free_ char *layout = NULL, *filesystems = NULL;
+        char error[1200];
+        size_t len;
+        int r;
+
+        if ((r = read_file(o->scratch_layout, 1 << 20, &layout, &len)) < 0) {
+                log_error("--scratch-layout: cannot read %s: %s", o->scratch_layout, strerror(-r));
+                return r;
+        }
+        if ((r = read_file("/proc/filesystems", 1 << 16, &filesystems, &len)) < 0) {
+                log_error("cannot read /proc/filesystems: %s", strerror(-r));
+                return r;
+        }
+        r = layout_scratch_disks(layout, filesystems, o->scratch, &o->scratch_count, SCRATCH_MAX_DISKS,
+                                 error, sizeof(error));
+        if (r < 0)
+                log_error("%s: %s", o->scratch_layout, error);
+        return r;
 }
 
 static int exit_code_for(const struct supervisor *s, const struct options *o)
@@ -110,6 +162,9 @@ static int exit_code_for(const struct supervisor *s, const struct options *o)
         if (s->stop_cause == STOP_TIMEOUT)
                 return EXIT_FAILED;
         if (s->stop_cause == STOP_USER || s->stop_cause == STOP_QUIT)
+                return EXIT_OK;
+        /* The image's power off failed and the helper ended it: a power off all the same. */
+        if (s->poweroff_failure[0])
                 return EXIT_OK;
         switch (s->end) {
         case END_POWEROFF:
@@ -131,6 +186,7 @@ int main(int argc, char **argv)
         struct runtime rt = { .guard = { .pid = -1, .fd = -1 } };
         struct terminals terminals = {};
         struct container container = { .pid = -1, .notify_fd = -1, .listener_fd = -1 };
+        struct scratch_set scratch = { .dev_dirfd = -1, .private_dirfd = -1 };
         char error[512];
         int r, exit_code = EXIT_CANNOT_RUN;
 
@@ -153,6 +209,8 @@ int main(int argc, char **argv)
                 log_error("%s", error);
                 return EXIT_BAD_INPUT;
         }
+        if (o.scratch_layout && read_scratch_layout(&o) < 0)
+                return EXIT_BAD_INPUT;
         if (geteuid() != 0) {
                 log_error("must run as root (it creates namespaces, mounts and a cgroup)");
                 return EXIT_CANNOT_RUN;
@@ -193,6 +251,14 @@ int main(int argc, char **argv)
                 log_error("cannot prepare /dev: %s", strerror(-r));
                 goto out;
         }
+        long long scratch_us = now_us();
+        if ((r = scratch_prepare(&rt, &o, &scratch)) < 0) {
+                exit_code = r == -EINVAL ? EXIT_BAD_INPUT : EXIT_CANNOT_RUN;
+                goto out;
+        }
+        /* "make bench" reads this line (tests/bench/scratch.sh). */
+        if (o.scratch_count)
+                log_debug("%zu scratch disks set up in %lld us", o.scratch_count, now_us() - scratch_us);
         /* Bound on the container's /dev before its first process starts. */
         if ((r = terminals_create(&terminals, rt.root, o.ttys, &ws)) < 0) {
                 log_error("cannot prepare the terminals: %s", strerror(-r));
@@ -221,6 +287,7 @@ int main(int argc, char **argv)
                 .root_dir = rt.root,
                 .cmdline_file = rt.cmdline_file,
                 .cgroup_path = rt.cgroup[0] ? rt.cgroup : NULL,
+                .view_dir = rt.view_dir,
                 .hostname = o.hostname ?: info.hostname,
                 .argv = o.command ?: init_argv,
                 .envp = envp,
@@ -252,6 +319,7 @@ int main(int argc, char **argv)
                 .timeout_s = o.timeout_s,
                 .stop_timeout_s = o.stop_timeout_s,
                 .skip_sleeps = !o.real_sleeps,
+                .scratch = &scratch,
         };
         if (check)
                 check_attach(check, &sup);
@@ -289,6 +357,7 @@ int main(int argc, char **argv)
 
 out:
         container_release(&container);
+        scratch_release(&scratch);
         terminals_free(&terminals);
         runtime_release(&rt);
         if (check)

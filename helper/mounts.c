@@ -91,8 +91,11 @@ int mounts_setup_root(const char *rootfs, const char *runtime_dir, const char *r
 
         if ((r = mkdir_exists_ok(root_dir, 0755)) < 0)
                 return r;
+        /* nodev: a device node in the image's tree (a hostile image's, or the copies
+         * of the host's that ReaR makes) must not open a host device. The only
+         * device nodes that work inside are the helper's, on its /dev. */
         if (in_place)
-                return mount_fs(rootfs, root_dir, NULL, MS_BIND | MS_REC, NULL);
+                return mount_fs(rootfs, root_dir, NULL, MS_BIND | MS_REC | MS_NODEV, NULL);
 
         /* A read-only bind of ROOTFS gives the overlay a lowerdir path without the
          * commas and colons that overlay's option syntax cannot take. */
@@ -112,7 +115,7 @@ int mounts_setup_root(const char *rootfs, const char *runtime_dir, const char *r
         r = snprintf(options, sizeof(options), "lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, work);
         if (r < 0 || (size_t) r >= sizeof(options))
                 return -ENAMETOOLONG;
-        return mount_fs("rescue-spawn", root_dir, "overlay", 0, options);
+        return mount_fs("rescue-spawn", root_dir, "overlay", MS_NODEV, options);
 }
 
 /* Device nodes that are safe to share: none of them reaches a disk or the kernel's state. */
@@ -183,6 +186,7 @@ enum api_mount_kind {
         API_READ_ONLY,          /* bind the path onto itself, read-only */
         API_HIDE,               /* /dev/null over a file, an empty read-only tmpfs over a directory */
         API_CMDLINE,            /* our command line file over /proc/cmdline */
+        API_VIEW,               /* a part of the block device view (blockview.h), read-only */
 };
 
 /* In this order; paths are relative to the container's root. */
@@ -215,13 +219,21 @@ static const struct api_mount {
         { API_HIDE,      "proc/scsi",         NULL, 0, NULL, false },
         { API_MOUNT,     "sys",               "sysfs",   MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, false },
         { API_HIDE,      "sys/firmware",      NULL, 0, NULL, false },
+        /* Block devices: the scratch disks only (fstype: the part of the view). */
+        { API_VIEW,      "sys/block",         "block", 0, NULL, false },
+        { API_VIEW,      "sys/class/block",   "class-block", 0, NULL, false },
+        { API_VIEW,      "sys/dev/block",     "dev-block", 0, NULL, false },
+        { API_VIEW,      "proc/partitions",   "partitions", 0, NULL, false },
         /* systemd needs a writable cgroup tree: the container's own subtree. */
         { API_MOUNT,     "sys/fs/cgroup",     "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, true },
 };
 
-static int apply_api_mount(const struct api_mount *m, const char *path, const char *cmdline_file)
+static int apply_api_mount(const struct api_mount *m, const char *path, const char *cmdline_file,
+                           const char *view_dir)
 {
+        char source[PATH_MAX];
         struct stat st;
+        int r;
 
         switch (m->kind) {
         case API_MOUNT:
@@ -230,6 +242,12 @@ static int apply_api_mount(const struct api_mount *m, const char *path, const ch
                 return mount_fs(m->fstype, path, m->fstype, m->flags, m->options);
         case API_CMDLINE:
                 return mount_fs(cmdline_file, path, NULL, MS_BIND | MS_RDONLY, NULL);
+        case API_VIEW:
+                if (!view_dir || lstat(path, &st) < 0)
+                        return 0;
+                if ((r = path_join(source, sizeof(source), view_dir, m->fstype)) < 0)
+                        return r;
+                return mount_fs(source, path, NULL, MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
         case API_READ_ONLY:
                 if (lstat(path, &st) < 0)
                         return 0;       /* not on this kernel */
@@ -246,7 +264,7 @@ static int apply_api_mount(const struct api_mount *m, const char *path, const ch
 }
 
 int mounts_setup_api(const char *root_dir, const char *cmdline_file, bool with_cgroup,
-                     const char **failed_step)
+                     const char *view_dir, const char **failed_step)
 {
         char path[PATH_MAX];
 
@@ -258,7 +276,7 @@ int mounts_setup_api(const char *root_dir, const char *cmdline_file, bool with_c
                         continue;
                 r = path_join(path, sizeof(path), root_dir, m->path);
                 if (r == 0)
-                        r = apply_api_mount(m, path, cmdline_file);
+                        r = apply_api_mount(m, path, cmdline_file, view_dir);
                 if (r < 0) {
                         *failed_step = m->path;
                         return r;

@@ -25,9 +25,11 @@ int mounts_setup_root(const char *rootfs, const char *runtime_dir, const char *r
 int mounts_setup_dev(const char *root_dir);
 
 /* /proc (with its masks and cmdline_file over /proc/cmdline), read-only /sys and,
- * when with_cgroup, a cgroup2 at /sys/fs/cgroup. Called in the container's namespaces. */
+ * when with_cgroup, a cgroup2 at /sys/fs/cgroup; with view_dir, the block device
+ * view (blockview.h) over /sys/block, /sys/class/block, /sys/dev/block and
+ * /proc/partitions. Called in the container's namespaces. */
 int mounts_setup_api(const char *root_dir, const char *cmdline_file, bool with_cgroup,
-                     const char **failed_step);
+                     const char *view_dir, const char **failed_step);
 
 /* Create an empty file (mount point for a bind-mounted tty). */
 int make_mount_point_file(const char *path);

@@ -20,6 +20,9 @@ enum {
         OPT_IMAGE_NAME,
         OPT_IN_PLACE,
         OPT_REAL_SLEEPS,
+        OPT_FAIL_ON_WARNING,
+        OPT_SCRATCH_DISK,
+        OPT_SCRATCH_LAYOUT,
         OPT_VERSION,
 };
 
@@ -36,6 +39,9 @@ static const struct option long_options[] = {
         { "image-name",   required_argument, NULL, OPT_IMAGE_NAME },
         { "in-place",     no_argument,       NULL, OPT_IN_PLACE },
         { "real-sleeps",  no_argument,       NULL, OPT_REAL_SLEEPS },
+        { "fail-on-warning", no_argument,    NULL, OPT_FAIL_ON_WARNING },
+        { "scratch-disk", required_argument, NULL, OPT_SCRATCH_DISK },
+        { "scratch-layout", required_argument, NULL, OPT_SCRATCH_LAYOUT },
         { "quiet",        no_argument,       NULL, 'q' },
         { "verbose",      no_argument,       NULL, 'v' },
         { "help",         no_argument,       NULL, 'h' },
@@ -64,6 +70,14 @@ void options_usage(void)
                "  --real-sleeps         the image's sleeps take their full time (default: until\n"
                "                        the first key is typed, a sleep ends as soon as\n"
                "                        nothing else in the container runs)\n"
+               "  --fail-on-warning     --check: a warning fails the verdict (default: PASS with\n"
+               "                        warnings)\n"
+               "  --scratch-disk=NAME:SIZE[:FILE]\n"
+               "                        a disk /dev/NAME inside (sda, vda, nvme0n1) of SIZE bytes\n"
+               "                        (K, M, G, T) on the sparse FILE (default: a temporary\n"
+               "                        file); repeatable, at most %d\n"
+               "  --scratch-layout=FILE a scratch disk for each disk of ReaR's disklayout.conf\n"
+               "                        FILE; refuses layouts a container cannot rehearse\n"
                "  -q, --quiet           only errors and the verdict\n"
                "  -v, --verbose         show every step\n"
                "  -h, --help            this text\n"
@@ -74,7 +88,8 @@ void options_usage(void)
                "\n"
                "Exit status: 0 powered off / PASS, 1 init died, timeout / FAIL, 2 usage or\n"
                "bad input, 3 the test could not run here; with COMMAND, its exit status.\n",
-               DEFAULT_CHECK_TIMEOUT_S, DEFAULT_STOP_TIMEOUT_S, DEFAULT_TTYS, MAX_TTYS, DEFAULT_CMDLINE);
+               DEFAULT_CHECK_TIMEOUT_S, DEFAULT_STOP_TIMEOUT_S, DEFAULT_TTYS, MAX_TTYS, DEFAULT_CMDLINE,
+               SCRATCH_MAX_DISKS);
 }
 
 static int parse_unsigned(const char *s, unsigned min, unsigned max, unsigned *ret)
@@ -153,6 +168,26 @@ int options_parse(int argc, char **argv, struct options *o, char *error, size_t 
                         break;
                 case OPT_REAL_SLEEPS:
                         o->real_sleeps = true;
+                        break;
+                case OPT_FAIL_ON_WARNING:
+                        o->fail_on_warning = true;
+                        break;
+                case OPT_SCRATCH_DISK:
+                        if (o->scratch_count == SCRATCH_MAX_DISKS) {
+                                snprintf(error, error_size, "at most %d --scratch-disk options", SCRATCH_MAX_DISKS);
+                                return -EINVAL;
+                        }
+                        if (scratch_parse_spec(optarg, &o->scratch[o->scratch_count], error, error_size) < 0)
+                                return -EINVAL;
+                        for (size_t i = 0; i < o->scratch_count; i++)
+                                if (strcmp(o->scratch[i].name, o->scratch[o->scratch_count].name) == 0) {
+                                        snprintf(error, error_size, "--scratch-disk: two disks called %s", o->scratch[i].name);
+                                        return -EINVAL;
+                                }
+                        o->scratch_count++;
+                        break;
+                case OPT_SCRATCH_LAYOUT:
+                        o->scratch_layout = optarg;
                         break;
                 case 'q':
                         o->verbosity = -1;

@@ -2,6 +2,9 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
+
+#include "scratch.h"
 
 #define DEFAULT_TTYS 6
 #define MAX_TTYS 12
@@ -29,7 +32,11 @@ struct options {
         const char *image_name; /* NULL: the rootfs path */
         bool in_place;
         bool real_sleeps;       /* no skipping of the image's sleeps while it idles */
+        bool fail_on_warning;   /* --check: a warning makes the verdict FAIL */
         int verbosity;          /* -1 quiet, 0 normal, 1 verbose */
+        struct scratch_spec scratch[SCRATCH_MAX_DISKS]; /* --scratch-disk, in order */
+        size_t scratch_count;
+        const char *scratch_layout;     /* --scratch-layout: a disklayout.conf, NULL none */
 };
 
 enum {

@@ -35,6 +35,8 @@ const char *check_status_name(enum check_status s)
                 return "fail";
         case CHECK_IGNORED:
                 return "ignored";
+        case CHECK_WARN:
+                return "warn";
         }
         return "unknown";
 }
@@ -203,7 +205,8 @@ static size_t count_status(const struct report *r, enum check_status status)
  * would let a broken image through. */
 static bool report_passed(const struct report *r)
 {
-        return r->verdict && strcmp(r->verdict, "PASS") == 0 && count_status(r, CHECK_FAIL) == 0;
+        return r->verdict && strcmp(r->verdict, "PASS") == 0 && count_status(r, CHECK_FAIL) == 0 &&
+               !(r->fail_on_warning && count_status(r, CHECK_WARN) > 0);
 }
 
 static const char *report_image(const struct report *r)
@@ -330,12 +333,17 @@ int report_print_summary(const struct report *r, FILE *out)
                         ret |= put_clean(out, it->detail, CLEAN_LINE);
                 }
                 fputc('\n', out);
-                if (it->status == CHECK_FAIL)
+                if (it->status == CHECK_FAIL || it->status == CHECK_WARN)
                         ret |= summary_excerpt(out, it->excerpt);
         }
 
-        if (report_passed(r))
+        size_t warned = count_status(r, CHECK_WARN);
+        if (report_passed(r) && warned == 0)
                 fputs("\nVERDICT: PASS\n", out);
+        else if (report_passed(r))
+                fprintf(out, "\nVERDICT: PASS (%zu warning%s)\n", warned, warned == 1 ? "" : "s");
+        else if (failed == 0 && warned > 0)
+                fprintf(out, "\nVERDICT: FAIL (%zu warning%s, --fail-on-warning)\n", warned, warned == 1 ? "" : "s");
         else if (failed == 0)
                 fputs("\nVERDICT: FAIL\n", out);
         else {
@@ -543,7 +551,8 @@ static int render_junit(const struct report *r, FILE *f)
 
         fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", f);
         fprintf(f, "<testsuite name=\"rear-testrescue\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\" time=\"%s\"",
-                r->n_items, count_status(r, CHECK_FAIL), count_status(r, CHECK_IGNORED),
+                r->n_items, count_status(r, CHECK_FAIL) + (r->fail_on_warning ? count_status(r, CHECK_WARN) : 0),
+                count_status(r, CHECK_IGNORED),
                 format_seconds(buf, r->seconds_total) ? buf : "0.000");
         /* JUnit's schema wants the timestamp without a zone; it is UTC. */
         if (format_time(buf, r->started_at, false))
@@ -570,9 +579,19 @@ static int render_junit(const struct report *r, FILE *f)
                         fputs("/>\n", f);
                         continue;
                 }
-                fputs(it->status == CHECK_FAIL ? ">\n    <failure type=\"FAIL\" message=\"" : ">\n    <skipped message=\"", f);
+                /* JUnit knows no warning: a passed case that says it on its output, or a
+                 * failure when warnings fail the verdict. */
+                if (it->status == CHECK_WARN && !r->fail_on_warning) {
+                        fputs(">\n    <system-out>warning: ", f);
+                        ret |= xml_text(f, it->detail, CLEAN_LINE);
+                        fputs("</system-out>\n  </testcase>\n", f);
+                        continue;
+                }
+                bool failure = it->status == CHECK_FAIL || it->status == CHECK_WARN;
+                fputs(it->status == CHECK_FAIL ? ">\n    <failure type=\"FAIL\" message=\""
+                      : failure ? ">\n    <failure type=\"WARN\" message=\"" : ">\n    <skipped message=\"", f);
                 ret |= xml_text(f, it->detail, CLEAN_LINE);
-                if (it->status == CHECK_FAIL && it->excerpt) {
+                if (failure && it->excerpt) {
                         fputs("\">", f);
                         ret |= xml_text(f, it->excerpt, CLEAN_LINES);
                         fputs("</failure>\n", f);
@@ -695,6 +714,8 @@ static int render_prometheus(const struct report *r, FILE *f)
                 prom_metric(f, r, "duration_seconds", "Seconds from start to verdict of the last test.", buf);
         snprintf(buf, sizeof(buf), "%zu", count_status(r, CHECK_FAIL));
         prom_metric(f, r, "checks_failed", "Checks that failed in the last test of the rescue image.", buf);
+        snprintf(buf, sizeof(buf), "%zu", count_status(r, CHECK_WARN));
+        prom_metric(f, r, "checks_warned", "Checks that warned in the last test of the rescue image (what a machine would hit but a container cannot show).", buf);
         return stream_status(f);
 }
 

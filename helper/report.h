@@ -13,6 +13,8 @@ enum check_status {
         CHECK_OK,
         CHECK_FAIL,
         CHECK_IGNORED,          /* cannot work in any container, or not applicable: says why */
+        CHECK_WARN,             /* the container cannot exercise it, but the image's files show
+                                 * it would fail on a machine: PASS unless fail_on_warning */
 };
 
 struct check_item {
@@ -37,6 +39,7 @@ struct report {
         const char *version;            /* rescue-spawn's version */
         const char *init_kind;          /* "systemd", "busybox init", ... */
         const char *verdict;            /* "PASS" or "FAIL" */
+        int fail_on_warning;            /* a warning fails the verdict (--fail-on-warning) */
         time_t started_at;              /* wall clock */
         double seconds_total;           /* start to verdict */
         double seconds_to_ready;        /* ReaR's ready line; < 0 never */

@@ -1,4 +1,8 @@
+#include <linux/blkpg.h>
+#include <linux/fs.h>
+#include <linux/hdreg.h>
 #include <linux/kd.h>
+#include <linux/loop.h>
 #include <linux/netlink.h>
 #include <linux/reboot.h>
 #include <seccomp.h>
@@ -22,14 +26,27 @@ static const struct blocked_syscall {
         { "kexec_load", EPERM }, { "kexec_file_load", EPERM },
         { "bpf", EPERM }, { "perf_event_open", EPERM },
         { "iopl", EPERM }, { "ioperm", EPERM },
-        /* swap, clock, quotas, accounting: host-wide state */
-        { "swapon", EPERM }, { "swapoff", EPERM },
+        /* clock, quotas, accounting: host-wide state (swap: see the traps) */
         { "settimeofday", EPERM }, { "clock_settime", EPERM }, { "clock_adjtime", EPERM },
         { "quotactl", EPERM }, { "acct", EPERM },
         /* the host's keyrings and file handles */
         { "add_key", EPERM }, { "request_key", EPERM }, { "keyctl", EPERM },
         { "open_by_handle_at", EPERM },
+        /* The new mount API: "not implemented", so that libmount (util-linux 2.39
+         * and later) falls back to mount(2), which the helper answers (see traps). */
+        { "fsopen", ENOSYS }, { "fspick", ENOSYS },
 };
+
+/* ioctls that reconfigure a loop device: a scratch disk's loop device must stay
+ * as the helper made it (autoclear is what releases it on every exit path). */
+static const unsigned long refused_ioctls[] = {
+        LOOP_SET_FD, LOOP_CLR_FD, LOOP_SET_STATUS, LOOP_SET_STATUS64, LOOP_CHANGE_FD,
+        LOOP_SET_CAPACITY, LOOP_SET_DIRECT_IO, LOOP_SET_BLOCK_SIZE, LOOP_CONFIGURE,
+        LOOP_CTL_ADD, LOOP_CTL_REMOVE, LOOP_CTL_GET_FREE,
+};
+
+/* Without traps (the processes the helper runs inside): swap is refused. */
+static const char *const swap_calls[] = { "swapon", "swapoff" };
 
 static void seccomp_releasep(scmp_filter_ctx *ctx)
 {
@@ -66,7 +83,8 @@ static const unsigned reboot_commands[] = {
         LINUX_REBOOT_CMD_RESTART2, LINUX_REBOOT_CMD_KEXEC,
 };
 
-/* Calls the helper answers itself (seccomp user notification), by syscall name. */
+/* Calls the helper answers itself (seccomp user notification), by syscall name
+ * (ioctl: by request, below). */
 static const struct trapped_syscall {
         const char *name;
         enum seccomp_trap trap;
@@ -74,7 +92,25 @@ static const struct trapped_syscall {
         { "reboot", SECCOMP_TRAP_REBOOT },
         { "nanosleep", SECCOMP_TRAP_SLEEP },
         { "clock_nanosleep", SECCOMP_TRAP_SLEEP },
-        { "ioctl", SECCOMP_TRAP_VT_MODE },
+        { "mount", SECCOMP_TRAP_MOUNT },
+        { "swapon", SECCOMP_TRAP_SWAP },
+        { "swapoff", SECCOMP_TRAP_SWAP },
+};
+
+/* Only these ioctls reach the helper: every other one stays out of its way. */
+static const struct trapped_ioctl {
+        unsigned long request;
+        enum seccomp_trap trap;
+} trapped_ioctls[] = {
+        /* how a getty tells a virtual terminal from a serial line */
+        { KDGKBMODE, SECCOMP_TRAP_VT_MODE },
+        /* partition tables and caches: privileges of the host's user namespace */
+        { BLKRRPART, SECCOMP_TRAP_BLOCK_IOCTL },
+        { BLKPG, SECCOMP_TRAP_BLOCK_IOCTL },
+        { BLKFLSBUF, SECCOMP_TRAP_BLOCK_IOCTL },
+        { BLKBSZSET, SECCOMP_TRAP_BLOCK_IOCTL },        /* mkfs.xfs */
+        /* a disk's geometry, which loop devices lack: GRUB finds a partition's start by it */
+        { HDIO_GETGEO, SECCOMP_TRAP_BLOCK_IOCTL },
 };
 
 static int add_traps(scmp_filter_ctx ctx)
@@ -88,13 +124,38 @@ static int add_traps(scmp_filter_ctx ctx)
                 if (r < 0)
                         return r;
         }
-        if ((r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(nanosleep), 0)) < 0 ||
-            (r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(clock_nanosleep), 0)) < 0)
-                return r;
-        /* Only the one console ioctl that tells a virtual terminal from a serial line:
-         * every other ioctl stays out of the helper's way. */
-        return seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(ioctl), 1,
-                                SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, KDGKBMODE));
+        for (size_t i = 0; i < ARRAY_SIZE(trapped_syscalls); i++) {
+                if (trapped_syscalls[i].trap == SECCOMP_TRAP_REBOOT)
+                        continue;
+                int nr = seccomp_syscall_resolve_name(trapped_syscalls[i].name);
+                if (nr != __NR_SCMP_ERROR && (r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0)) < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < ARRAY_SIZE(trapped_ioctls); i++) {
+                r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(ioctl), 1,
+                                     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, trapped_ioctls[i].request));
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int add_refusals(scmp_filter_ctx ctx, bool traps)
+{
+        int r;
+
+        for (size_t i = 0; i < ARRAY_SIZE(refused_ioctls); i++) {
+                r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
+                                     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, refused_ioctls[i]));
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; !traps && i < ARRAY_SIZE(swap_calls); i++) {
+                int nr = seccomp_syscall_resolve_name(swap_calls[i]);
+                if (nr != __NR_SCMP_ERROR && (r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0)) < 0)
+                        return r;
+        }
+        return 0;
 }
 
 static enum seccomp_trap trap_of(const struct seccomp_notif *req)
@@ -103,12 +164,19 @@ static enum seccomp_trap trap_of(const struct seccomp_notif *req)
 
         if (!name)
                 return SECCOMP_TRAP_OTHER;
+        if (strcmp(name, "ioctl") == 0) {
+                for (size_t i = 0; i < ARRAY_SIZE(trapped_ioctls); i++)
+                        if ((req->data.args[1] & 0xffffffffu) == trapped_ioctls[i].request)
+                                return req->data.arch == seccomp_arch_native() || trapped_ioctls[i].trap == SECCOMP_TRAP_VT_MODE
+                                        ? trapped_ioctls[i].trap : SECCOMP_TRAP_OTHER;
+                return SECCOMP_TRAP_OTHER;
+        }
         for (size_t i = 0; i < ARRAY_SIZE(trapped_syscalls); i++) {
                 if (strcmp(name, trapped_syscalls[i].name) != 0)
                         continue;
                 /* A sleep's timespec is read in the native layout only; 32-bit
                  * programs' sleeps are left to the kernel. */
-                if (trapped_syscalls[i].trap == SECCOMP_TRAP_SLEEP && req->data.arch != seccomp_arch_native())
+                if (trapped_syscalls[i].trap != SECCOMP_TRAP_REBOOT && req->data.arch != seccomp_arch_native())
                         return SECCOMP_TRAP_OTHER;
                 return trapped_syscalls[i].trap;
         }
@@ -212,7 +280,7 @@ int seccomp_compile(bool traps, struct sock_fprog *program)
                 if (r < 0)
                         return r;
         }
-        if ((r = block_device_mknod(ctx)) < 0)
+        if ((r = block_device_mknod(ctx)) < 0 || (r = add_refusals(ctx, traps)) < 0)
                 return r;
         /* The host's audit subsystem: refused as if the kernel had none, as systemd expects. */
         r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket), 2,

@@ -15,8 +15,9 @@
  * the container's first process then only loads it. With traps, some calls are not
  * refused but handed to the holder of the listener: reboot(2)'s power off, halt,
  * restart and kexec (how the helper learns that the image powered itself off, and
- * which way), the sleeps (see sleeps.h) and the console's keyboard-mode ioctl (see
- * terminals.h: what makes a getty treat /dev/ttyN as a virtual terminal). */
+ * which way), the sleeps (see sleeps.h), the console's keyboard-mode ioctl (see
+ * terminals.h: what makes a getty treat /dev/ttyN as a virtual terminal), and the
+ * block device calls that need the host's privileges (see blocktraps.h). */
 int seccomp_compile(bool traps, struct sock_fprog *program);
 void seccomp_program_free(struct sock_fprog *program);
 /* Installs program on the calling thread; with listener_fd (a program with traps),
@@ -28,6 +29,9 @@ enum seccomp_trap {
         SECCOMP_TRAP_REBOOT,    /* reboot(2), the command in args[2] */
         SECCOMP_TRAP_SLEEP,     /* nanosleep(2) or clock_nanosleep(2), native ABI */
         SECCOMP_TRAP_VT_MODE,   /* ioctl(fd, KDGKBMODE, int *) */
+        SECCOMP_TRAP_BLOCK_IOCTL,       /* BLKRRPART, BLKPG, BLKFLSBUF (see blocktraps.h), native ABI */
+        SECCOMP_TRAP_MOUNT,     /* mount(2), native ABI */
+        SECCOMP_TRAP_SWAP,      /* swapon(2), swapoff(2), native ABI */
 };
 
 struct seccomp_listener {

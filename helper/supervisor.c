@@ -9,6 +9,7 @@
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 
+#include "blocktraps.h"
 #include "log.h"
 #include "seccomp.h"
 #include "supervisor.h"
@@ -316,24 +317,48 @@ static void handle_stdin(struct supervisor *s, bool *stdin_open)
         send_input(s, out, out_len);
 }
 
-/* What systemd says when poweroff.target failed: it gets no further by itself (ReaR's
- * poweroff.service needs systemctl, which an image built on a host without systemd
- * lacks), so there is no point in waiting for it. */
-static const char *const poweroff_failed_lines[] = {
-        "Dependency failed for poweroff.target",        /* systemd 252 (Debian 12) and later: "... - Power-Off." */
-        "Dependency failed for Power-Off.",             /* systemd 247 (Debian 11): the description alone */
+/* systemd's targets of a shutdown, the signal of its immediate variant, and what they are. */
+static const struct shutdown_target {
+        const char *failed_line;        /* "[DEPEND] Dependency failed for poweroff.target - Power-Off." */
+        int immediate_signal;           /* SIGRTMIN + N */
+        const char *what;
+} shutdown_targets[] = {
+        { "Dependency failed for poweroff.target", 14, "power off" },
+        { "Dependency failed for reboot.target",   15, "reboot" },
+        { "Dependency failed for halt.target",     13, "halt" },
+        /* systemd 247 (Debian 11) names the target by its description alone. */
+        { "Dependency failed for Power-Off.",      14, "power off" },
+        { "Dependency failed for Reboot.",         15, "reboot" },
+        { "Dependency failed for Halt.",           13, "halt" },
 };
 
+/* How long the immediate variant may take before the container is killed. */
+#define FAILED_SHUTDOWN_KILL_MS 1000
+
+/* A shutdown target that cannot be reached: systemd gets no further by itself (ReaR's
+ * poweroff.service needs systemctl, which an image built on a host without systemd lacks),
+ * whoever asked for it, the user inside or the helper. One line says why; the immediate
+ * variant ends the container, else the kill a second later. The exit is that of a power off. */
 static void on_console_line(void *userdata, const char *line)
 {
         struct supervisor *s = userdata;
 
-        for (size_t i = 0; s->force_at_ms && i < ARRAY_SIZE(poweroff_failed_lines); i++)
-                if (strstr(line, poweroff_failed_lines[i])) {
-                        snprintf(s->poweroff_failure, sizeof(s->poweroff_failure), "%s", line);
-                        force_poweroff(s, "the image's power off failed");
-                        break;
-                }
+        if (s->init_kind != INIT_SYSTEMD || s->init_gone || s->poweroff_failure[0] || !strstr(line, "Dependency failed for "))
+                return;
+        for (size_t i = 0; i < ARRAY_SIZE(shutdown_targets); i++) {
+                const struct shutdown_target *t = &shutdown_targets[i];
+                if (!strstr(line, t->failed_line))
+                        continue;
+                long long now = now_ms();
+                snprintf(s->poweroff_failure, sizeof(s->poweroff_failure), "%s", line);
+                log_info("the image's %s failed (systemd: \"%s\"): ending the container", t->what,
+                         strstr(line, t->failed_line));
+                kill(s->container->pid, SIGRTMIN + t->immediate_signal);
+                s->force_at_ms = 0;
+                if (!s->kill_at_ms || s->kill_at_ms > now + FAILED_SHUTDOWN_KILL_MS)
+                        s->kill_at_ms = now + FAILED_SHUTDOWN_KILL_MS;
+                return;
+        }
 }
 
 static void handle_output(struct supervisor *s, size_t index, long long now)
@@ -443,6 +468,15 @@ static void handle_trap(struct supervisor *s)
         case SECCOMP_TRAP_VT_MODE:
                 handle_vt_mode(s);
                 break;
+        case SECCOMP_TRAP_BLOCK_IOCTL:
+                blocktraps_ioctl(&s->traps, s->scratch);
+                break;
+        case SECCOMP_TRAP_MOUNT:
+                blocktraps_mount(&s->traps, s->scratch);
+                break;
+        case SECCOMP_TRAP_SWAP:
+                blocktraps_swap(&s->traps, s->scratch);
+                break;
         case SECCOMP_TRAP_OTHER:
                 (void) seccomp_listener_continue(&s->traps, s->traps.req->id);
                 break;
@@ -473,7 +507,8 @@ int supervisor_run(struct supervisor *s)
                 if (s->force_at_ms && now >= s->force_at_ms)
                         force_poweroff(s, "the image's power off does not finish");
                 if (s->kill_at_ms && now >= s->kill_at_ms) {
-                        log_info("the image did not power off within %u s: killing it", s->stop_timeout_s);
+                        if (!s->poweroff_failure[0])
+                                log_info("the image did not power off within %u s: killing it", s->stop_timeout_s);
                         kill_container(s);
                 }
                 if (s->hooks.on_tick)

@@ -12,6 +12,7 @@
 #include "notify.h"
 #include "ring.h"
 #include "rootfs.h"
+#include "scratch.h"
 #include "seccomp.h"
 #include "sleeps.h"
 #include "terminals.h"
@@ -63,8 +64,9 @@ struct supervisor {
         unsigned stop_timeout_s;
         bool skip_sleeps;       /* end the image's sleeps early while it idles and nobody types */
         struct supervisor_hooks hooks;
+        struct scratch_set *scratch;    /* the scratch disks (possibly none) */
 
-        struct seccomp_listener traps;  /* reboot(2), sleeps, the keyboard-mode ioctl */
+        struct seccomp_listener traps;  /* reboot(2), sleeps, the keyboard-mode ioctl, block devices */
         struct sleeps sleeps;
 
         /* interactive view */

@@ -38,6 +38,7 @@ teardown_file () {
     assert_contains "$output" "./etc/rear/testrescue.conf"
     assert_contains "$output" "./usr/share/man/man8/rescue-spawn.8.gz"
     assert_contains "$output" "./usr/share/man/man8/rear-testrescue.8.gz"
+    assert_contains "$output" "./usr/lib/udev/rules.d/59-rescue-spawn-scratch.rules"
     refute_contains "$output" "./usr/share/rear/rescue-spawn"
     # /etc/rear/testrescue.conf is a conffile: the admin's changes survive upgrades.
     dpkg-deb -e "$DEB" "$BATS_TEST_TMPDIR/control"

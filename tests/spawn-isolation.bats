@@ -415,3 +415,127 @@ true'
     assert_host_unchanged "$HOST_BEFORE"
     assert_no_leftovers
 }
+
+@test "a block device node in the image's own tree opens nothing (the tree is nodev)" {
+    root="$( spawn_fixture_copy hostile-node )"
+    # a node of a host loop device and one of the host's first disk, where /dev cannot hide them
+    mknod "$root/root/loop0" b 7 0
+    mknod "$root/root/hostdisk" b "$(( 16#$( stat -c %t /dev/loop0 ) ))" 0
+    for disk in /sys/block/* ; do
+        case "${disk##*/}" in (loop*) ;; (*) rm "$root/root/hostdisk" ; mknod "$root/root/hostdisk" b $( tr ':' ' ' <"$disk/dev" ) ; break ;; esac
+    done
+    run --separate-stderr spawn_in "$root" "$RESULT"'
+result open-loop dd if=/root/loop0 of=/dev/null count=0
+result open-disk dd if=/root/hostdisk of=/dev/null count=0
+result open-rw sh -c "exec 3<>/root/loop0"'
+    [ "$status" -eq 0 ]
+    assert_has_line "$output" "RESULT open-loop=fail"
+    assert_has_line "$output" "RESULT open-disk=fail"
+    assert_has_line "$output" "RESULT open-rw=fail"
+    assert_host_unchanged "$HOST_BEFORE"
+    assert_no_leftovers
+}
+
+# A host block device with a file system the image would like to mount: a loop device
+# of this test's on an ext4 file holding a file called host-marker. Sets HOST_LOOP.
+function make_host_loop () {
+    local file="$BATS_TEST_TMPDIR/host.img"
+    truncate -s 32M "$file"
+    mkfs.ext4 -q -F "$file"
+    debugfs -w -R "write /dev/null host-marker" "$file" >/dev/null 2>&1
+    HOST_LOOP="$( losetup -f --show "$file" )"
+}
+
+function release_host_loop () {
+    test -n "${HOST_LOOP:-}" && losetup -d "$HOST_LOOP"
+    HOST_LOOP=""
+}
+
+# A scratch disk's FILE with ext4 holding a file called scratch-marker.
+function make_scratch_file () {
+    truncate -s 32M "$1"
+    mkfs.ext4 -q -F "$1"
+    debugfs -w -R "write /dev/null scratch-marker" "$1" >/dev/null 2>&1
+}
+
+@test "mount of a host block device is refused, by any path; a scratch disk's is made" {
+    make_host_loop
+    root="$( spawn_fixture_copy hostile-mount )"
+    mknod "$root/root/hostloop" b $( stat -c '0x%t 0x%T' "$HOST_LOOP" | xargs printf '%d %d' )
+    ln -s /root/hostloop "$root/root/link-to-hostloop"
+    make_scratch_file "$BATS_TEST_TMPDIR/scratch.img"
+    run --separate-stderr spawn --scratch-disk=sda:32M:"$BATS_TEST_TMPDIR/scratch.img" "$root" -- /bin/sh -c "$RESULT"'
+mkdir -p /mnt/x
+result mount-node mount -t ext4 /root/hostloop /mnt/x
+result mount-link mount -t ext4 /root/link-to-hostloop /mnt/x
+result mount-relative sh -c "cd /root && mount -t ext4 hostloop /mnt/x"
+result mount-xfs-type mount -t xfs /root/hostloop /mnt/x
+result mount-char mount -t ext4 /dev/null /mnt/x
+result mount-file mount -t ext4 /etc/hostname /mnt/x
+result swapon-node swapon /root/hostloop
+echo "mounted [$( grep -c " /mnt/x " /proc/mounts )]"
+result mount-scratch mount -t ext4 /dev/sda /mnt/x
+echo "marker [$( ls /mnt/x | grep marker )]"
+umount /mnt/x'
+    release_host_loop
+    [ "$status" -eq 0 ] || spawn_fail "status $status: $stderr"
+    for what in mount-node mount-link mount-relative mount-xfs-type mount-char mount-file swapon-node ; do
+        assert_has_line "$output" "RESULT $what=fail"
+    done
+    assert_has_line "$output" "mounted [0]"
+    assert_has_line "$output" "RESULT mount-scratch=ok"
+    assert_has_line "$output" "marker [scratch-marker]"
+    assert_host_unchanged "$HOST_BEFORE"
+    assert_no_leftovers
+}
+
+@test "a race that swaps the mount source between a scratch disk and a host device mounts only the scratch disk" {
+    make_host_loop
+    root="$( spawn_fixture_copy hostile-race )"
+    mknod "$root/root/hostloop" b $( stat -c '0x%t 0x%T' "$HOST_LOOP" | xargs printf '%d %d' )
+    make_scratch_file "$BATS_TEST_TMPDIR/scratch.img"
+    run --separate-stderr spawn --scratch-disk=sda:32M:"$BATS_TEST_TMPDIR/scratch.img" "$root" -- /bin/sh -c '
+mkdir -p /mnt/x
+# flip /tmp/src between the two as fast as the shell can, while mounting it
+( while :; do ln -sfn /dev/sda /tmp/src; ln -sfn /root/hostloop /tmp/src; done ) &
+flipper=$!
+ok=0
+for i in $( seq 200 ); do
+    if mount -t ext4 /tmp/src /mnt/x 2>/dev/null; then
+        ok=$(( ok + 1 ))
+        echo "marker [$( ls /mnt/x | grep marker )] source [$( awk "\$2 == \"/mnt/x\" { print \$1 }" /proc/mounts )]"
+        umount /mnt/x
+    fi
+done
+kill $flipper
+echo "mounted $ok times"'
+    release_host_loop
+    [ "$status" -eq 0 ] || spawn_fail "status $status: $stderr"
+    [[ "$output" =~ mounted\ ([0-9]+)\ times ]] || spawn_fail "no count: $output"
+    # some of the 200 must have hit the scratch disk, or the race proves nothing
+    [ "${BASH_REMATCH[1]}" -gt 0 ] || spawn_fail "no mount got through: $output"
+    refute_contains "$output" "host-marker"
+    [ "$( printf '%s\n' "$output" | grep -c '^marker ' )" -eq "$( printf '%s\n' "$output" | grep -c '^marker \[scratch-marker\] source \[/dev/sda\]$' )" ] ||
+        spawn_fail "a mount was not of the scratch disk: $output"
+    assert_host_unchanged "$HOST_BEFORE"
+    assert_no_leftovers
+}
+
+@test "ioctls that re-read, change or reconfigure a device are refused for anything but a scratch disk" {
+    root="$( spawn_fixture_copy hostile-ioctl )"
+    gcc -static -O2 -pthread -o "$root/bin/block-ioctl-probe" "$BATS_TEST_DIRNAME/fixtures/block-ioctl-probe.c"
+    run --separate-stderr spawn --scratch-disk=sda:32M "$root" -- /bin/sh -c '
+block-ioctl-probe /dev/null /dev/sda'
+    [ "$status" -eq 0 ] || spawn_fail "status $status: $stderr"
+    # not a block device: the kernel's answer
+    assert_has_line "$output" "/dev/null BLKRRPART ENOTTY"
+    assert_has_line "$output" "/dev/null BLKPG ENOTTY"
+    # a scratch disk: re-read and BLKPG work, the loop device cannot be reconfigured
+    assert_has_line "$output" "/dev/sda BLKRRPART ok"
+    assert_has_line "$output" "/dev/sda BLKPG-add ok"
+    assert_has_line "$output" "/dev/sda LOOP_CLR_FD EPERM"
+    assert_has_line "$output" "/dev/sda LOOP_SET_STATUS64 EPERM"
+    assert_has_line "$output" "/dev/sda fd-race only-scratch"
+    assert_host_unchanged "$HOST_BEFORE"
+    assert_no_leftovers
+}

@@ -211,6 +211,43 @@ static void test_dangerous(void)
         CHECK(dangerous_is("debu g", NULL));
 }
 
+static void test_scratch_disks(void)
+{
+        struct options o;
+        char name[16];
+
+        CHECK(PARSE(&o, "--scratch-disk=sda:1G", "--scratch-disk=nvme0n1:512:/var/tmp/n.img", "/rootfs") == OPTIONS_RUN);
+        CHECK(o.scratch_count == 2);
+        CHECK(strcmp(o.scratch[0].name, "sda") == 0 && o.scratch[0].size == 1ULL << 30 && o.scratch[0].file == NULL);
+        CHECK(strcmp(o.scratch[1].name, "nvme0n1") == 0 && o.scratch[1].size == 512);
+        CHECK(o.scratch[1].file && strcmp(o.scratch[1].file, "/var/tmp/n.img") == 0);
+        CHECK(PARSE(&o, "--scratch-disk=vda:274877906944", "/rootfs") == OPTIONS_RUN && o.scratch[0].size == 274877906944ULL);
+        CHECK(PARSE(&o, "--scratch-disk=xvda:2t", "/rootfs") == OPTIONS_RUN && o.scratch[0].size == 2ULL << 40);
+        CHECK(PARSE(&o, "--scratch-disk=mmcblk0:4K:f:g", "/rootfs") == OPTIONS_RUN && strcmp(o.scratch[0].file, "f:g") == 0);
+        CHECK(PARSE(&o, "/rootfs") == OPTIONS_RUN && o.scratch_count == 0);
+
+        char *bad[] = {
+                "--scratch-disk=sda", "--scratch-disk=sda:", "--scratch-disk=:1G", "--scratch-disk=Sda:1G",
+                "--scratch-disk=sd/a:1G", "--scratch-disk=../x:1G", "--scratch-disk=1sda:1G",
+                "--scratch-disk=sda:0", "--scratch-disk=sda:1000", "--scratch-disk=sda:1X",
+                "--scratch-disk=sda:1GB", "--scratch-disk=sda:-1G", "--scratch-disk=sda:99999999999T",
+                "--scratch-disk=sda:1G:", "--scratch-disk=abcdefghijklmnopqrstuvwxyzabcdefg:1G",
+        };
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                CHECK(PARSE(&o, bad[i], "/rootfs") == -EINVAL);
+                CHECK(strstr(err, "--scratch-disk") != NULL);
+        }
+        CHECK(PARSE(&o, "--scratch-disk=sda:1G", "--scratch-disk=sda:2G", "/rootfs") == -EINVAL);
+        CHECK(strstr(err, "two disks called sda") != NULL);
+
+        scratch_part_name("sda", 1, name, sizeof(name));
+        CHECK(strcmp(name, "sda1") == 0);
+        scratch_part_name("nvme0n1", 2, name, sizeof(name));
+        CHECK(strcmp(name, "nvme0n1p2") == 0);
+        scratch_part_name("mmcblk0", 10, name, sizeof(name));
+        CHECK(strcmp(name, "mmcblk0p10") == 0);
+}
+
 int main(void)
 {
         test_defaults();
@@ -221,5 +258,6 @@ int main(void)
         test_errors();
         test_twice();
         test_dangerous();
+        test_scratch_disks();
         return unit_done();
 }

@@ -341,6 +341,53 @@ static void test_contradiction(void)
         CHECK(check_status_name(CHECK_OK) && strcmp(check_status_name(CHECK_FAIL), "fail") == 0);
 }
 
+/* A warning: PASS with the count, a passed JUnit case that says so; with fail_on_warning a
+ * FAIL in every format. */
+static void test_warning(void)
+{
+        struct check_item items[] = {
+                { "init", CHECK_OK, "systemd is running", NULL, 0.05 },
+                { "prompt:ttyS0", CHECK_WARN, "serial-getty@ttyS0.service waits for udev", NULL, -1 },
+        };
+        struct report r = pass_report;
+        char *summary = NULL, *junit = NULL;
+        size_t len;
+
+        r.items = items;
+        r.n_items = ARRAY_SIZE(items);
+        FILE *f = open_memstream(&summary, &len);
+        CHECK(report_print_summary(&r, f) == 0);
+        fclose(f);
+        CHECK(summary && strstr(summary, "\nwarn    prompt:ttyS0  serial-getty@ttyS0.service waits for udev\n"));
+        CHECK(summary && strstr(summary, "\nVERDICT: PASS (1 warning)\n"));
+        free(summary);
+        CHECK(report_write_files(&r, tmpdir) == 0);
+        junit = slurp(tmpdir, "junit.xml");
+        CHECK(junit && strstr(junit, "<system-out>warning: serial-getty@ttyS0.service waits for udev</system-out>"));
+        CHECK(junit && strstr(junit, "failures=\"0\""));
+        free(junit);
+
+        r.fail_on_warning = 1;
+        r.verdict = "FAIL";
+        f = open_memstream(&summary, &len);
+        CHECK(report_print_summary(&r, f) == 0);
+        fclose(f);
+        CHECK(summary && strstr(summary, "\nVERDICT: FAIL (1 warning, --fail-on-warning)\n"));
+        free(summary);
+        CHECK(report_write_files(&r, tmpdir) == 0);
+        junit = slurp(tmpdir, "junit.xml");
+        CHECK(junit && strstr(junit, "<failure type=\"WARN\"") && strstr(junit, "failures=\"1\""));
+        free(junit);
+        _cleanup_free_ char *json = slurp(tmpdir, "report.json");
+        CHECK(json && strstr(json, "\"status\": \"warn\"") && strstr(json, "\"verdict\": \"FAIL\""));
+        /* Warnings cannot fail a PASS verdict unless asked to. */
+        r.fail_on_warning = 0;
+        r.verdict = "PASS";
+        CHECK(report_write_files(&r, tmpdir) == 0);
+        _cleanup_free_ char *json2 = slurp(tmpdir, "report.json");
+        CHECK(json2 && strstr(json2, "\"verdict\": \"PASS\""));
+}
+
 static void test_prometheus(void)
 {
         static const char *const files[] = { "rear.prom" };
@@ -368,9 +415,10 @@ static void test_prometheus(void)
                 CHECK(has_line(pass, "rear_testrescue_ready_seconds{image=\"rescue-img\"} 1.200"));
                 CHECK(has_line(pass, "rear_testrescue_duration_seconds{image=\"rescue-img\"} 3.456"));
                 CHECK(has_line(pass, "rear_testrescue_checks_failed{image=\"rescue-img\"} 0"));
-                CHECK(lines_starting(pass, "# HELP rear_testrescue_") == 5);
-                CHECK(lines_starting(pass, "# TYPE rear_testrescue_") == 5);
-                CHECK(lines_starting(pass, "rear_testrescue_") == 5);
+                CHECK(has_line(pass, "rear_testrescue_checks_warned{image=\"rescue-img\"} 0"));
+                CHECK(lines_starting(pass, "# HELP rear_testrescue_") == 6);
+                CHECK(lines_starting(pass, "# TYPE rear_testrescue_") == 6);
+                CHECK(lines_starting(pass, "rear_testrescue_") == 6);
         }
 
         CHECK(report_write_prometheus(&fail_report, path) == 0);
@@ -381,7 +429,7 @@ static void test_prometheus(void)
                 CHECK(has_line(fail, "rear_testrescue_checks_failed{image=\"img \\\"q\\\" \\\\ back\\nline\x1b[31m<&>'\xef\xbf\xbd\"} 2"));
                 /* Never ready: the series is left out, not NaN. */
                 CHECK(!strstr(fail, "ready_seconds"));
-                CHECK(lines_starting(fail, "rear_testrescue_") == 4);
+                CHECK(lines_starting(fail, "rear_testrescue_") == 5);
         }
 
         CHECK(report_write_prometheus(&pass_report, missing) == -ENOENT);
@@ -419,6 +467,7 @@ int main(int argc, char **argv)
         test_pass();
         test_fail();
         test_contradiction();
+        test_warning();
         test_prometheus();
 
         if (getenv("KEEP")) printf("# kept %s\n", tmpdir); else run("rm -rf %s", tmpdir);

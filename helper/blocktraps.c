@@ -1,0 +1,376 @@
+#include <fcntl.h>
+#include <linux/blkpg.h>
+#include <linux/fs.h>
+#include <linux/hdreg.h>
+#include <linux/openat2.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "blocktraps.h"
+#include "log.h"
+#include "util.h"
+
+/* File systems the helper mounts for the container: those a rescue system
+ * recreates and the kernel mounts from a block device. */
+static const char *const mountable_types[] = { "ext2", "ext3", "ext4", "xfs", "btrfs" };
+
+/* mount(2) flags that make it something else than a new mount: left to the kernel. */
+#define NOT_A_NEW_MOUNT (MS_REMOUNT | MS_BIND | MS_MOVE | MS_SHARED | MS_PRIVATE | MS_SLAVE | MS_UNBINDABLE)
+
+/* mount(2) flags as mount attributes; nosuid and nodev always. */
+static const struct {
+        unsigned long flag;
+        unsigned attr;
+} mount_attributes[] = {
+        { MS_RDONLY, MOUNT_ATTR_RDONLY }, { MS_NOEXEC, MOUNT_ATTR_NOEXEC },
+        { MS_NOATIME, MOUNT_ATTR_NOATIME }, { MS_NODIRATIME, MOUNT_ATTR_NODIRATIME },
+        { MS_STRICTATIME, MOUNT_ATTR_STRICTATIME },
+};
+
+/* mount(2) flags that are superblock options. */
+static const struct {
+        unsigned long flag;
+        const char *option;
+} superblock_flags[] = {
+        { MS_RDONLY, "ro" }, { MS_SYNCHRONOUS, "sync" }, { MS_DIRSYNC, "dirsync" }, { MS_LAZYTIME, "lazytime" },
+};
+
+/* What a disk says of its geometry (the BIOS translation disks have had for decades);
+ * the start is what callers want: grub-install finds a partition's offset with it. */
+static int geometry(struct seccomp_listener *l, const struct scratch_disk *d, const struct scratch_part *part)
+{
+        unsigned long long sectors = d->spec.size / 512 / (255 * 63);
+        struct hd_geometry geo = {
+                .heads = 255, .sectors = 63, .cylinders = (unsigned short) (sectors > 65535 ? 65535 : sectors),
+                .start = part ? (unsigned long) part->start : 0,
+        };
+        return seccomp_listener_write(l, l->req->data.args[2], &geo, sizeof(geo));
+}
+
+bool blocktraps_mountable(const char *fstype)
+{
+        for (size_t i = 0; i < ARRAY_SIZE(mountable_types); i++)
+                if (strcmp(fstype, mountable_types[i]) == 0)
+                        return true;
+        return false;
+}
+
+static void reply(struct seccomp_listener *l, int r)
+{
+        (void) seccomp_listener_reply(l, l->req->id, 0, r < 0 ? -r : 0);
+}
+
+/* A NUL-terminated string of the caller's, page by page (it may end just before
+ * an unmapped page). */
+static int read_string(struct seccomp_listener *l, uint64_t addr, char *buf, size_t size)
+{
+        size_t len = 0;
+
+        if (!addr)
+                return -EFAULT;
+        while (len < size) {
+                size_t chunk = 4096 - ((addr + len) & 4095);
+                if (chunk > size - len)
+                        chunk = size - len;
+                int r = seccomp_listener_read(l, addr + len, buf + len, chunk);
+                if (r < 0)
+                        return r;
+                void *nul = memchr(buf + len, '\0', chunk);
+                if (nul)
+                        return 0;
+                len += chunk;
+        }
+        return -ENAMETOOLONG;
+}
+
+static int open_proc(pid_t pid, const char *what, int flags)
+{
+        char path[64];
+
+        snprintf(path, sizeof(path), "/proc/%d/%s", (int) pid, what);
+        int fd = open(path, flags | O_CLOEXEC);
+        return fd < 0 ? negative_errno() : fd;
+}
+
+/* The caller's fd, as the caller has it: the same open file. */
+static int fetch_fd(struct seccomp_listener *l, int target)
+{
+        _cleanup_close_ int pidfd = (int) syscall(SYS_pidfd_open, (pid_t) l->req->pid, 0);
+        if (pidfd < 0)
+                return negative_errno();
+        /* The PID is the caller's only while the notification is valid. */
+        int r = seccomp_notify_id_valid(l->fd, l->req->id);
+        if (r < 0)
+                return r;
+        int fd = (int) syscall(SYS_pidfd_getfd, pidfd, target, 0);
+        return fd < 0 ? negative_errno() : fd;
+}
+
+/* The scratch device that fd is; NULL for anything else. */
+static struct scratch_disk *scratch_of_fd(struct scratch_set *set, int fd, struct scratch_part **part)
+{
+        struct stat st;
+
+        if (fstat(fd, &st) < 0 || !S_ISBLK(st.st_mode))
+                return NULL;
+        return scratch_find(set, st.st_rdev, part);
+}
+
+/* BLKPG: the caller's request, copied once, made on the helper's fd of the disk. */
+static int blkpg(struct seccomp_listener *l, struct scratch_set *set, struct scratch_disk *d)
+{
+        struct blkpg_ioctl_arg arg;
+        struct blkpg_partition part;
+        int r;
+
+        if ((r = seccomp_listener_read(l, l->req->data.args[2], &arg, sizeof(arg))) < 0)
+                return r;
+        if (arg.op != BLKPG_ADD_PARTITION && arg.op != BLKPG_DEL_PARTITION && arg.op != BLKPG_RESIZE_PARTITION)
+                return -EINVAL;
+        if (arg.datalen < (int) sizeof(part) ||
+            (r = seccomp_listener_read(l, (uint64_t) (uintptr_t) arg.data, &part, sizeof(part))) < 0)
+                return r < 0 ? r : -EINVAL;
+        arg.data = &part;
+        arg.datalen = sizeof(part);
+        if (ioctl(d->loop_fd, BLKPG, &arg) < 0)
+                return negative_errno();
+        return scratch_sync(set, d);
+}
+
+void blocktraps_ioctl(struct seccomp_listener *l, struct scratch_set *set)
+{
+        unsigned request = (unsigned) l->req->data.args[1];
+        struct scratch_part *part;
+        int r;
+
+        _cleanup_close_ int fd = fetch_fd(l, (int) l->req->data.args[0]);
+        struct scratch_disk *d = fd < 0 ? NULL : scratch_of_fd(set, fd, &part);
+        if (!d) {
+                /* Not a scratch disk: the kernel refuses it (EACCES) as ever. */
+                (void) seccomp_listener_continue(l, l->req->id);
+                return;
+        }
+        switch (request) {
+        case BLKRRPART:
+                r = part ? -EINVAL : scratch_reread(set, d);
+                break;
+        case BLKPG:
+                r = part ? -EINVAL : blkpg(l, set, d);
+                break;
+        case BLKFLSBUF:
+                r = ioctl(fd, BLKFLSBUF, 0) < 0 ? negative_errno() : 0;
+                break;
+        case HDIO_GETGEO:
+                r = geometry(l, d, part);
+                break;
+        case BLKBSZSET: {
+                int size;
+                r = seccomp_listener_read(l, l->req->data.args[2], &size, sizeof(size));
+                if (r == 0 && ioctl(fd, BLKBSZSET, &size) < 0)
+                        r = negative_errno();
+                break;
+        }
+        default:
+                r = -ENOTTY;
+        }
+        /* parted deletes every partition number there might be: ENXIO is routine. */
+        if (r != -ENXIO && request != HDIO_GETGEO)
+                log_debug("ioctl 0x%x of scratch device %s: %s", request, scratch_device_name(d, part),
+                          r < 0 ? strerror(-r) : "done");
+        reply(l, r);
+}
+
+/* A path of the caller's, resolved in its root (or below its cwd), opened O_PATH:
+ * what it names now, whatever the caller does to the path later. */
+static int open_in_caller(struct seccomp_listener *l, const char *path)
+{
+        _cleanup_close_ int dirfd = open_proc((pid_t) l->req->pid, path[0] == '/' ? "root" : "cwd", O_PATH | O_DIRECTORY);
+        if (dirfd < 0)
+                return dirfd;
+        int r = seccomp_notify_id_valid(l->fd, l->req->id);
+        if (r < 0)
+                return r;
+        struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+        int fd = (int) syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+        return fd < 0 ? negative_errno() : fd;
+}
+
+static struct scratch_disk *scratch_of_path(struct seccomp_listener *l, struct scratch_set *set, uint64_t addr,
+                                            struct scratch_part **part, int *error)
+{
+        char path[PATH_MAX];
+        struct stat st;
+
+        if ((*error = read_string(l, addr, path, sizeof(path))) < 0)
+                return NULL;
+        _cleanup_close_ int fd = open_in_caller(l, path);
+        if (fd < 0 || fstat(fd, &st) < 0) {
+                *error = fd < 0 ? fd : negative_errno();
+                return NULL;
+        }
+        struct scratch_disk *d = S_ISBLK(st.st_mode) ? scratch_find(set, st.st_rdev, part) : NULL;
+        *error = d ? 0 : S_ISBLK(st.st_mode) ? -EACCES : -ENOTBLK;
+        return d;
+}
+
+static bool kernel_has(const char *fstype)
+{
+        _cleanup_free_ char *text = NULL;
+        char line[64];
+        size_t len;
+
+        if (read_file("/proc/filesystems", 65536, &text, &len) < 0)
+                return false;
+        snprintf(line, sizeof(line), "\t%s\n", fstype);
+        return strstr(text, line) != NULL;
+}
+
+static int configure(int fsfd, const char *source, unsigned long flags, char *options)
+{
+        if (fsconfig(fsfd, FSCONFIG_SET_STRING, "source", source, 0) < 0)
+                return negative_errno();
+        for (size_t i = 0; i < ARRAY_SIZE(superblock_flags); i++)
+                if ((flags & superblock_flags[i].flag) && fsconfig(fsfd, FSCONFIG_SET_FLAG, superblock_flags[i].option, NULL, 0) < 0)
+                        return negative_errno();
+        for (char *save = NULL, *opt = strtok_r(options, ",", &save); opt; opt = strtok_r(NULL, ",", &save)) {
+                char *value = strchr(opt, '=');
+                if (value)
+                        *value++ = '\0';
+                if (fsconfig(fsfd, value ? FSCONFIG_SET_STRING : FSCONFIG_SET_FLAG, opt, value, 0) < 0)
+                        return negative_errno();
+        }
+        return fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0 ? negative_errno() : 0;
+}
+
+struct mount_job {
+        const char *fstype, *source, *target;
+        unsigned long flags;
+        char *options;
+        const char *private_root;
+        int mntns_fd, root_fd, cwd_fd;
+};
+
+/* In a forked worker: the file system from the helper's own node (chroot into the
+ * private directory, where /dev/NAME is the helper's), then into the caller's mount
+ * namespace and root, and onto the target. Returns an exit status: 0 or an errno. */
+static int mount_worker(const struct mount_job *j)
+{
+        unsigned attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+        int r;
+
+        for (size_t i = 0; i < ARRAY_SIZE(mount_attributes); i++)
+                if (j->flags & mount_attributes[i].flag)
+                        attrs |= mount_attributes[i].attr;
+        if (chroot(j->private_root) < 0 || chdir("/") < 0)
+                return errno;
+        _cleanup_close_ int fsfd = fsopen(j->fstype, FSOPEN_CLOEXEC);
+        if (fsfd < 0)
+                return errno;
+        if ((r = configure(fsfd, j->source, j->flags, j->options)) < 0) {
+                char message[256];
+                ssize_t n = read(fsfd, message, sizeof(message) - 1);
+                if (n > 0) {
+                        message[n] = '\0';
+                        log_debug("mount of %s: %s", j->source, message);
+                }
+                return -r;
+        }
+        _cleanup_close_ int mntfd = fsmount(fsfd, FSMOUNT_CLOEXEC, attrs);
+        if (mntfd < 0)
+                return errno;
+        if (setns(j->mntns_fd, CLONE_NEWNS) < 0 || fchdir(j->root_fd) < 0 || chroot(".") < 0 ||
+            (j->target[0] != '/' && fchdir(j->cwd_fd) < 0))
+                return errno;
+        if (move_mount(mntfd, "", AT_FDCWD, j->target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+                return errno;
+        return 0;
+}
+
+static int run_mount_worker(const struct mount_job *j)
+{
+        pid_t pid = fork();
+        int status;
+
+        if (pid < 0)
+                return negative_errno();
+        if (pid == 0) {
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                _exit(mount_worker(j));
+        }
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR)
+                        return negative_errno();
+        if (!WIFEXITED(status))
+                return -EIO;
+        return -WEXITSTATUS(status);
+}
+
+static int mount_for_caller(struct seccomp_listener *l, struct scratch_set *set, const char *fstype)
+{
+        const struct seccomp_notif *req = l->req;
+        char target[PATH_MAX], source[PATH_MAX], options[4096] = "";
+        struct scratch_part *part;
+        int r;
+
+        if (!kernel_has(fstype))
+                return -ENODEV;
+        struct scratch_disk *d = scratch_of_path(l, set, req->data.args[0], &part, &r);
+        if (!d)
+                return r;
+        if ((r = read_string(l, req->data.args[1], target, sizeof(target))) < 0 ||
+            (req->data.args[4] && (r = read_string(l, req->data.args[4], options, sizeof(options))) < 0))
+                return r;
+        snprintf(source, sizeof(source), "/dev/%s", scratch_device_name(d, part));
+        _cleanup_close_ int mntns_fd = open_proc((pid_t) req->pid, "ns/mnt", O_RDONLY);
+        _cleanup_close_ int root_fd = open_proc((pid_t) req->pid, "root", O_PATH | O_DIRECTORY);
+        _cleanup_close_ int cwd_fd = open_proc((pid_t) req->pid, "cwd", O_PATH | O_DIRECTORY);
+        if (mntns_fd < 0 || root_fd < 0 || cwd_fd < 0)
+                return -ESRCH;
+        if ((r = seccomp_notify_id_valid(l->fd, req->id)) < 0)
+                return r;
+        struct mount_job job = {
+                .fstype = fstype, .source = source, .target = target, .flags = req->data.args[3],
+                .options = options, .private_root = set->private_root,
+                .mntns_fd = mntns_fd, .root_fd = root_fd, .cwd_fd = cwd_fd,
+        };
+        r = run_mount_worker(&job);
+        log_debug("mount of scratch device %s (%s) on %s: %s", source, fstype, target, r < 0 ? strerror(-r) : "done");
+        return r;
+}
+
+void blocktraps_mount(struct seccomp_listener *l, struct scratch_set *set)
+{
+        const struct seccomp_notif *req = l->req;
+        char fstype[64];
+
+        if ((req->data.args[3] & NOT_A_NEW_MOUNT) || read_string(l, req->data.args[2], fstype, sizeof(fstype)) < 0 ||
+            !blocktraps_mountable(fstype)) {
+                /* tmpfs, proc, binds, remounts, ...: the kernel decides, as ever. */
+                (void) seccomp_listener_continue(l, req->id);
+                return;
+        }
+        reply(l, mount_for_caller(l, set, fstype));
+}
+
+/* A scratch disk's swap area is "in use" inside and nothing happens on the host:
+ * the host's swap is no business of a rehearsal. Anything else is refused. */
+void blocktraps_swap(struct seccomp_listener *l, struct scratch_set *set)
+{
+        struct scratch_part *part;
+        int r;
+        struct scratch_disk *d = scratch_of_path(l, set, l->req->data.args[0], &part, &r);
+
+        if (d)
+                log_debug("swap%s of scratch device %s: answered, nothing done", l->req->data.nr == (int) SYS_swapon ? "on" : "off",
+                          scratch_device_name(d, part));
+        reply(l, d ? 0 : -EPERM);
+}

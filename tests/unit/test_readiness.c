@@ -1,0 +1,157 @@
+/* The pure parts of the readiness checks: disklayout.conf (layout.c), modules.dep and load
+ * lists (kmodules.c), a unit's ExecStart (image.c), and the console rules (console.c). */
+#include <errno.h>
+#include <string.h>
+
+#include "console.h"
+#include "image.h"
+#include "kmodules.h"
+#include "layout.h"
+#include "unit.h"
+
+/* The lab image's layout as ReaR 2.7 wrote it (its last fs line runs into a comment). */
+static const char lab_layout[] =
+        "# Disk layout dated 20261202133405 (YYYYmmddHHMMSS)\n"
+        "# Disk /dev/vda\n"
+        "disk /dev/vda 274877906944 \n"
+        "fs /dev/vda / ext4 uuid= label= blocksize=# Swap partitions or swap files\n"
+        "# Format: swap <filename> uuid=<uuid> label=<label>\n";
+
+static char first_problem[512];
+static int problems;
+
+static void on_problem(void *userdata, const char *problem)
+{
+        (void) userdata;
+        if (!problems++)
+                snprintf(first_problem, sizeof(first_problem), "%s", problem);
+}
+
+static size_t check_layout(const char *text, const struct layout_program **programs, size_t *n)
+{
+        problems = 0;
+        first_problem[0] = '\0';
+        return layout_check(text, strlen(text), programs, n, on_problem, NULL);
+}
+
+static bool needs(const struct layout_program **programs, size_t n, const char *program)
+{
+        for (size_t i = 0; i < n; i++)
+                if (strcmp(programs[i]->program, program) == 0)
+                        return true;
+        return false;
+}
+
+static void test_layout(void)
+{
+        const struct layout_program *programs[LAYOUT_PROGRAMS_MAX];
+        size_t n;
+
+        CHECK(check_layout(lab_layout, programs, &n) == 2 && problems == 0);
+        CHECK(needs(programs, n, "mkfs.ext4") && needs(programs, n, "tune2fs") && !needs(programs, n, "parted"));
+        CHECK(check_layout("disk /dev/sda 1000 gpt\npart /dev/sda 500 1 primary none /dev/sda1\nswap /dev/sda1\n",
+                           programs, &n) == 3 && problems == 0);
+        CHECK(needs(programs, n, "parted") && needs(programs, n, "mkswap"));
+        CHECK(check_layout("disk /dev/sda 1000\npartt /dev/sda1 5\n", programs, &n) == 1 && problems == 1);
+        CHECK(strcmp(first_problem, "line 2: 'partt' is no layout entry ReaR knows") == 0);
+        CHECK(check_layout("fs /dev/sda1 /\n", programs, &n) == 0 && problems == 1);
+        CHECK(strstr(first_problem, "line 1: 'fs' lacks fields") != NULL);
+        CHECK(check_layout("", programs, &n) == 0 && problems == 0 && n == 0);
+        /* No newline at the end, CR LF, a line longer than the parser's buffer. */
+        char long_line[3000];
+        memset(long_line, 'x', sizeof(long_line) - 1);
+        long_line[sizeof(long_line) - 1] = '\0';
+        CHECK(check_layout("disk /dev/sda 1000", programs, &n) == 1 && problems == 0);
+        CHECK(check_layout(long_line, programs, &n) == 0 && problems == 1);
+}
+
+static int count_paths(void *userdata, const char *path)
+{
+        (void) path;
+        ++*(int *) userdata;
+        return 0;
+}
+
+static char names[8][64];
+static int n_names;
+
+static int collect_name(void *userdata, const char *name)
+{
+        (void) userdata;
+        if (n_names < 8)
+                snprintf(names[n_names++], sizeof(names[0]), "%s", name);
+        return 0;
+}
+
+static void test_kmodules(void)
+{
+        static const char dep[] =
+                "kernel/drivers/block/virtio_blk.ko: kernel/drivers/virtio/virtio.ko kernel/drivers/virtio/virtio_ring.ko\n"
+                "kernel/drivers/virtio/virtio.ko:\n"
+                "kernel/fs/ext4/ext4.ko.xz: kernel/fs/jbd2/jbd2.ko.xz kernel/lib/crc16.ko.xz\n";
+        char name[64];
+        int paths = 0;
+
+        CHECK(kmod_dep_foreach(dep, strlen(dep), count_paths, &paths) == 0 && paths == 7);
+        kmod_name("kernel/fs/ext4/ext4.ko.xz", name, sizeof(name));
+        CHECK(strcmp(name, "ext4") == 0);
+        kmod_name("intel-uncore", name, sizeof(name));
+        CHECK(strcmp(name, "intel_uncore") == 0);
+        CHECK(kmod_listed(dep, strlen(dep), "virtio_blk"));
+        CHECK(kmod_listed(dep, strlen(dep), "virtio-blk"));
+        CHECK(!kmod_listed(dep, strlen(dep), "jbd2"));        /* only a dependency, no line of its own */
+        CHECK(!kmod_listed(dep, strlen(dep), "virtio_b"));
+
+        static const char load[] = "# /etc/modules\n\nsd_mod\n; old comment\n  loop max_loop=8\r\nnvme";
+        CHECK(kmod_load_list_foreach(load, strlen(load), collect_name, NULL) == 0 && n_names == 3);
+        CHECK(strcmp(names[0], "sd_mod") == 0 && strcmp(names[1], "loop") == 0 && strcmp(names[2], "nvme") == 0);
+}
+
+static void test_unit_exec(void)
+{
+        static const char poweroff[] = "[Unit]\nDescription=Power-Off\n\n[Service]\nType=oneshot\nExecStart=/bin/systemctl --force poweroff\n";
+        static const char dashed[] = "[Service]\nExecStart=-@/sbin/agetty agetty %I\n";
+        char program[256];
+
+        CHECK(unit_exec_program(poweroff, strlen(poweroff), program, sizeof(program)) == 0 &&
+              strcmp(program, "/bin/systemctl") == 0);
+        CHECK(unit_exec_program(dashed, strlen(dashed), program, sizeof(program)) == 0 && strcmp(program, "/sbin/agetty") == 0);
+        CHECK(unit_exec_program("[Unit]\nExecStart=\n", 19, program, sizeof(program)) == -ENOENT);
+        CHECK(unit_exec_program("", 0, program, sizeof(program)) == -ENOENT);
+}
+
+static void feed(struct console_watch *cw, size_t index, const char *text, long long now)
+{
+        console_feed(cw, index, text, strlen(text), now);
+}
+
+static void test_console_rules(void)
+{
+        struct terminal terms[2] = { { .name = "console" }, { .name = "tty1" } };
+        struct tty_watch ttys[2] = { { .terminal = &terms[0] }, { .terminal = &terms[1] } };
+        struct console_watch cw = { .ttys = ttys, .n_ttys = 2 };
+
+        feed(&cw, 0, "Running 55-migrate-network-devices.sh...\r\n", 100);
+        CHECK(strcmp(cw.found.setup_script, "55-migrate-network-devices.sh") == 0);
+        feed(&cw, 0, "./etc/x: FAILED\nPossibly corrupted Relax-and-Recover rescue system\n", 200);
+        CHECK(cw.found.corrupted_ms == 200);
+        CHECK(strcmp(cw.found.corrupted_excerpt, "./etc/x: FAILED\nPossibly corrupted Relax-and-Recover rescue system\n") == 0);
+        feed(&cw, 0, "\033[0;1;31mfoo.service: Failed with result 'exit-code'.\033[0m\n", 300);
+        CHECK(cw.found.n_failed_units == 1 && strcmp(cw.found.failed_units[0], "foo.service") == 0);
+        feed(&cw, 1, "\nRelax-and-Recover rescue system is ready\n", 400);
+        CHECK(cw.found.ready_line_ms == 400);
+        feed(&cw, 1, "vm login: ", 500);
+        CHECK(ttys[1].prompt_ms == 500 && console_first_prompt(&cw) == &ttys[1]);
+        feed(&cw, 1, "root\r\nRESCUE vm:~ # ", 600);
+        CHECK(ttys[1].shell_prompt);
+        CHECK(console_line_is_notable("agetty: Killed") && !console_line_is_notable("Failed to load configuration, ignoring"));
+}
+
+int main(void)
+{
+        test_layout();
+        test_kmodules();
+        test_unit_exec();
+        test_console_rules();
+        return unit_done();
+}
