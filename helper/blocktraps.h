@@ -10,8 +10,10 @@
  * the caller's root (openat2 RESOLVE_IN_ROOT), its device number checked, and the
  * file system is then created by a worker from the helper's own device node of that
  * number (fsopen/fsconfig/fsmount, in a private directory) and only then moved onto
- * the target in the caller's mount namespace. Only file system types of a table,
- * always nosuid and nodev. A call that names no scratch device is left to the
+ * the target in the caller's mount namespace; a remount reconfigures the superblock
+ * that the checked fd of its target holds (fspick). Only file system types of a
+ * table, always nosuid and nodev, never an option that reaches beyond the disk (a
+ * panic on errors, a journal on another device). A call that names no scratch device is left to the
  * kernel, which refuses it as before (the container lacks those privileges), or
  * refused here. */
 #pragma once
@@ -23,6 +25,8 @@
 
 /* A file system type the helper mounts for the container (ext2/3/4, xfs, btrfs). */
 bool blocktraps_mountable(const char *fstype);
+/* Is fstype in filesystems (the text of /proc/filesystems)? */
+bool blocktraps_kernel_has(const char *filesystems, const char *fstype);
 void blocktraps_ioctl(struct seccomp_listener *l, struct scratch_set *set);
 void blocktraps_mount(struct seccomp_listener *l, struct scratch_set *set);
 void blocktraps_swap(struct seccomp_listener *l, struct scratch_set *set);

@@ -148,22 +148,6 @@ size_t layout_check(const char *text, size_t len, const struct layout_program **
         return entries;
 }
 
-/* "nodev\text4\n" lines: is fstype one of them? */
-static bool kernel_has(const char *filesystems, const char *fstype)
-{
-        for (const char *line = filesystems; line && *line;) {
-                const char *end = strchr(line, '\n');
-                size_t len = end ? (size_t) (end - line) : strlen(line);
-                const char *tab = memchr(line, '\t', len);
-                const char *name = tab ? tab + 1 : line;
-                size_t name_len = len - (size_t) (name - line);
-                if (name_len == strlen(fstype) && strncmp(name, fstype, name_len) == 0)
-                        return true;
-                line = end ? end + 1 : NULL;
-        }
-        return false;
-}
-
 /* A "disk /dev/NAME SIZE ..." entry as a spec. */
 static int disk_entry(const struct layout_line *line, struct scratch_spec *spec, const char **why)
 {
@@ -199,7 +183,7 @@ static int check_rehearsable(const struct layout_line *line, const char *filesys
                         *why = "an fs entry without a file system type";
                         return -EINVAL;
                 }
-                if (!kernel_has(filesystems, line->fields[3])) {
+                if (!blocktraps_kernel_has(filesystems, line->fields[3])) {
                         *why = "this host's kernel has no such file system (/proc/filesystems)";
                         return -EINVAL;
                 }

@@ -186,7 +186,7 @@ int main(int argc, char **argv)
         struct runtime rt = { .guard = { .pid = -1, .fd = -1 } };
         struct terminals terminals = {};
         struct container container = { .pid = -1, .notify_fd = -1, .listener_fd = -1 };
-        struct scratch_set scratch = { .dev_dirfd = -1, .private_dirfd = -1 };
+        struct scratch_set scratch = { .dev_dirfd = -1, .private_dirfd = -1, .watch_fd = -1 };
         char error[512];
         int r, exit_code = EXIT_CANNOT_RUN;
 

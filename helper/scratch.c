@@ -7,6 +7,7 @@
 #include <linux/loop.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -110,13 +111,20 @@ const char *scratch_device_name(const struct scratch_disk *disk, const struct sc
 
 /* The user's FILE (a regular file: never a device), created sparse when missing;
  * else an unnamed file in SCRATCH_TMP_DIR. */
-static int open_backing_file(const struct scratch_spec *spec, char *error, size_t error_size)
+static int open_backing_file(const struct scratch_spec *spec, bool *created, char *error, size_t error_size)
 {
+        const int flags = O_RDWR | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
         _cleanup_close_ int fd = -1;
         struct stat st;
 
+        *created = false;
         if (spec->file) {
-                fd = open(spec->file, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+                /* Made here: removed again should the run not start. */
+                fd = open(spec->file, flags | O_CREAT | O_EXCL, 0600);
+                if (fd >= 0)
+                        *created = true;
+                else if (errno == EEXIST)
+                        fd = open(spec->file, flags);
                 if (fd < 0 || fstat(fd, &st) < 0) {
                         snprintf(error, error_size, "scratch disk %s: cannot open %s: %s", spec->name, spec->file, strerror(errno));
                         return -EINVAL;
@@ -378,6 +386,29 @@ int scratch_reread(struct scratch_set *set, struct scratch_disk *d)
         return scratch_sync(set, d);
 }
 
+/* Is name in the container's /dev the node of dev? */
+static bool node_is(int dirfd, const char *name, dev_t dev)
+{
+        struct stat st;
+        return fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISBLK(st.st_mode) && st.st_rdev == dev;
+}
+
+void scratch_restore_nodes(struct scratch_set *set)
+{
+        char events[4096];
+
+        while (read(set->watch_fd, events, sizeof(events)) > 0)
+                ;
+        for (size_t i = 0; i < set->count; i++) {
+                const struct scratch_disk *d = &set->disks[i];
+                if (!node_is(set->dev_dirfd, d->spec.name, d->dev))
+                        (void) make_node(set->dev_dirfd, d->spec.name, d->dev);
+                for (size_t j = 0; j < d->part_count; j++)
+                        if (!node_is(set->dev_dirfd, d->parts[j].name, d->parts[j].dev))
+                                (void) make_node(set->dev_dirfd, d->parts[j].name, d->parts[j].dev);
+        }
+}
+
 struct scratch_disk *scratch_find(struct scratch_set *set, dev_t dev, struct scratch_part **part)
 {
         for (size_t i = 0; i < set->count; i++) {
@@ -416,7 +447,7 @@ static int attach_all(struct scratch_set *set, const struct scratch_spec *specs,
                 struct scratch_disk *d = &set->disks[i];
                 *d = (struct scratch_disk) { .spec = specs[i], .loop_fd = -1 };
                 set->count = i + 1;
-                _cleanup_close_ int backing_fd = open_backing_file(&d->spec, error, error_size);
+                _cleanup_close_ int backing_fd = open_backing_file(&d->spec, &d->created_file, error, error_size);
                 if (backing_fd < 0)
                         return backing_fd;
                 if ((r = attach_loop(d, backing_fd, control_fd)) < 0) {
@@ -440,7 +471,7 @@ int scratch_setup(struct scratch_set *set, const struct scratch_spec *specs, siz
         char path[PATH_MAX];
         int r;
 
-        *set = (struct scratch_set) { .dev_dirfd = -1, .private_dirfd = -1 };
+        *set = (struct scratch_set) { .dev_dirfd = -1, .private_dirfd = -1, .watch_fd = -1 };
         snprintf(set->view_dir, sizeof(set->view_dir), "%s", view_dir ?: "");
         snprintf(set->private_root, sizeof(set->private_root), "%s", private_dir);
         if ((r = path_join(path, sizeof(path), private_dir, "dev")) < 0 ||
@@ -455,8 +486,18 @@ int scratch_setup(struct scratch_set *set, const struct scratch_spec *specs, siz
         }
         if (count == 0)
                 return set->view_dir[0] ? blockview_write(set) : 0;
-        if ((r = attach_all(set, specs, count, error, error_size)) == 0)
+        if ((r = attach_all(set, specs, count, error, error_size)) == 0) {
+                set->watch_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+                if (set->watch_fd < 0 || inotify_add_watch(set->watch_fd, dev_dir, IN_DELETE | IN_MOVED_FROM) < 0) {
+                        r = negative_errno();
+                        snprintf(error, error_size, "cannot watch the container's /dev: %s", strerror(-r));
+                        goto fail;
+                }
                 return 0;
+        }
+        for (size_t i = 0; i < set->count; i++)
+                if (set->disks[i].created_file)
+                        (void) unlink(set->disks[i].spec.file);
 fail:
         scratch_release(set);
         return r;
@@ -469,4 +510,5 @@ void scratch_release(struct scratch_set *set)
         set->count = 0;
         closep(&set->dev_dirfd);
         closep(&set->private_dirfd);
+        closep(&set->watch_fd);
 }

@@ -39,6 +39,7 @@ struct scratch_disk {
         struct scratch_spec spec;
         int loop_fd;            /* held open for the whole run (autoclear) */
         int loop_nr;
+        bool created_file;      /* spec.file did not exist before */
         dev_t dev;
         struct scratch_part parts[SCRATCH_MAX_PARTS];
         size_t part_count;
@@ -49,6 +50,7 @@ struct scratch_set {
         size_t count;
         int dev_dirfd;          /* the container's /dev, as the helper reaches it */
         int private_dirfd;      /* the helper's own nodes: DIR/dev/NAME, for mounts */
+        int watch_fd;           /* inotify of the container's /dev: nodes the image deletes */
         char private_root[4096];        /* DIR above: a worker chroots there to mount */
         char view_dir[4096];    /* the /sys and /proc view (see blockview.h); "" none */
 };
@@ -77,5 +79,9 @@ int scratch_sync(struct scratch_set *set, struct scratch_disk *disk);
 /* Re-read disk's partition table (BLKRRPART, and where the kernel cannot parse
  * it, libblkid's reading applied with BLKPG), then scratch_sync. */
 int scratch_reread(struct scratch_set *set, struct scratch_disk *disk);
+/* The image deleted or replaced nodes in its /dev (ReaR's boot runs rm -Rf /dev/sd*
+ * where it finds no udevd): make the scratch disks' nodes again, as udev would on a
+ * machine. Call when set->watch_fd is readable. */
+void scratch_restore_nodes(struct scratch_set *set);
 /* A scratch device's name (sda, sda1). */
 const char *scratch_device_name(const struct scratch_disk *disk, const struct scratch_part *part);

@@ -35,6 +35,9 @@ static const struct blocked_syscall {
         /* The new mount API: "not implemented", so that libmount (util-linux 2.39
          * and later) falls back to mount(2), which the helper answers (see traps). */
         { "fsopen", ENOSYS }, { "fspick", ENOSYS },
+        /* and mount_setattr (libmount and systemd fall back to mount(2) too): it could
+         * take nosuid and nodev off a mount the helper made (see blocktraps.c) */
+        { "mount_setattr", ENOSYS },
 };
 
 /* ioctls that reconfigure a loop device: a scratch disk's loop device must stay

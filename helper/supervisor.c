@@ -493,7 +493,8 @@ static void drain_terminals(struct supervisor *s, long long now)
 int supervisor_run(struct supervisor *s)
 {
         size_t n_terms = s->terminals->count;
-        struct pollfd pfds[4 + n_terms];
+        /* the last: the watch of the scratch disks' nodes (scratch.h) */
+        struct pollfd pfds[4 + n_terms + 1];
         bool stdin_open = s->console == CONSOLE_INTERACTIVE;
 
         while (!s->init_gone) {
@@ -525,7 +526,8 @@ int supervisor_run(struct supervisor *s)
                         struct terminal *t = &s->terminals->items[i];
                         pfds[4 + i] = (struct pollfd) { .fd = t->hung ? -1 : t->master, .events = POLLIN };
                 }
-                if (poll(pfds, 4 + n_terms, wait_ms) < 0) {
+                pfds[4 + n_terms] = (struct pollfd) { .fd = s->scratch ? s->scratch->watch_fd : -1, .events = POLLIN };
+                if (poll(pfds, 4 + n_terms + 1, wait_ms) < 0) {
                         if (errno == EINTR)
                                 continue;
                         return negative_errno();
@@ -549,6 +551,8 @@ int supervisor_run(struct supervisor *s)
                                 s->terminals->items[i].retry_ms = now + 50;
                         }
                 }
+                if (pfds[4 + n_terms].revents & POLLIN)
+                        scratch_restore_nodes(s->scratch);
                 if (pfds[0].revents & POLLIN)
                         handle_signals(s, now);
         }

@@ -23,8 +23,9 @@ teardown_file () {
     run dpkg-deb -f "$DEB" Package Version Depends
     assert_contains "$output" "Package: rear-testrescue"
     assert_contains "$output" "Version: $VERSION"
-    # shlibs: the three libraries it links, and rear.
+    # shlibs: the four libraries it links, and rear.
     assert_contains "$output" "libmount1"
+    assert_contains "$output" "libblkid1"
     assert_contains "$output" "libcap2"
     assert_contains "$output" "libseccomp2"
     assert_contains "$output" "rear"

@@ -539,3 +539,65 @@ block-ioctl-probe /dev/null /dev/sda'
     assert_host_unchanged "$HOST_BEFORE"
     assert_no_leftovers
 }
+
+@test "mount options that reach beyond the scratch disk are refused; an ext4 that says panic on errors gets remount-ro" {
+    file="$BATS_TEST_TMPDIR/panic.img"
+    truncate -s 32M "$file"
+    # the superblock's own default: panic the kernel on an error
+    mkfs.ext4 -q -F -e panic "$file"
+    run --separate-stderr spawn --scratch-disk=sda:32M:"$file" "$ROOT" -- /bin/sh -c "$RESULT"'
+mkdir -p /mnt/x
+for opt in errors=panic journal_dev=0xfe00 journal_path=/dev/sda logdev=/dev/sda device=/dev/sda; do
+    result "mount-$opt" mount -t ext4 -o "$opt" /dev/sda /mnt/x
+done
+result mount-default mount -t ext4 /dev/sda /mnt/x
+echo "options [$( awk "\$2 == \"/mnt/x\" { print \$4 }" /proc/mounts )]"
+result remount-panic mount -o remount,errors=panic /mnt/x
+umount /mnt/x'
+    [ "$status" -eq 0 ] || spawn_fail "status $status: $stderr"
+    for opt in errors=panic journal_dev=0xfe00 journal_path=/dev/sda logdev=/dev/sda device=/dev/sda ; do
+        assert_has_line "$output" "RESULT mount-$opt=fail"
+    done
+    assert_has_line "$output" "RESULT mount-default=ok"
+    [[ "$output" == *"options [rw,nosuid,nodev,"*"errors=remount-ro"*"]"* ]] || spawn_fail "not errors=remount-ro: $output"
+    assert_has_line "$output" "RESULT remount-panic=fail"
+    assert_host_unchanged "$HOST_BEFORE"
+    assert_no_leftovers
+}
+
+@test "a device node written into a scratch disk's bytes opens nothing, also after a bind remount asking for dev" {
+    make_host_loop
+    # what a hostile image can write into its scratch disk: an ext4 holding a node of a host device
+    file="$BATS_TEST_TMPDIR/crafted.img"
+    truncate -s 32M "$file"
+    mkfs.ext4 -q -F "$file"
+    debugfs -w -R "mknod crafted b $( stat -c '0x%t 0x%T' "$HOST_LOOP" | xargs printf '%d %d' )" "$file" >/dev/null 2>&1
+    root="$( spawn_fixture_copy crafted-node )"
+    gcc -static -O2 -o "$root/bin/mount-api-probe" "$BATS_TEST_DIRNAME/fixtures/mount-api-probe.c"
+    run --separate-stderr spawn --scratch-disk=sda:32M:"$file" "$root" -- /bin/sh -c "$RESULT"'
+mkdir -p /mnt/x /mnt/y /dev/y
+mount -t ext4 /dev/sda /mnt/x
+echo "node [$( ls -l /mnt/x/crafted | cut -c1 )]"
+result open-crafted dd if=/mnt/x/crafted of=/dev/null count=0
+result remount-dev mount -o remount,bind,dev,suid /mnt/x
+echo "options [$( awk "\$2 == \"/mnt/x\" { print \$4 }" /proc/mounts )]"
+result open-after-remount dd if=/mnt/x/crafted of=/dev/null count=0
+mount --bind /mnt/x /mnt/y && mount -o remount,bind,dev /mnt/y
+result open-bind-clone dd if=/mnt/y/crafted of=/dev/null count=0
+touch /dev/crafted && mount --bind /mnt/x/crafted /dev/crafted && mount -o remount,bind,dev /dev/crafted
+result open-bound-into-dev dd if=/dev/crafted of=/dev/null count=0
+mount-api-probe
+umount /dev/crafted /mnt/y /mnt/x'
+    release_host_loop
+    [ "$status" -eq 0 ] || spawn_fail "status $status: $stderr"
+    assert_has_line "$output" "node [b]"
+    for what in open-crafted open-after-remount open-bind-clone open-bound-into-dev ; do
+        assert_has_line "$output" "RESULT $what=fail"
+    done
+    # the remount itself works (as on a machine), but nodev and nosuid stay
+    assert_has_line "$output" "RESULT remount-dev=ok"
+    [[ "$output" == *"options [rw,nosuid,nodev,"* ]] || spawn_fail "nodev or nosuid went: $output"
+    assert_has_line "$output" "mount_setattr=ENOSYS"
+    assert_host_unchanged "$HOST_BEFORE"
+    assert_no_leftovers
+}

@@ -40,9 +40,10 @@ function teardown () {
 }
 
 # Loop devices on a scratch disk's backing file: the default ones (unnamed files in
-# /var/tmp/rescue-spawn-scratch) and the test's own files (in SPAWN_TMP).
+# /var/tmp/rescue-spawn-scratch) and the test's own files (in SPAWN_TMP). Not any
+# directory called rescue-spawn-scratch: other work on this machine may use one.
 function scratch_loops () {
-    losetup -l -n -O NAME,BACK-FILE 2>/dev/null | grep -e '/rescue-spawn-scratch/' -e " $SPAWN_TMP/" || true
+    losetup -l -n -O NAME,BACK-FILE 2>/dev/null | grep -e ' /var/tmp/rescue-spawn-scratch/' -e " $SPAWN_TMP/" || true
 }
 
 # Autoclear releases a loop device once its last user is gone: give it a moment (a
@@ -156,6 +157,11 @@ dd if=/dev/zero of=/dev/vda bs=1M count=4 2>/dev/null && echo wrote'
     run --separate-stderr spawn --scratch-disk=sda:1000 "$ROOT" -- /bin/true
     [ "$status" -eq 2 ]
     assert_contains "$stderr" "multiple of 512"
+    # a FILE the helper created for a run that does not start is removed again
+    run --separate-stderr spawn --scratch-disk=sda:1M:"$SPAWN_TMP/new.img" --scratch-disk=sdb:1M:/dev/null "$ROOT" -- /bin/true
+    [ "$status" -eq 2 ]
+    assert_contains "$stderr" "scratch disk sdb: /dev/null is not a regular file"
+    [ ! -e "$SPAWN_TMP/new.img" ] || spawn_fail "the FILE made for sda is left behind"
     [ "$( stat -c %s "$SPAWN_TMP/small.img" )" -eq $(( 1 << 20 )) ]
     assert_no_leftovers
 }
@@ -245,7 +251,7 @@ echo "mounts left [$( grep -c /dev/sda /proc/mounts )]"'
     assert_no_leftovers
 }
 
-@test "the new mount API says ENOSYS inside, so that libmount falls back to mount(2)" {
+@test "the new mount API says ENOSYS inside (fsopen, fspick, mount_setattr), so that libmount falls back to mount(2)" {
     require_tools mount
     gcc -static -O2 -o "$TOOLS/bin/mount-api-probe" "$BATS_TEST_DIRNAME/fixtures/mount-api-probe.c"
     run --separate-stderr spawn --scratch-disk=sda:64M "$TOOLS" -- /bin/sh -c '
@@ -254,6 +260,7 @@ mkfs.ext4 -q /dev/sda && mkdir -p /mnt/x && /usr/bin/mount /dev/sda /mnt/x && ec
     [ "$status" -eq 0 ] || spawn_fail "status $status: $stderr"
     assert_has_line "$output" "fsopen=ENOSYS"
     assert_has_line "$output" "fspick=ENOSYS"
+    assert_has_line "$output" "mount_setattr=ENOSYS"
     assert_has_line "$output" "mounted"
     assert_has_line "$output" "unmounted"
     assert_no_leftovers
@@ -282,7 +289,7 @@ function start_until () {
 function running_scratch_loop () {
     local l
     for l in /sys/block/loop* ; do
-        grep -qs -e /rescue-spawn-scratch/ -e "$SPAWN_TMP/" "$l/loop/backing_file" && echo "${l##*/}" && return 0
+        grep -qs -e '^/var/tmp/rescue-spawn-scratch/' -e "^$SPAWN_TMP/" "$l/loop/backing_file" && echo "${l##*/}" && return 0
     done
     return 1
 }
@@ -445,5 +452,45 @@ echo "disks [$( ls /sys/block | tr "\n" " " )] [$( cat /sys/block/vda/size ) $( 
         assert_contains "$stderr" "line 2: $entry"
     done
     assert_no_scratch_loops
+    assert_no_leftovers
+}
+
+@test "a scratch file system is remounted sync, async, ro and rw as ReaR does; other remounts stay the kernel's" {
+    run --separate-stderr spawn --scratch-disk=sda:64M "$TOOLS" -- /bin/sh -c '
+mkfs.ext4 -q /dev/sda && mkdir -p /mnt/local /tmp/t && /usr/bin/mount /dev/sda /mnt/local
+opts () { echo "$1 [$( awk "\$2 == \"/mnt/local\" { print \$4 }" /proc/mounts )]"; }
+/usr/bin/mount -o remount,sync /dev/sda /mnt/local && opts sync
+/usr/bin/mount -o remount,async /dev/sda /mnt/local && opts async
+/usr/bin/mount -o remount,ro /mnt/local && opts ro && { touch /mnt/local/x 2>/dev/null || echo "read-only"; }
+/usr/bin/mount -o remount,rw /mnt/local && opts rw && touch /mnt/local/x && echo "writable"
+/usr/bin/umount /mnt/local
+mount -t tmpfs tmpfs /tmp/t && mount -o remount,size=1m /tmp/t && echo "tmpfs remounted" && umount /tmp/t
+mount -o remount,rw /sys 2>/dev/null || echo "sys stays read-only"'
+    [ "$status" -eq 0 ] || spawn_fail "status $status: $stderr"
+    [[ "$output" == *"sync [rw,sync,nosuid,nodev,"* ]] || spawn_fail "no sync: $output"
+    [[ "$output" == *"async [rw,nosuid,nodev,"* ]] || spawn_fail "no async: $output"
+    [[ "$output" == *"ro [ro,nosuid,nodev,"* ]] || spawn_fail "no ro: $output"
+    assert_has_line "$output" "read-only"
+    assert_has_line "$output" "writable"
+    assert_has_line "$output" "tmpfs remounted"
+    assert_has_line "$output" "sys stays read-only"
+    assert_no_leftovers
+}
+
+@test "the image deleting /dev/sd* (ReaR's boot does, where it finds no udevd) gets the scratch disks' nodes back" {
+    file="$SPAWN_TMP/gpt-again.img"
+    truncate -s 64M "$file"
+    printf 'label: gpt\nsize=8M\nsize=8M\n' | sfdisk -q "$file"
+    run --separate-stderr spawn --scratch-disk=sda:64M:"$file" "$ROOT" -- /bin/sh -c '
+rm -Rf /dev/sd* /dev/hd* /dev/disk
+mv /dev/sda2 /dev/moved 2>/dev/null
+for i in $( seq 50 ); do test -b /dev/sda -a -b /dev/sda1 -a -b /dev/sda2 && break; usleep 20000; done
+echo "nodes [$( ls /dev | grep ^sd | tr "\n" " " )]"
+echo "numbers [$( stat -c "%t:%T" /dev/sda ) $( cat /sys/block/sda/dev )]"'
+    [ "$status" -eq 0 ] || spawn_fail "status $status: $stderr"
+    assert_has_line "$output" "nodes [sda sda1 sda2 ]"
+    numbers="$( printf '%s\n' "$output" | sed -n 's/^numbers \[\(.*\)\]$/\1/p' )"
+    read -r node sysfs <<<"$numbers"
+    assert_equal "$(( 16#${node%:*} )):$(( 16#${node#*:} ))" "$sysfs" "the restored node's number"
     assert_no_leftovers
 }
