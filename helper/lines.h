@@ -21,3 +21,8 @@ void line_reader_feed(struct line_reader *r, const char *bytes, size_t n,
 /* Whether n bytes of terminal output show any text: not only escape sequences, blanks
  * and control characters. */
 bool lines_have_text(const char *bytes, size_t n);
+
+/* Copies n bytes of terminal output to out (size bytes, NUL-terminated; its end when too
+ * long), each line cut where noise starts (and the escape sequence before it), and the
+ * lines left without text dropped: what one program writes into another's conversation. */
+void lines_without(const char *bytes, size_t n, const char *noise, char *out, size_t size);
