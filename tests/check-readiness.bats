@@ -10,6 +10,8 @@
 # The broken copies are overlays on the cached images (break_image in tests/lib/check.bash):
 # nothing is copied, nothing is left. Needs root and the real images
 # (tests/fixtures/build-rear-image.sh). Runtime: about 3 minutes (each boot takes 10-20 s).
+# REAR_TEST_SUITE=bullseye|trixie runs the same tests on that Debian release's images
+# (tests/lib/releases.bash).
 
 load lib/spawn
 load lib/releases
@@ -123,6 +125,7 @@ function teardown () {
 }
 
 @test "--fail-on-warning: the plain image's warnings FAIL the verdict (exit 1), in every report" {
+    release_skip_unbootable plain
     run_check "$SPAWN_TMP/plain-fail-on-warning" "$IMAGE_PLAIN" --fail-on-warning --prometheus="$SPAWN_TMP/plain-fail-on-warning/m.prom"
     assert_status 1
     assert_item prompt:ttyS0 warn
@@ -141,6 +144,7 @@ function teardown () {
 # "Dependency failed for poweroff.target" and gets no further by itself.
 
 @test "passive: the plain image powers off by itself, the power off fails -> the container ends at once, one line why, exit 0" {
+    release_skip_unbootable plain
     CASE="$SPAWN_TMP/poweroff-passive"
     mkdir -p "$CASE/upper" "$CASE/work" "$CASE/root"
     # Each line of the helper's stderr with the time it came, then the time the helper ended.
@@ -154,7 +158,8 @@ function teardown () {
     local log
     log="$( cat "$CASE/stderr" )"
     assert_has_line "$( sed 's/^[0-9.]* //' <<<"$log" | tail -n 1 )" "exit 0" || return 1
-    assert_contains "$log" "the image's power off failed (systemd: \"Dependency failed for poweroff.target" || return 1
+    # systemd 247 (Debian 11): "Dependency failed for Power-Off."
+    assert_contains "$log" "the image's power off failed (systemd: \"Dependency failed for " || return 1
     refute_contains "$log" "did not power off within" || return 1
     assert_equal "$( grep -c "power off failed" <<<"$log" )" 1 "lines about the failed power off" || return 1
     # From systemd's word to the end: the immediate power off, else a kill after a second
@@ -164,6 +169,7 @@ function teardown () {
 }
 
 @test "interactive: poweroff typed at the plain image's shell ends the container, exit 0" {
+    release_skip_unbootable plain
     "$BATS_TEST_DIRNAME/lib/pty-drive.py" --rows 24 --cols 80 --log "$BATS_TEST_TMPDIR/screen.log" -f - -- \
         "$RESCUE_SPAWN" "$IMAGE_PLAIN" <<'EOF'
 container 20

@@ -4,8 +4,8 @@
 #   REAR_TEST_SUITE          bullseye, bookworm or trixie: the real images of that release
 #                            (tests/fixtures/build-rear-image.sh --suite=...); empty: the
 #                            images of this machine's own rear (Debian 12). tests/run-tests
-#                            runs check.bats and spawn-real.bats once more for each release
-#                            in REAR_TEST_SUITES.
+#                            runs check.bats, check-readiness.bats and spawn-real.bats once
+#                            more for each release in REAR_TEST_SUITES.
 #   release_image VARIANT    build (or take from the cache) the VARIANT image of
 #                            REAR_TEST_SUITE; prints the rootfs path (build-rear-image.sh's
 #                            messages on stderr)
