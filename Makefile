@@ -8,6 +8,11 @@ MANDIR  ?= $(PREFIX)/share/man
 # ReaR itself always lives in /usr/share/rear, whatever PREFIX says.
 REARDIR ?= /usr/share/rear
 SYSCONFDIR ?= /etc
+# Private programs and data of the package, outside /usr/share/rear as the helper is.
+LIBDIR  ?= $(PREFIX)/lib/rear-testrescue
+DATADIR ?= $(PREFIX)/share/rear-testrescue
+# Where systemd looks for the units of packages (Debian 12: /lib/systemd/system).
+SYSTEMDUNITDIR ?= $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || echo /usr/lib/systemd/system)
 # udev's rules of packages, whatever PREFIX says.
 UDEVRULESDIR ?= /usr/lib/udev/rules.d
 
@@ -54,6 +59,15 @@ install: all
 	cd usr/share/rear && find . -type f | while read -r f; do \
 	    install -D -m 0644 "$$f" "$(DESTDIR)$(REARDIR)/$$f" || exit 1; done
 	install -D -m 0644 etc/rear/testrescue.conf $(DESTDIR)$(SYSCONFDIR)/rear/testrescue.conf
+	install -D -m 0644 etc/rear/testrescue-scheduled.conf $(DESTDIR)$(SYSCONFDIR)/rear/testrescue-scheduled.conf
+	install -D -m 0755 usr/lib/rear-testrescue/scheduled-test $(DESTDIR)$(LIBDIR)/scheduled-test
+	install -D -m 0644 usr/lib/systemd/system/rear-testrescue.timer $(DESTDIR)$(SYSTEMDUNITDIR)/rear-testrescue.timer
+	# The service and the cron job run scheduled-test where LIBDIR put it.
+	for f in usr/lib/systemd/system/rear-testrescue.service:$(SYSTEMDUNITDIR) etc/cron.d/rear-testrescue:$(SYSCONFDIR)/cron.d; do \
+	    sed 's|/usr/lib/rear-testrescue/|$(LIBDIR)/|' "$${f%%:*}" >"$${f%%:*}.tmp" && \
+	    install -D -m 0644 "$${f%%:*}.tmp" "$(DESTDIR)$${f#*:}/$$(basename $${f%%:*})" && rm -f "$${f%%:*}.tmp" || exit 1; done
+	install -D -m 0644 usr/share/rear-testrescue/prometheus/rear-testrescue.rules.yml \
+	    $(DESTDIR)$(DATADIR)/prometheus/rear-testrescue.rules.yml
 	install -D -m 0644 packaging/udev/59-rescue-spawn-scratch.rules $(DESTDIR)$(UDEVRULESDIR)/59-rescue-spawn-scratch.rules
 	for m in man/*.8; do \
 	    sed 's/@VERSION@/$(VERSION)/' "$$m" >"$$m.tmp" && \
@@ -61,10 +75,14 @@ install: all
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/rescue-spawn $(DESTDIR)$(SYSCONFDIR)/rear/testrescue.conf \
+	      $(DESTDIR)$(SYSCONFDIR)/rear/testrescue-scheduled.conf $(DESTDIR)$(SYSCONFDIR)/cron.d/rear-testrescue \
+	      $(DESTDIR)$(LIBDIR)/scheduled-test $(DESTDIR)$(DATADIR)/prometheus/rear-testrescue.rules.yml \
+	      $(DESTDIR)$(SYSTEMDUNITDIR)/rear-testrescue.service $(DESTDIR)$(SYSTEMDUNITDIR)/rear-testrescue.timer \
 	      $(DESTDIR)$(MANDIR)/man8/rescue-spawn.8 $(DESTDIR)$(MANDIR)/man8/rear-testrescue.8 \
 	      $(DESTDIR)$(UDEVRULESDIR)/59-rescue-spawn-scratch.rules
 	cd usr/share/rear && find . -type f | while read -r f; do rm -f "$(DESTDIR)$(REARDIR)/$$f"; done
 	rmdir -p --ignore-fail-on-non-empty $(DESTDIR)$(REARDIR)/testrescue/default
+	rmdir $(DESTDIR)$(LIBDIR) $(DESTDIR)$(DATADIR)/prometheus $(DESTDIR)$(DATADIR) 2>/dev/null || true
 
 clean:
 	rm -f helper/*.o helper/rescue-spawn $(UNIT_BINS)

@@ -351,6 +351,7 @@ static int write_reports(struct check *c, const struct supervisor *s, double tot
                 .seconds_waited_really = s ? (double) c->wait_taken_us / 1e6 : -1,
                 .shutdown = s ? end_reason_describe(s->end, s->init_status, end, sizeof(end)) : "never started",
                 .seconds_to_shutdown = s && s->stop_requested_ms ? (double) (s->end_ms - s->stop_requested_ms) / 1000.0 : -1,
+                .layout_changed = c->o->layout_changed,
                 .items = c->items.items,
                 .n_items = c->items.n,
                 .ttys = ttys,

@@ -14,6 +14,7 @@ enum {
         OPT_REPORT_DIR,
         OPT_LOG_DIR,
         OPT_PROMETHEUS,
+        OPT_LAYOUT_CHANGED,
         OPT_TTYS,
         OPT_CMDLINE,
         OPT_HOSTNAME,
@@ -33,6 +34,7 @@ static const struct option long_options[] = {
         { "report-dir",   required_argument, NULL, OPT_REPORT_DIR },
         { "log-dir",      required_argument, NULL, OPT_LOG_DIR },
         { "prometheus",   required_argument, NULL, OPT_PROMETHEUS },
+        { "layout-changed", required_argument, NULL, OPT_LAYOUT_CHANGED },
         { "ttys",         required_argument, NULL, OPT_TTYS },
         { "cmdline",      required_argument, NULL, OPT_CMDLINE },
         { "hostname",     required_argument, NULL, OPT_HOSTNAME },
@@ -61,6 +63,9 @@ void options_usage(void)
                "  --report-dir=DIR      write summary.txt, report.json, junit.xml and tty logs\n"
                "  --log-dir=DIR         write every tty's output to DIR/tty-NAME.log\n"
                "  --prometheus=FILE     write a node_exporter textfile (rear_testrescue_*)\n"
+               "  --layout-changed=yes|no\n"
+               "                        for the textfile: 'rear checklayout' found the host's\n"
+               "                        disk layout changed since the image was made\n"
                "  --ttys=N              virtual terminals /dev/tty1..N (default %d, at most %d)\n"
                "  --cmdline=STRING      the container's /proc/cmdline (default \"%s\")\n"
                "  --hostname=NAME       hostname inside (default: the image's /etc/hostname)\n"
@@ -111,6 +116,7 @@ int options_parse(int argc, char **argv, struct options *o, char *error, size_t 
                 .ttys = DEFAULT_TTYS,
                 .cmdline = DEFAULT_CMDLINE,
                 .stop_timeout_s = DEFAULT_STOP_TIMEOUT_S,
+                .layout_changed = -1,
         };
         bool timeout_given = false;
         int c;
@@ -141,6 +147,11 @@ int options_parse(int argc, char **argv, struct options *o, char *error, size_t 
                         break;
                 case OPT_PROMETHEUS:
                         o->prometheus_file = optarg;
+                        break;
+                case OPT_LAYOUT_CHANGED:
+                        if (strcmp(optarg, "yes") != 0 && strcmp(optarg, "no") != 0)
+                                goto bad_value;
+                        o->layout_changed = strcmp(optarg, "yes") == 0;
                         break;
                 case OPT_TTYS:
                         if (parse_unsigned(optarg, 1, MAX_TTYS, &o->ttys) < 0)

@@ -26,6 +26,7 @@ struct options {
         const char *report_dir;
         const char *log_dir;
         const char *prometheus_file;
+        int layout_changed;     /* --layout-changed: 1 yes, 0 no, -1 not given */
         unsigned ttys;
         const char *cmdline;
         const char *hostname;   /* NULL: from the image */

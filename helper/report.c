@@ -708,6 +708,9 @@ static int render_prometheus(const struct report *r, FILE *f)
         snprintf(buf, sizeof(buf), "%lld", (long long) r->started_at);
         prom_metric(f, r, "last_run_timestamp_seconds", "Unix time when the last test of the rescue image started.", buf);
         prom_metric(f, r, "success", "1 if the last test of the rescue image passed, else 0.", report_passed(r) ? "1" : "0");
+        if (r->layout_changed >= 0)
+                prom_metric(f, r, "layout_changed", "1 if 'rear checklayout' found the disk layout or ReaR's configuration changed since the rescue image was made, else 0; absent when not asked.",
+                            r->layout_changed ? "1" : "0");
         if (format_seconds(buf, r->seconds_to_ready))
                 prom_metric(f, r, "ready_seconds", "Seconds from start to ReaR's ready line in the last test; absent when never ready.", buf);
         if (format_seconds(buf, r->seconds_total))

@@ -48,6 +48,8 @@ struct report {
         double seconds_waited_really;   /* how long those sleeps lasted (less when skipped); < 0 unknown */
         const char *shutdown;           /* "powered off", "killed (...)", ... */
         double seconds_to_shutdown;     /* power off request to end; < 0 unknown */
+        int layout_changed;             /* 'rear checklayout' (--layout-changed): 1 changed since
+                                         * the image was made, 0 not, -1 not asked */
         struct check_item *items;
         size_t n_items;
         struct tty_result *ttys;

@@ -386,6 +386,8 @@ $1"
     [[ "$output" == *"ERROR: Rescue system test FAILED"* ]]
     [[ "$( helper_rootfs )" == "$REAR_ENV_DIR/tmp/rear."*"/rootfs" ]]
     grep -q "^./etc/rear-release " "$REAR_ENV_DIR/fake-helper.tree"
+    # Made just now from the layout mkrescue saved: not older than the layout.
+    grep -qx -- "--layout-changed=no" "$REAR_ENV_DIR/fake-helper.args"
     assert_nothing_left
 }
 

@@ -12,6 +12,9 @@
 # rear_env_run ARGS...   runs that rear with -c DIR/etc/rear; sets $status and $output like bats 'run'
 #                        (use it through 'run rear_env_rear ARGS...' in bats)
 # rear_env_teardown DIR  removes DIR (refuses when something is mounted below it)
+# rear_env_scheduled_test  runs usr/lib/rear-testrescue/scheduled-test of the work tree as
+#                        the timer does, with that rear first in PATH (for bats: 'run
+#                        --separate-stderr rear_env_scheduled_test')
 
 REAR_ENV_WORK_TREE="$( cd "$( dirname "${BASH_SOURCE[0]}" )/../.." && pwd )"
 
@@ -58,6 +61,29 @@ function rear_env_rear () {
         break
     done
     printf '%s\n' "$out"
+    return $rc
+}
+
+# scheduled-test waits for a running rear, but another one may start between its wait and
+# its 'rear testrescue' (the image builds of other tests): then it runs again.
+function rear_env_scheduled_test () {
+    local tries=0 rc out err
+    out="$REAR_ENV_DIR/scheduled-test.out"
+    err="$REAR_ENV_DIR/scheduled-test.err"
+    while : ; do
+        rc=0
+        PATH="$REAR_ENV_DIR/usr/sbin:$PATH" TMPDIR="$REAR_ENV_DIR/tmp" \
+            "$REAR_ENV_WORK_TREE/usr/lib/rear-testrescue/scheduled-test" -c "$REAR_ENV_DIR/etc/rear" \
+            </dev/null >"$out" 2>"$err" || rc=$?
+        if grep -q "is already running with PID" "$err" && test $tries -lt 120 ; then
+            tries=$(( tries + 1 ))
+            sleep 5
+            continue
+        fi
+        break
+    done
+    cat "$out"
+    cat "$err" >&2
     return $rc
 }
 

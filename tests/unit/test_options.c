@@ -35,6 +35,7 @@ static void test_defaults(void)
         CHECK(o.cmdline && strcmp(o.cmdline, "BOOT_IMAGE=kernel rescue-spawn") == 0);
         CHECK(o.hostname == NULL && o.image_name == NULL);
         CHECK(o.report_dir == NULL && o.log_dir == NULL && o.prometheus_file == NULL);
+        CHECK(o.layout_changed == -1);
         CHECK(!o.in_place);
         CHECK(o.verbosity == 0);
 
@@ -48,6 +49,10 @@ static void test_defaults(void)
         CHECK(o.verbosity == -1);
         CHECK(o.stop_timeout_s == 2);
         CHECK(PARSE(&o, "--verbose", "/rootfs") == OPTIONS_RUN && o.verbosity == 1);
+        CHECK(PARSE(&o, "--layout-changed=yes", "/rootfs") == OPTIONS_RUN && o.layout_changed == 1);
+        CHECK(PARSE(&o, "--layout-changed", "no", "/rootfs") == OPTIONS_RUN && o.layout_changed == 0);
+        CHECK(PARSE(&o, "--layout-changed=maybe", "/rootfs") == -EINVAL);
+        CHECK(strstr(err, "--layout-changed") && strstr(err, "maybe"));
 }
 
 static void test_check_timeout(void)

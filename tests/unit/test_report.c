@@ -46,6 +46,7 @@ static const struct report pass_report = {
         .seconds_waited_really = 0.05,
         .shutdown = "powered off",
         .seconds_to_shutdown = 0.3,
+        .layout_changed = 1,
         .items = pass_items,
         .n_items = ARRAY_SIZE(pass_items),
         .ttys = pass_ttys,
@@ -83,6 +84,7 @@ static const struct report fail_report = {
         .seconds_waited_really = -1,
         .shutdown = "killed (timeout)",
         .seconds_to_shutdown = -1,
+        .layout_changed = -1,
         .items = fail_items,
         .n_items = ARRAY_SIZE(fail_items),
         .ttys = fail_ttys,
@@ -416,9 +418,11 @@ static void test_prometheus(void)
                 CHECK(has_line(pass, "rear_testrescue_duration_seconds{image=\"rescue-img\"} 3.456"));
                 CHECK(has_line(pass, "rear_testrescue_checks_failed{image=\"rescue-img\"} 0"));
                 CHECK(has_line(pass, "rear_testrescue_checks_warned{image=\"rescue-img\"} 0"));
-                CHECK(lines_starting(pass, "# HELP rear_testrescue_") == 6);
-                CHECK(lines_starting(pass, "# TYPE rear_testrescue_") == 6);
-                CHECK(lines_starting(pass, "rear_testrescue_") == 6);
+                CHECK(has_line(pass, "# TYPE rear_testrescue_layout_changed gauge"));
+                CHECK(has_line(pass, "rear_testrescue_layout_changed{image=\"rescue-img\"} 1"));
+                CHECK(lines_starting(pass, "# HELP rear_testrescue_") == 7);
+                CHECK(lines_starting(pass, "# TYPE rear_testrescue_") == 7);
+                CHECK(lines_starting(pass, "rear_testrescue_") == 7);
         }
 
         CHECK(report_write_prometheus(&fail_report, path) == 0);
@@ -429,6 +433,8 @@ static void test_prometheus(void)
                 CHECK(has_line(fail, "rear_testrescue_checks_failed{image=\"img \\\"q\\\" \\\\ back\\nline\x1b[31m<&>'\xef\xbf\xbd\"} 2"));
                 /* Never ready: the series is left out, not NaN. */
                 CHECK(!strstr(fail, "ready_seconds"));
+                /* No 'rear checklayout' asked: left out, not a guess. */
+                CHECK(!strstr(fail, "layout_changed"));
                 CHECK(lines_starting(fail, "rear_testrescue_") == 5);
         }
 

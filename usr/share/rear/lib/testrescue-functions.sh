@@ -318,7 +318,16 @@ function testrescue_run_check () {
     local -a options=()
     testrescue_make_report_dir || return 1
     options=( --check "--timeout=$TESTRESCUE_TIMEOUT" "--report-dir=$TESTRESCUE_RUN_REPORT" "--image-name=$image_name" )
-    test "$TESTRESCUE_PROMETHEUS_FILE" && options+=( "--prometheus=$TESTRESCUE_PROMETHEUS_FILE" )
+    if test "$TESTRESCUE_PROMETHEUS_FILE" ; then
+        # No node_exporter here (its textfile directory is missing): say so rather than
+        # let the helper fail to write it.
+        if test -d "$( dirname "$TESTRESCUE_PROMETHEUS_FILE" )" ; then
+            options+=( "--prometheus=$TESTRESCUE_PROMETHEUS_FILE" )
+        else
+            LogPrintError "WARNING: no directory $( dirname "$TESTRESCUE_PROMETHEUS_FILE" ) for TESTRESCUE_PROMETHEUS_FILE: no Prometheus textfile written"
+        fi
+    fi
+    test "$TESTRESCUE_LAYOUT_CHANGED" && options+=( "--layout-changed=$TESTRESCUE_LAYOUT_CHANGED" )
     testrescue_add_common_options
     LogPrint "Testing the rescue system $rootfs unattended (timeout $TESTRESCUE_TIMEOUT seconds)"
     Log "Running: $TESTRESCUE_RUN_HELPER ${options[*]} ${TESTRESCUE_HELPER_OPTIONS[*]} $rootfs"

@@ -51,6 +51,12 @@ TESTRESCUE_REPORT_DIR="$VAR_DIR/testrescue"
 # Empty: none.
 TESTRESCUE_PROMETHEUS_FILE=""
 
+# Not an option, and so without a default here: the scheduled test
+# (/usr/lib/rear-testrescue/scheduled-test) puts the answer of 'rear checklayout'
+# into the environment as TESTRESCUE_LAYOUT_CHANGED=yes or no (the disk layout or
+# ReaR's configuration changed since the last 'rear mkrescue'), for the metric
+# rear_testrescue_layout_changed of the Prometheus textfile.
+
 # Run the unattended check at the end of the output stage of 'rear mkrescue'
 # and 'rear mkbackup' on the fresh rescue system (set it in local.conf).
 TESTRESCUE_AFTER_MKRESCUE="no"

@@ -22,6 +22,9 @@ fi
 
 testrescue_is_rescue_tree "$ROOTFS_DIR" || BugError "$ROOTFS_DIR is no ReaR rescue tree at the end of the output stage"
 
+# This rescue system was made from the disk layout that 'rear mkrescue' saved just now:
+# what 'rear checklayout' would say, for the metric rear_testrescue_layout_changed.
+TESTRESCUE_LAYOUT_CHANGED="no"
 TESTRESCUE_RUN_ROOTFS="$ROOTFS_DIR"
 TESTRESCUE_RUN_INPUT="$ROOTFS_DIR"
 testrescue_run_check "$ROOTFS_DIR" "$ROOTFS_DIR" || Error "Cannot create a report directory under $TESTRESCUE_REPORT_DIR"

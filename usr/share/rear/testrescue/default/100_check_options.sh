@@ -18,6 +18,12 @@ is_positive_integer "$TESTRESCUE_TIMEOUT" >/dev/null || Error "TESTRESCUE_TIMEOU
 
 is_true "$TESTRESCUE_SKIP_IDLE_SLEEPS" || is_false "$TESTRESCUE_SKIP_IDLE_SLEEPS" || Error "TESTRESCUE_SKIP_IDLE_SLEEPS='$TESTRESCUE_SKIP_IDLE_SLEEPS' is invalid (use yes or no)"
 
+# Set by the scheduled test from 'rear checklayout' (see lib/testrescue-workflow.sh):
+case "$TESTRESCUE_LAYOUT_CHANGED" in
+    (""|yes|no) ;;
+    (*) Error "TESTRESCUE_LAYOUT_CHANGED='$TESTRESCUE_LAYOUT_CHANGED' is invalid (use yes or no)" ;;
+esac
+
 if test "$TESTRESCUE_TTYS" ; then
     is_positive_integer "$TESTRESCUE_TTYS" >/dev/null || Error "TESTRESCUE_TTYS='$TESTRESCUE_TTYS' is invalid (use a number greater than 0)"
 fi
