@@ -33,7 +33,24 @@ UNIT_BINS   := $(UNIT_SRCS:.c=)
 
 DIST    := rear-testrescue-$(VERSION)
 
-.PHONY: all check unit bench install uninstall clean dist deb rpm run
+# Sanitizers and fuzzing (build/): the helper's objects once more with ASan and UBSan
+# (gcc) for the unit tests, and with clang's libFuzzer instrumentation for the fuzz targets.
+# A fuzz target is a file tests/fuzz/fuzz_NAME.c (its seeds: a line in tests/fuzz/seeds.sh,
+# its regression inputs: tests/fuzz/regressions/NAME/); nothing else to add.
+SAN_FLAGS    := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SAN_OBJS     := $(LIB_OBJS:helper/%.o=build/san/%.o)
+SAN_UNIT     := $(UNIT_SRCS:tests/unit/%.c=build/san/%)
+FUZZ_CC      ?= clang
+# clang warns about libseccomp's own SCMP_A* macros.
+FUZZ_FLAGS   := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
+                -Wno-missing-field-initializers
+FUZZ_OBJS    := $(LIB_OBJS:helper/%.o=build/fuzz/%.o)
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS    := $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
+# make fuzz: seconds per target
+FUZZ_SECONDS ?= 120
+
+.PHONY: all check unit bench install uninstall clean dist deb rpm run unit-san fuzz-build fuzz
 
 all: helper/rescue-spawn
 
@@ -48,7 +65,29 @@ tests/unit/test_%: tests/unit/test_%.c tests/unit/unit.h $(LIB_OBJS)
 
 unit: $(UNIT_BINS)
 
-check: all unit
+build/san/%.o: helper/%.c $(wildcard helper/*.h) VERSION
+	@mkdir -p build/san
+	$(CC) $(CPPFLAGS) $(BUILD_CFLAGS) $(SAN_FLAGS) -c -o $@ $<
+
+build/san/test_%: tests/unit/test_%.c tests/unit/unit.h $(SAN_OBJS)
+	$(CC) $(CPPFLAGS) $(BUILD_CFLAGS) $(SAN_FLAGS) -Ihelper -o $@ $< $(SAN_OBJS) $(BUILD_LIBS) $(LDLIBS)
+
+unit-san: $(SAN_UNIT)
+
+build/fuzz/%.o: helper/%.c $(wildcard helper/*.h) VERSION
+	@mkdir -p build/fuzz
+	$(FUZZ_CC) $(CPPFLAGS) $(BUILD_CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OBJS)
+	$(FUZZ_CC) $(CPPFLAGS) $(BUILD_CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer -Ihelper -o $@ $< $(FUZZ_OBJS) $(BUILD_LIBS) $(LDLIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+# Each target FUZZ_SECONDS long, from the seeds of the real images (tests/fuzz/run-fuzz).
+fuzz: fuzz-build
+	tests/fuzz/run-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+check: all unit unit-san fuzz-build
 	tests/run-tests
 
 bench: all
@@ -86,7 +125,7 @@ uninstall:
 
 clean:
 	rm -f helper/*.o helper/rescue-spawn $(UNIT_BINS)
-	rm -rf dist
+	rm -rf dist build
 
 # The release tarball: the tracked files, plus debian/ and the RPM spec with the
 # version of VERSION filled in, so that dpkg-buildpackage and rpmbuild -ta work on it.

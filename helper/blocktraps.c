@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 
 #include "blocktraps.h"
+#include "ids.h"
 #include "log.h"
 #include "util.h"
 
@@ -274,6 +275,10 @@ static int apply_options(int fd, char *options, const char *fstype)
                         if (strcmp(opt, refused_options[i].key) == 0 &&
                             (!refused_options[i].value || (value && strcmp(value, refused_options[i].value) == 0)))
                                 return -EPERM;
+                /* The mount's idmapping (ids.h), which /proc/mounts shows and libmount passes
+                 * back on a remount: a property of the mount, not a file system option. */
+                if (strcmp(opt, "idmapped") == 0)
+                        continue;
                 errors_given = errors_given || strcmp(opt, "errors") == 0;
                 if (fsconfig(fd, value ? FSCONFIG_SET_STRING : FSCONFIG_SET_FLAG, opt, value, 0) < 0)
                         return negative_errno();
@@ -343,6 +348,11 @@ static int mount_worker(const struct mount_job *j)
         }
         _cleanup_close_ int mntfd = fsmount(fsfd, FSMOUNT_CLOEXEC, attrs);
         if (mntfd < 0)
+                return errno;
+        /* The file system's owners as the container sees them (its root is the range's). */
+        const struct ids *ids = j->set->ids;
+        struct mount_attr idmap = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = ids ? (uint64_t) ids->userns_fd : 0 };
+        if (ids && ids->base && mount_setattr(mntfd, "", AT_EMPTY_PATH, &idmap, sizeof(idmap)) < 0)
                 return errno;
         if ((r = enter_caller(j)) != 0)
                 return r;

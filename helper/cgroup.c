@@ -14,6 +14,7 @@
 
 #include "cgroup.h"
 #include "clone.h"
+#include "ids.h"
 #include "util.h"
 
 #define DESTROY_WAIT_MS 5000
@@ -135,6 +136,22 @@ static bool cgroup_populated(const char *path)
         return strstr(events, "populated 1") != NULL;
 }
 
+int cgroup_delegate(const char *path, const struct ids *ids)
+{
+        /* What systemd's delegation gives a unit's payload: the group and the files
+         * that move processes and enable controllers below it. */
+        static const char *const files[] = { "cgroup.procs", "cgroup.threads", "cgroup.subtree_control" };
+        char file[PATH_MAX];
+        int r;
+
+        if ((r = ids_own(ids, AT_FDCWD, path, 0, 0)) < 0)
+                return r;
+        for (size_t i = 0; i < ARRAY_SIZE(files); i++)
+                if ((r = path_join(file, sizeof(file), path, files[i])) < 0 || (r = ids_own(ids, AT_FDCWD, file, 0, 0)) < 0)
+                        return r;
+        return 0;
+}
+
 int cgroup_destroy(const char *path)
 {
         char file[PATH_MAX];
@@ -147,6 +164,36 @@ int cgroup_destroy(const char *path)
         for (long long deadline = now_ms() + DESTROY_WAIT_MS; cgroup_populated(path) && now_ms() < deadline;)
                 usleep(2000);
         return remove_tree(path);
+}
+
+/* A v1 group (the limits' controllers on a hybrid host, see limits.h): its processes
+ * are the container's, already killed through the v2 group where there is one; kill
+ * what is left, and remove the group once the kernel has let them go. No malloc. */
+int cgroup_v1_destroy(const char *path)
+{
+        char file[PATH_MAX], pids[4096];
+
+        if (path_join(file, sizeof(file), path, "cgroup.procs") < 0)
+                return -ENAMETOOLONG;
+        for (long long deadline = now_ms() + DESTROY_WAIT_MS;;) {
+                if (rmdir(path) == 0 || errno == ENOENT)
+                        return 0;
+                if (errno != EBUSY || now_ms() >= deadline)
+                        return negative_errno();
+                int fd = open(file, O_RDONLY | O_CLOEXEC);
+                ssize_t n = fd < 0 ? -1 : read(fd, pids, sizeof(pids) - 1);
+                if (fd >= 0)
+                        close(fd);
+                for (ssize_t i = 0; i < n;) {
+                        long pid = 0;
+                        while (i < n && pids[i] >= '0' && pids[i] <= '9')
+                                pid = pid * 10 + (pids[i++] - '0');
+                        if (pid > 0)
+                                kill((pid_t) pid, SIGKILL);
+                        i++;
+                }
+                usleep(2000);
+        }
 }
 
 static int guard_main(void *data)
@@ -180,16 +227,21 @@ static int guard_main(void *data)
         }
         if (g->cgroup_path && g->cgroup_path[0])
                 (void) cgroup_destroy(g->cgroup_path);
+        for (size_t i = 0; i < g->n_v1; i++)
+                if (g->v1_paths[i][0])
+                        (void) cgroup_v1_destroy(g->v1_paths[i]);
         if (g->runtime_dir && g->runtime_dir[0])
                 (void) rmdir(g->runtime_dir);
         return 0;
 }
 
-int guard_start(struct guard *g, const char *cgroup_path, const char *runtime_dir)
+int guard_start(struct guard *g, const char *cgroup_path, const char (*v1_paths)[PATH_MAX], size_t n_v1,
+                const char *runtime_dir)
 {
         int fds[2], r;
 
-        *g = (struct guard) { .pid = -1, .fd = -1, .cgroup_path = cgroup_path, .runtime_dir = runtime_dir };
+        *g = (struct guard) { .pid = -1, .fd = -1, .cgroup_path = cgroup_path, .v1_paths = v1_paths, .n_v1 = n_v1,
+                              .runtime_dir = runtime_dir };
         /* Before Linux 5.16 a process that dumped core first killed every process
          * sharing its memory, the guard included; one that may not dump does not. */
         if (prctl(PR_SET_DUMPABLE, 0) < 0)

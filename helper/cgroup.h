@@ -3,18 +3,28 @@
  * process of the container at once. */
 #pragma once
 
+#include <limits.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
 #include "clone.h"
 
+struct ids;
+
 /* Create "rescue-spawn-PID" below the helper's own cgroup2 group; path receives it. */
 int cgroup_create(char *path, size_t size);
+/* Hand it to the container's root (ids.h), as systemd delegates a group: systemd inside
+ * makes its own groups below it. -errno. */
+int cgroup_delegate(const char *path, const struct ids *ids);
 /* Kill every process in it, wait (bounded) until it is empty, remove it and its subgroups. */
 int cgroup_destroy(const char *path);
 
+/* Kill what is left in a cgroup v1 group and remove it (bounded wait). */
+int cgroup_v1_destroy(const char *path);
+
 /* A process that outlives the helper: when the helper ends, however it ends
- * (even SIGKILL), it destroys the cgroup and removes the runtime directory.
+ * (even SIGKILL), it destroys the cgroup, the v1 groups of the limits (those of
+ * v1_paths that are not empty when it runs) and removes the runtime directory.
  * It runs in the helper's memory (see clone.h): starting it costs no copy of
  * the helper. The helper is made non-dumpable so that a crash of the helper
  * does not take the guard with it on kernels before 5.16. (An out-of-memory
@@ -25,11 +35,14 @@ struct guard {
         int fd;                         /* the helper's end of the pipe */
         int pipe_fd;                    /* the guard's end, for the guard only */
         const char *cgroup_path;        /* kept by the caller as long as the guard runs */
+        const char (*v1_paths)[PATH_MAX];
+        size_t n_v1;
         const char *runtime_dir;
         struct clone_stack stack;
 };
 
 /* Start it; closing g->fd (or the helper's end) starts the cleanup. -errno. */
-int guard_start(struct guard *g, const char *cgroup_path, const char *runtime_dir);
+int guard_start(struct guard *g, const char *cgroup_path, const char (*v1_paths)[PATH_MAX], size_t n_v1,
+                const char *runtime_dir);
 /* Start the cleanup and wait for it. */
 void guard_stop(struct guard *g);

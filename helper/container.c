@@ -17,15 +17,12 @@
 #include "caps.h"
 #include "clone.h"
 #include "container.h"
+#include "limits.h"
 #include "log.h"
 #include "mounts.h"
 #include "notify.h"
 #include "seccomp.h"
 #include "util.h"
-
-/* Root in the container is root on the host for file ownership; the namespaces,
- * not the uid, are what confine it. */
-#define ID_MAP "0 0 4294967295\n"
 
 /* libmount and libcap run on it: generous, and only touched pages cost. */
 #define CHILD_STACK_SIZE (256 * 1024)
@@ -33,6 +30,7 @@
 /* The first process's steps, reported to the helper when one fails. */
 enum child_step {
         STEP_START,
+        STEP_LIMITS,
         STEP_CGROUP_NS,
         STEP_API_MOUNTS,
         STEP_LOOPBACK,
@@ -51,6 +49,7 @@ enum child_step {
 
 static const char *const step_names[] = {
         [STEP_START] = "start the container",
+        [STEP_LIMITS] = "enter the cgroups of its limits",
         [STEP_CGROUP_NS] = "create a cgroup namespace",
         [STEP_API_MOUNTS] = "mount /proc and /sys",
         [STEP_LOOPBACK] = "bring up the loopback interface",
@@ -227,6 +226,8 @@ static int child_main(void *data)
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         reset_signals();
 
+        if (cfg->limits && (r = limits_cgroups_enter(cfg->limits)) < 0)
+                fail(to_parent, STEP_LIMITS, r, NULL);
         if (cfg->cgroup_path && unshare(CLONE_NEWCGROUP) < 0)
                 fail(to_parent, STEP_CGROUP_NS, errno, NULL);
         r = mounts_setup_api(cfg->root_dir, cfg->cmdline_file, cfg->cgroup_path != NULL, cfg->view_dir, &failed_path);
@@ -273,18 +274,6 @@ static int child_main(void *data)
         fail(to_parent, STEP_EXEC, errno, cfg->argv[0]);
 }
 
-static int write_id_maps(pid_t pid)
-{
-        char path[64];
-        int r;
-
-        snprintf(path, sizeof(path), "/proc/%d/uid_map", (int) pid);
-        if ((r = write_file(path, ID_MAP, 0)) < 0)
-                return r;
-        snprintf(path, sizeof(path), "/proc/%d/gid_map", (int) pid);
-        return write_file(path, ID_MAP, 0);
-}
-
 static ssize_t receive_report(int sock, struct child_report *rep, int *fd)
 {
         union {
@@ -313,49 +302,12 @@ static void format_failure(const struct child_report *rep, char *error, size_t s
                 snprintf(error, size, "could not %s: %s", what, strerror(rep->error));
 }
 
-static int __attribute__((noreturn)) pause_until_killed(void *unused)
-{
-        (void) unused;
-        for (;;)
-                pause();
-}
-
-/* A user namespace with the identity map, held by an fd, for the first process to
- * enter once the host-owned mounts are made. A process in the namespace must exist
- * while the helper writes the map (one may not map all IDs for itself): a child in
- * the helper's memory that only waits for the kill. *holder: its PID, to reap. */
-static int user_namespace_new(const struct clone_stack *stack, pid_t *holder)
-{
-        char path[64];
-        int r, fd = -1;
-
-        /* No exit signal: reaped with __WALL. */
-        pid_t pid = clone(pause_until_killed, clone_stack_top(stack), CLONE_NEWUSER | CLONE_VM, NULL);
-        if (pid < 0)
-                return negative_errno();
-        snprintf(path, sizeof(path), "/proc/%d/ns/user", (int) pid);
-        if ((r = write_id_maps(pid)) == 0 && (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-                r = negative_errno();
-        kill(pid, SIGKILL);
-        *holder = pid;
-        return r < 0 ? r : fd;
-}
-
-static void reap_clone(pid_t *pid)
-{
-        if (*pid > 0)
-                while (waitpid(*pid, NULL, __WALL) < 0 && errno == EINTR)
-                        ;
-        *pid = -1;
-}
-
 int container_start(const struct container_config *cfg, struct container *c,
                     enum container_failure *failure, char *error, size_t error_size)
 {
         _cleanup_close_ int alive_r = -1, alive_w = -1, from_child_r = -1, from_child_w = -1;
-        _cleanup_close_ int cgroup_fd = -1, user_ns_fd = -1;
+        _cleanup_close_ int cgroup_fd = -1;
         _cleanup_(clone_stack_free) struct clone_stack stack = {};
-        _cleanup_(reap_clone) pid_t user_ns_holder = -1;
         _cleanup_(seccomp_program_free) struct sock_fprog init_program = {};
         struct child_report rep;
         int fds[2], r;
@@ -369,15 +321,6 @@ int container_start(const struct container_config *cfg, struct container *c,
                 snprintf(error, error_size, "could not compile the seccomp filter: %s", strerror(-r));
                 return r;
         }
-        user_ns_fd = user_namespace_new(&stack, &user_ns_holder);
-        if (user_ns_fd < 0) {
-                r = user_ns_fd;
-                snprintf(error, error_size, "could not create a user namespace: %s%s", strerror(-r),
-                         r == -ENOSPC || r == -EPERM || r == -EINVAL
-                         ? " (user namespaces are not available here: check /proc/sys/user/max_user_namespaces)" : "");
-                return r;
-        }
-        /* Made after the holder, which would otherwise keep copies of them. */
         if (pipe2(fds, O_CLOEXEC) < 0)
                 return negative_errno();
         alive_r = fds[0], alive_w = fds[1];
@@ -409,12 +352,11 @@ int container_start(const struct container_config *cfg, struct container *c,
         struct child_context ctx = {
                 .cfg = cfg,
                 .seccomp_program = &init_program,
-                .user_ns_fd = user_ns_fd,
+                .user_ns_fd = cfg->user_ns_fd,
                 .helper_alive_fd = alive_r,
                 .report_fd = from_child_w,
                 .helper_ends = { alive_w, from_child_r },
         };
-        /* The stack is free again: a SIGKILLed holder never returns to user space. */
         pid_t pid = clone3_run(&args, &stack, child_main, &ctx);
         if (pid < 0) {
                 r = pid;

@@ -1,7 +1,7 @@
 /* Starting the container's PID 1, and running a process inside the running container.
  *
  * Namespaces owned by the host (created while still privileged): PID, mount (for
- * /proc and /sys), network, cgroup. Then a user namespace (identity map) and, owned
+ * /proc and /sys), network, cgroup. Then the user namespace of ids.h and, owned
  * by it, a new mount namespace (which locks every mount prepared before), UTS and IPC.
  * So the image's root can set its hostname but cannot mount proc, sysfs or devtmpfs,
  * remount /sys or /proc/sys, change the network, or unmount a mask. */
@@ -11,12 +11,16 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+struct limits_cgroups;
+
 struct container_config {
         const char *root_dir;           /* prepared tree (in the helper's mount namespace) */
         const char *cmdline_file;       /* becomes /proc/cmdline */
         const char *cgroup_path;        /* NULL: none */
+        const struct limits_cgroups *limits;    /* v1 groups PID 1 enters first (NULL: none) */
         const char *view_dir;           /* the block device view (blockview.h) */
         const char *hostname;
+        int user_ns_fd;                 /* the user namespace PID 1 enters (ids.h) */
         char *const *argv;              /* argv[0]: path inside, or a name looked up in PATH */
         char *const *envp;
 };

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "judge.h"
+#include "limits.h"
 #include "lines.h"
 #include "units.h"
 #include "util.h"
@@ -155,6 +156,18 @@ static void judge_sshd(const struct judge_input *in, const struct item_sink *sin
                 item_add(sink, "sshd", CHECK_FAIL, -1, NULL, "sshd is configured but nothing listens on port %u", f->sshd_port);
 }
 
+/* The limits of limits.h: "limits" FAILs when the image ran into one (it would have
+ * harmed the host without it), naming each. */
+static void judge_limits(const struct judge_input *in, const struct item_sink *sink)
+{
+        struct limits_usage usage;
+        char detail[768];
+
+        limits_read_usage(in->s->limit_groups, in->s->writable_dir, &usage);
+        bool within = limits_judge(in->s->limits, &usage, detail, sizeof(detail));
+        item_add(sink, "limits", within ? CHECK_OK : CHECK_FAIL, -1, NULL, "%s", detail);
+}
+
 static void judge_shutdown_path(const struct judge_input *in, const struct item_sink *sink)
 {
         const struct image_facts *f = in->facts;
@@ -206,6 +219,7 @@ void judge(const struct judge_input *in, const struct item_sink *sink)
         judge_login(in, sink);
         judge_probes(in, sink);
         judge_sshd(in, sink);
+        judge_limits(in, sink);
         judge_shutdown_path(in, sink);
         judge_shutdown(in, sink);
 }

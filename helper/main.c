@@ -15,6 +15,8 @@
 #include "cgroup.h"
 #include "check.h"
 #include "container.h"
+#include "ids.h"
+#include "limits.h"
 #include "layout.h"
 #include "log.h"
 #include "mounts.h"
@@ -39,6 +41,9 @@ struct runtime {
         char view_dir[PATH_MAX];        /* the block device view (blockview.h) */
         char scratch_dir[PATH_MAX];     /* the helper's own scratch device nodes */
         char cgroup[PATH_MAX];  /* empty: none */
+        char layer[PATH_MAX];   /* the writable layer's tmpfs, empty: none (--in-place) */
+        struct limits_cgroups limits;
+        struct ids ids;
         struct guard guard;
 };
 
@@ -59,19 +64,28 @@ static int runtime_prepare(struct runtime *rt, const struct options *o)
                 return r;
         }
 
+        if ((r = ids_setup(&rt->ids, o->private_users)) < 0) {
+                log_error("could not create a user namespace: %s%s", strerror(-r),
+                          r == -ENOSPC || r == -EPERM || r == -EINVAL
+                          ? " (user namespaces are not available here: check /proc/sys/user/max_user_namespaces)" : "");
+                rmdir(rt->dir);
+                return r;
+        }
         r = cgroup_create(rt->cgroup, sizeof(rt->cgroup));
         if (r < 0) {
                 log_info("warning: no cgroup for the container (%s): systemd inside may fail", strerror(-r));
                 rt->cgroup[0] = '\0';
         }
         /* From here on, whatever happens to us, the guard removes the cgroup and the directory. */
-        if ((r = guard_start(&rt->guard, rt->cgroup, rt->dir)) < 0) {
+        if ((r = guard_start(&rt->guard, rt->cgroup, rt->limits.v1_path, N_CGROUP_LIMITS, rt->dir)) < 0) {
                 log_error("cannot start the cleanup guard: %s", strerror(-r));
                 if (rt->cgroup[0])
                         cgroup_destroy(rt->cgroup);
                 rmdir(rt->dir);
                 return r;
         }
+
+        (void) limits_cgroups_setup(&rt->limits, &o->limits, rt->cgroup[0] ? rt->cgroup : NULL);
 
         /* All mounts of this run live in a mount namespace that dies with us. */
         if (unshare(CLONE_NEWNS) < 0) {
@@ -115,7 +129,7 @@ static int scratch_prepare(struct runtime *rt, const struct options *o, struct s
         if ((r = path_join(dev_dir, sizeof(dev_dir), rt->root, "dev")) < 0 ||
             (r = path_join(private_dir, sizeof(private_dir), rt->scratch_dir, "root")) < 0)
                 return r;
-        r = scratch_setup(scratch, o->scratch, o->scratch_count, dev_dir, private_dir, rt->view_dir,
+        r = scratch_setup(scratch, o->scratch, o->scratch_count, dev_dir, private_dir, rt->view_dir, &rt->ids,
                           error, sizeof(error));
         if (r < 0)
                 log_error("%s", error);
@@ -124,7 +138,9 @@ static int scratch_prepare(struct runtime *rt, const struct options *o, struct s
 
 static void runtime_release(struct runtime *rt)
 {
+        limits_cgroups_close(&rt->limits);
         guard_stop(&rt->guard);
+        ids_release(&rt->ids);
 }
 
 /* The disks of --scratch-layout, or why the layout cannot be rehearsed here. */
@@ -178,12 +194,24 @@ static int exit_code_for(const struct supervisor *s, const struct options *o)
         }
 }
 
+/* Outside --check (which judges them): a limit the image ran into is worth a warning. */
+static void warn_about_limits(const struct supervisor *s)
+{
+        struct limits_usage usage;
+        char detail[512];
+
+        limits_read_usage(s->limit_groups, s->writable_dir, &usage);
+        if (!limits_judge(s->limits, &usage, detail, sizeof(detail)))
+                log_info("warning: %s", detail);
+}
+
 int main(int argc, char **argv)
 {
         long long start_us = now_us();
         struct options o;
         struct rootfs_info info;
-        struct runtime rt = { .guard = { .pid = -1, .fd = -1 } };
+        struct runtime rt = { .guard = { .pid = -1, .fd = -1 }, .limits = { .v1_procs_fd = { -1, -1, -1 } },
+                              .ids = { .userns_fd = -1, .lock_fd = -1 } };
         struct terminals terminals = {};
         struct container container = { .pid = -1, .notify_fd = -1, .listener_fd = -1 };
         struct scratch_set scratch = { .dev_dirfd = -1, .private_dirfd = -1, .watch_fd = -1 };
@@ -204,6 +232,7 @@ int main(int argc, char **argv)
                 return EXIT_BAD_INPUT;
         }
         log_set_level(o.verbosity < 0 ? LOG_LEVEL_ERROR : o.verbosity > 0 ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
+        limits_resolve(&o.limits);
 
         if (rootfs_inspect(o.rootfs, o.command, &info, error, sizeof(error)) < 0) {
                 log_error("%s", error);
@@ -243,11 +272,17 @@ int main(int argc, char **argv)
         if (runtime_prepare(&rt, &o) < 0)
                 goto out;
         log_debug("booting %s (%s) from %s", o.rootfs, init_kind_name(info.init_kind), rt.dir);
-        if ((r = mounts_setup_root(o.rootfs, rt.dir, rt.root, o.in_place)) < 0) {
+        if ((r = mounts_setup_root(o.rootfs, rt.dir, rt.root, o.in_place, o.limits.writable_max,
+                                   rt.layer, sizeof(rt.layer), &rt.ids)) < 0) {
                 log_error("cannot mount the image's tree: %s", strerror(-r));
                 goto out;
         }
-        if ((r = mounts_setup_dev(rt.root)) < 0) {
+        /* The tree's mounts decided the uid map (ids_fall_back): now the cgroup's owner. */
+        if (rt.cgroup[0] && (r = cgroup_delegate(rt.cgroup, &rt.ids)) < 0) {
+                log_error("cannot hand the cgroup to the container: %s", strerror(-r));
+                goto out;
+        }
+        if ((r = mounts_setup_dev(rt.root, &rt.ids)) < 0) {
                 log_error("cannot prepare /dev: %s", strerror(-r));
                 goto out;
         }
@@ -260,7 +295,7 @@ int main(int argc, char **argv)
         if (o.scratch_count)
                 log_debug("%zu scratch disks set up in %lld us", o.scratch_count, now_us() - scratch_us);
         /* Bound on the container's /dev before its first process starts. */
-        if ((r = terminals_create(&terminals, rt.root, o.ttys, &ws)) < 0) {
+        if ((r = terminals_create(&terminals, rt.root, o.ttys, &ws, &rt.ids)) < 0) {
                 log_error("cannot prepare the terminals: %s", strerror(-r));
                 goto out;
         }
@@ -287,6 +322,8 @@ int main(int argc, char **argv)
                 .root_dir = rt.root,
                 .cmdline_file = rt.cmdline_file,
                 .cgroup_path = rt.cgroup[0] ? rt.cgroup : NULL,
+                .limits = &rt.limits,
+                .user_ns_fd = rt.ids.userns_fd,
                 .view_dir = rt.view_dir,
                 .hostname = o.hostname ?: info.hostname,
                 .argv = o.command ?: init_argv,
@@ -306,6 +343,7 @@ int main(int argc, char **argv)
                 }
                 goto out;
         }
+        limits_cgroups_after_exec(&rt.limits, &o.limits);
         /* "make bench" reads this line: the helper's own cost before the image runs
          * (the monotonic clock's reading lets it count from the helper's exec). */
         log_debug("init started (host PID %d) %lld us after the helper started, at %lld us", (int) container.pid,
@@ -319,6 +357,9 @@ int main(int argc, char **argv)
                 .timeout_s = o.timeout_s,
                 .stop_timeout_s = o.stop_timeout_s,
                 .skip_sleeps = !o.real_sleeps,
+                .limits = &o.limits,
+                .limit_groups = &rt.limits,
+                .writable_dir = rt.layer[0] ? rt.layer : NULL,
                 .scratch = &scratch,
         };
         if (check)
@@ -352,6 +393,7 @@ int main(int argc, char **argv)
                         log_info("the command %s the container", end);
                 else
                         log_debug("the command %s", end);
+                warn_about_limits(&sup);
         }
         supervisor_free(&sup);
 

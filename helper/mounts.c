@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include "ids.h"
 #include "mounts.h"
 #include "util.h"
 
@@ -83,39 +84,107 @@ int make_mount_point_file(const char *path)
         return 0;
 }
 
-int mounts_setup_root(const char *rootfs, const char *runtime_dir, const char *root_dir, bool in_place)
+/* source at target, read-only or not, nodev, with its owners as the container sees them:
+ * an idmapped bind mount when the container has a private uid range (ids.h), else a plain
+ * bind. nodev: a device node in the image's tree (a hostile image's, or the copies of the
+ * host's that ReaR makes) must not open a host device. The only device nodes that work
+ * inside are the helper's, on its /dev. */
+static int bind_tree(const char *source, const char *target, const struct ids *ids, bool read_only, bool recursive)
 {
-        char lower[PATH_MAX], upper[PATH_MAX], work[PATH_MAX], options[3 * PATH_MAX + 64];
+        if (!ids->base)
+                return mount_fs(source, target, NULL,
+                                MS_BIND | MS_NODEV | (recursive ? MS_REC : 0) | (read_only ? MS_RDONLY : 0), NULL);
+
+        unsigned tree_flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0);
+        _cleanup_close_ int fd = open_tree(AT_FDCWD, source, tree_flags);
+        struct mount_attr attr = {
+                .attr_set = MOUNT_ATTR_IDMAP | MOUNT_ATTR_NODEV | (read_only ? MOUNT_ATTR_RDONLY : 0),
+                .userns_fd = (uint64_t) ids->userns_fd,
+        };
+        if (fd < 0 || mount_setattr(fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof(attr)) < 0 ||
+            move_mount(fd, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+                return negative_errno();
+        return 0;
+}
+
+/* What a kernel says when it cannot idmap a mount or take an idmapped overlay layer. */
+static bool idmap_unsupported(int r)
+{
+        return r == -EINVAL || r == -ENOSYS || r == -EOPNOTSUPP || r == -EPERM;
+}
+
+/* *failed: what an idmapped ROOTFS failed at, for the warning of the fall-back. */
+static int overlay_root(const char *rootfs, const char *lower, const char *upper, const char *work,
+                        const char *root_dir, const struct ids *ids, const char **failed)
+{
+        char options[3 * PATH_MAX + 64];
         struct stat st;
         int r;
 
-        if ((r = mkdir_exists_ok(root_dir, 0755)) < 0)
+        *failed = "the file system of ROOTFS cannot be idmapped";
+        if ((r = bind_tree(rootfs, lower, ids, true, false)) < 0)
                 return r;
-        /* nodev: a device node in the image's tree (a hostile image's, or the copies
-         * of the host's that ReaR makes) must not open a host device. The only
-         * device nodes that work inside are the helper's, on its /dev. */
-        if (in_place)
-                return mount_fs(rootfs, root_dir, NULL, MS_BIND | MS_REC | MS_NODEV, NULL);
-
-        /* A read-only bind of ROOTFS gives the overlay a lowerdir path without the
-         * commas and colons that overlay's option syntax cannot take. */
-        if ((r = path_join(lower, sizeof(lower), runtime_dir, "lower")) < 0 ||
-            (r = path_join(upper, sizeof(upper), runtime_dir, "upper")) < 0 ||
-            (r = path_join(work, sizeof(work), runtime_dir, "work")) < 0 ||
-            (r = mkdir_exists_ok(lower, 0755)) < 0 || (r = mkdir_exists_ok(work, 0700)) < 0)
-                return r;
+        *failed = "this kernel cannot take an idmapped lower layer for an overlay";
         /* The overlay's root takes mode and owner from the upper layer's root. */
         if (stat(rootfs, &st) < 0)
                 return negative_errno();
-        if (mkdir(upper, st.st_mode & 07777) < 0 || chmod(upper, st.st_mode & 07777) < 0 ||
-            chown(upper, st.st_uid, st.st_gid) < 0)
+        if ((mkdir(upper, st.st_mode & 07777) < 0 && errno != EEXIST) || chmod(upper, st.st_mode & 07777) < 0)
                 return negative_errno();
-        if ((r = mount_fs(rootfs, lower, NULL, MS_BIND | MS_RDONLY, NULL)) < 0)
+        if ((r = ids_own(ids, AT_FDCWD, upper, st.st_uid, st.st_gid)) < 0)
                 return r;
         r = snprintf(options, sizeof(options), "lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, work);
         if (r < 0 || (size_t) r >= sizeof(options))
                 return -ENAMETOOLONG;
         return mount_fs("rescue-spawn", root_dir, "overlay", MS_NODEV, options);
+}
+
+int mounts_setup_root(const char *rootfs, const char *runtime_dir, const char *root_dir, bool in_place,
+                      uint64_t writable_max, char *layer, size_t layer_size, struct ids *ids)
+{
+        char lower[PATH_MAX], upper[PATH_MAX], work[PATH_MAX], size[48];
+        int r;
+
+        layer[0] = '\0';
+        if ((r = mkdir_exists_ok(root_dir, 0755)) < 0)
+                return r;
+        if (in_place) {
+                r = bind_tree(rootfs, root_dir, ids, false, true);
+                if (r < 0 && ids->base && idmap_unsupported(r)) {
+                        char why[128];
+                        snprintf(why, sizeof(why), "cannot idmap %s (%s)", rootfs, strerror(-r));
+                        if ((r = ids_fall_back(ids, why)) == 0)
+                                r = bind_tree(rootfs, root_dir, ids, false, true);
+                }
+                return r;
+        }
+
+        /* The writable layer is a tmpfs of its own, for its size limit (limits.h):
+         * upper and work directory must be on one file system. A read-only bind of
+         * ROOTFS gives the overlay a lowerdir path without the commas and colons that
+         * overlay's option syntax cannot take. */
+        if ((r = path_join(lower, sizeof(lower), runtime_dir, "lower")) < 0 ||
+            (r = path_join(layer, layer_size, runtime_dir, "layer")) < 0 ||
+            (r = path_join(upper, sizeof(upper), layer, "upper")) < 0 ||
+            (r = path_join(work, sizeof(work), layer, "work")) < 0 ||
+            (r = mkdir_exists_ok(lower, 0755)) < 0 || (r = mkdir_exists_ok(layer, 0700)) < 0)
+                return r;
+        snprintf(size, sizeof(size), writable_max ? "mode=0700,size=%llu" : "mode=0700",
+                 (unsigned long long) writable_max);
+        if ((r = mount_fs("tmpfs", layer, "tmpfs", MS_NOSUID | MS_NODEV, size)) < 0 ||
+            (r = mkdir_exists_ok(work, 0700)) < 0)
+                return r;
+        const char *failed;
+        r = overlay_root(rootfs, lower, upper, work, root_dir, ids, &failed);
+        if (r < 0 && ids->base && idmap_unsupported(r)) {
+                /* Before Linux 5.19 overlayfs takes no idmapped layer; overlayfs, NFS and
+                 * others cannot be idmapped themselves. */
+                char why[160];
+                snprintf(why, sizeof(why), "%s (%s)", failed, strerror(-r));
+                (void) umount2(lower, MNT_DETACH);
+                if ((r = ids_fall_back(ids, why)) == 0)
+                        r = overlay_root(rootfs, lower, upper, work, root_dir, ids, &failed);
+        }
+        return r;
 }
 
 /* Device nodes that are safe to share: none of them reaches a disk or the kernel's state. */
@@ -144,15 +213,16 @@ static const struct device_link {
 
 static const char *const device_dirs[] = { "pts", "shm" };
 
-int mounts_setup_dev(const char *root_dir)
+int mounts_setup_dev(const char *root_dir, const struct ids *ids)
 {
-        char dev[PATH_MAX], path[PATH_MAX];
+        char dev[PATH_MAX], path[PATH_MAX], options[96];
         int r;
 
         if ((r = path_join(dev, sizeof(dev), root_dir, "dev")) < 0 || (r = mkdir_exists_ok(dev, 0755)) < 0)
                 return r;
         /* Hides the copies of host device nodes that ReaR puts into the image's /dev. */
-        if ((r = mount_fs("tmpfs", dev, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=0755,size=4m")) < 0)
+        if ((r = mount_fs("tmpfs", dev, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=0755,size=4m")) < 0 ||
+            (r = ids_own(ids, AT_FDCWD, dev, 0, 0)) < 0)
                 return r;
 
         for (size_t i = 0; i < ARRAY_SIZE(device_dirs); i++) {
@@ -160,6 +230,8 @@ int mounts_setup_dev(const char *root_dir)
                         return r;
                 if (mkdir(path, i == 1 ? 01777 : 0755) < 0 || chmod(path, i == 1 ? 01777 : 0755) < 0)
                         return negative_errno();
+                if ((r = ids_own(ids, AT_FDCWD, path, 0, 0)) < 0)
+                        return r;
         }
         for (size_t i = 0; i < ARRAY_SIZE(device_nodes); i++) {
                 if ((r = path_join(path, sizeof(path), dev, device_nodes[i].name)) < 0)
@@ -167,18 +239,23 @@ int mounts_setup_dev(const char *root_dir)
                 if (mknod(path, S_IFCHR | 0666, makedev(device_nodes[i].major, device_nodes[i].minor)) < 0 ||
                     chmod(path, 0666) < 0)
                         return negative_errno();
+                if ((r = ids_own(ids, AT_FDCWD, path, 0, 0)) < 0)
+                        return r;
         }
         for (size_t i = 0; i < ARRAY_SIZE(device_links); i++) {
                 if ((r = path_join(path, sizeof(path), dev, device_links[i].name)) < 0)
                         return r;
                 if (symlink(device_links[i].target, path) < 0)
                         return negative_errno();
+                if ((r = ids_own(ids, AT_FDCWD, path, 0, 0)) < 0)
+                        return r;
         }
         if ((r = path_join(path, sizeof(path), dev, "pts")) < 0)
                 return r;
-        /* A devpts instance of its own: the container's ptys and ours never mix with the host's. */
-        return mount_fs("devpts", path, "devpts", MS_NOSUID | MS_NOEXEC,
-                        "newinstance,ptmxmode=0666,mode=0620,gid=5");
+        /* A devpts instance of its own: the container's ptys and ours never mix with the host's.
+         * New ptys belong to the group tty (5) of the container. */
+        snprintf(options, sizeof(options), "newinstance,ptmxmode=0666,mode=0620,gid=%u", (unsigned) ids_host_gid(ids, 5));
+        return mount_fs("devpts", path, "devpts", MS_NOSUID | MS_NOEXEC, options);
 }
 
 enum api_mount_kind {

@@ -10,7 +10,7 @@
 int notify_open(void)
 {
         struct sockaddr_un addr = { .sun_family = AF_UNIX };
-        const char *name = NOTIFY_SOCKET_ADDRESS + 1;  /* after the '@' */
+        const char *name = &NOTIFY_SOCKET_ADDRESS[1];     /* after the '@' */
         int one = 1;
 
         _cleanup_close_ int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);

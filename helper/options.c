@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stdint.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -21,6 +22,11 @@ enum {
         OPT_IMAGE_NAME,
         OPT_IN_PLACE,
         OPT_REAL_SLEEPS,
+        OPT_PIDS_MAX,
+        OPT_MEMORY_MAX,
+        OPT_WRITABLE_MAX,
+        OPT_CPU_WEIGHT,
+        OPT_PRIVATE_USERS,
         OPT_FAIL_ON_WARNING,
         OPT_SCRATCH_DISK,
         OPT_SCRATCH_LAYOUT,
@@ -41,6 +47,11 @@ static const struct option long_options[] = {
         { "image-name",   required_argument, NULL, OPT_IMAGE_NAME },
         { "in-place",     no_argument,       NULL, OPT_IN_PLACE },
         { "real-sleeps",  no_argument,       NULL, OPT_REAL_SLEEPS },
+        { "pids-max",     required_argument, NULL, OPT_PIDS_MAX },
+        { "memory-max",   required_argument, NULL, OPT_MEMORY_MAX },
+        { "writable-max", required_argument, NULL, OPT_WRITABLE_MAX },
+        { "cpu-weight",   required_argument, NULL, OPT_CPU_WEIGHT },
+        { "private-users", required_argument, NULL, OPT_PRIVATE_USERS },
         { "fail-on-warning", no_argument,    NULL, OPT_FAIL_ON_WARNING },
         { "scratch-disk", required_argument, NULL, OPT_SCRATCH_DISK },
         { "scratch-layout", required_argument, NULL, OPT_SCRATCH_LAYOUT },
@@ -75,6 +86,13 @@ void options_usage(void)
                "  --real-sleeps         the image's sleeps take their full time (default: until\n"
                "                        the first key is typed, a sleep ends as soon as\n"
                "                        nothing else in the container runs)\n"
+               "  --pids-max=N          at most N processes in the container (default %d; 0: no limit)\n"
+               "  --memory-max=SIZE     its memory, e.g. 512M, 2G (default 4G or half the host's\n"
+               "                        memory if less; 0: no limit)\n"
+               "  --writable-max=SIZE   size of the overlay's writable layer (default 2G; 0: no limit)\n"
+               "  --cpu-weight=N        CPU weight 1-%d against the host's processes' 100 (default %d)\n"
+               "  --private-users=pick|no  root inside is an unprivileged host uid of a free\n"
+               "                        range (pick, the default) or the host's root (no)\n"
                "  --fail-on-warning     --check: a warning fails the verdict (default: PASS with\n"
                "                        warnings)\n"
                "  --scratch-disk=NAME:SIZE[:FILE]\n"
@@ -94,7 +112,7 @@ void options_usage(void)
                "Exit status: 0 powered off / PASS, 1 init died, timeout / FAIL, 2 usage or\n"
                "bad input, 3 the test could not run here; with COMMAND, its exit status.\n",
                DEFAULT_CHECK_TIMEOUT_S, DEFAULT_STOP_TIMEOUT_S, DEFAULT_TTYS, MAX_TTYS, DEFAULT_CMDLINE,
-               SCRATCH_MAX_DISKS);
+               DEFAULT_PIDS_MAX, MAX_CPU_WEIGHT, DEFAULT_CPU_WEIGHT, SCRATCH_MAX_DISKS);
 }
 
 static int parse_unsigned(const char *s, unsigned min, unsigned max, unsigned *ret)
@@ -110,6 +128,35 @@ static int parse_unsigned(const char *s, unsigned min, unsigned max, unsigned *r
         return 0;
 }
 
+/* "512M", "2G", "1048576": bytes, with a binary suffix K, M, G or T (also KiB, ..., or
+ * with a B); 0 is allowed (no limit). */
+int parse_size(const char *s, uint64_t *ret)
+{
+        static const char suffixes[] = "KMGT";
+        char *end;
+
+        if (*s < '0' || *s > '9')
+                return -1;
+        errno = 0;
+        unsigned long long v = strtoull(s, &end, 10);
+        if (errno)
+                return -1;
+        const char *unit = *end ? strchr(suffixes, *end) : NULL;
+        unsigned shift = 0;
+        if (*end) {
+                if (!unit)
+                        return -1;
+                shift = 10 * (unsigned) (unit - suffixes + 1);
+                end++;
+                if (strcmp(end, "iB") == 0 || strcmp(end, "B") == 0)
+                        end += strlen(end);
+        }
+        if (*end || (shift && v > (ULLONG_MAX >> shift)))
+                return -1;
+        *ret = (uint64_t) v << shift;
+        return 0;
+}
+
 int options_parse(int argc, char **argv, struct options *o, char *error, size_t error_size)
 {
         *o = (struct options) {
@@ -117,8 +164,11 @@ int options_parse(int argc, char **argv, struct options *o, char *error, size_t 
                 .cmdline = DEFAULT_CMDLINE,
                 .stop_timeout_s = DEFAULT_STOP_TIMEOUT_S,
                 .layout_changed = -1,
+                .limits = { LIMIT_DEFAULT, LIMIT_DEFAULT, LIMIT_DEFAULT, LIMIT_DEFAULT },
+                .private_users = true,
         };
         bool timeout_given = false;
+        unsigned u;
         int c;
 
         optind = 0;     /* glibc: full re-initialisation, so that tests can parse twice */
@@ -179,6 +229,35 @@ int options_parse(int argc, char **argv, struct options *o, char *error, size_t 
                         break;
                 case OPT_REAL_SLEEPS:
                         o->real_sleeps = true;
+                        break;
+                case OPT_PIDS_MAX:
+                        /* A container needs a few processes to boot at all. */
+                        if (parse_unsigned(optarg, 0, 1u << 22, &u) < 0 || (u > 0 && u < 8))
+                                goto bad_value;
+                        o->limits.pids_max = u;
+                        break;
+                case OPT_MEMORY_MAX:
+                        if (parse_size(optarg, &o->limits.memory_max) < 0 ||
+                            (o->limits.memory_max > 0 && o->limits.memory_max < (16u << 20)))
+                                goto bad_value;
+                        break;
+                case OPT_WRITABLE_MAX:
+                        if (parse_size(optarg, &o->limits.writable_max) < 0 ||
+                            (o->limits.writable_max > 0 && o->limits.writable_max < (1u << 20)))
+                                goto bad_value;
+                        break;
+                case OPT_PRIVATE_USERS:
+                        if (strcmp(optarg, "pick") == 0 || strcmp(optarg, "yes") == 0)
+                                o->private_users = true;
+                        else if (strcmp(optarg, "no") == 0 || strcmp(optarg, "identity") == 0)
+                                o->private_users = false;
+                        else
+                                goto bad_value;
+                        break;
+                case OPT_CPU_WEIGHT:
+                        if (parse_unsigned(optarg, 1, MAX_CPU_WEIGHT, &u) < 0)
+                                goto bad_value;
+                        o->limits.cpu_weight = u;
                         break;
                 case OPT_FAIL_ON_WARNING:
                         o->fail_on_warning = true;

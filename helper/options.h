@@ -6,6 +6,8 @@
 
 #include "scratch.h"
 
+#include "limits.h"
+
 #define DEFAULT_TTYS 6
 #define MAX_TTYS 12
 #define DEFAULT_CMDLINE "BOOT_IMAGE=kernel rescue-spawn"
@@ -34,6 +36,8 @@ struct options {
         bool in_place;
         bool real_sleeps;       /* no skipping of the image's sleeps while it idles */
         bool fail_on_warning;   /* --check: a warning makes the verdict FAIL */
+        struct limits limits;   /* LIMIT_DEFAULT: the default (limits_resolve), LIMIT_NONE: none */
+        bool private_users;     /* the container's root is an unprivileged host uid (ids.h) */
         int verbosity;          /* -1 quiet, 0 normal, 1 verbose */
         struct scratch_spec scratch[SCRATCH_MAX_DISKS]; /* --scratch-disk, in order */
         size_t scratch_count;
@@ -55,3 +59,6 @@ int options_parse(int argc, char **argv, struct options *o, char *error, size_t 
 const char *cmdline_dangerous_word(const char *cmdline);
 
 void options_usage(void);
+
+/* A size with an optional binary suffix (K, M, G, T; also KiB, KB...) in bytes. 0 or -1. */
+int parse_size(const char *s, uint64_t *ret);

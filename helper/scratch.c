@@ -14,6 +14,7 @@
 
 #include "blockview.h"
 #include "log.h"
+#include "ids.h"
 #include "scratch.h"
 #include "util.h"
 
@@ -207,24 +208,26 @@ static int attach_loop(struct scratch_disk *d, int backing_fd, int control_fd)
         return -EBUSY;
 }
 
-static int make_node(int dirfd, const char *name, dev_t dev)
+/* owner: the container's ids (its /dev), NULL for the helper's own nodes (host root's). */
+static int make_node(int dirfd, const char *name, dev_t dev, const struct ids *owner)
 {
         if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT && errno != EISDIR)
                 return negative_errno();
         if (errno == EISDIR && unlinkat(dirfd, name, AT_REMOVEDIR) < 0)
                 return negative_errno();
         if (mknodat(dirfd, name, S_IFBLK | node_owner.mode, dev) < 0 ||
-            fchownat(dirfd, name, node_owner.uid, node_owner.gid, AT_SYMLINK_NOFOLLOW) < 0 ||
             fchmodat(dirfd, name, node_owner.mode, 0) < 0)
                 return negative_errno();
-        return 0;
+        if (owner)
+                return ids_own(owner, dirfd, name, node_owner.uid, node_owner.gid);
+        return fchownat(dirfd, name, node_owner.uid, node_owner.gid, AT_SYMLINK_NOFOLLOW) < 0 ? negative_errno() : 0;
 }
 
 /* In both /dev directories: the container's may have been changed by the image. */
 static int nodes_add(struct scratch_set *set, const char *name, dev_t dev)
 {
-        int r = make_node(set->private_dirfd, name, dev);
-        return r < 0 ? r : make_node(set->dev_dirfd, name, dev);
+        int r = make_node(set->private_dirfd, name, dev, NULL);
+        return r < 0 ? r : make_node(set->dev_dirfd, name, dev, set->ids);
 }
 
 static void nodes_remove(struct scratch_set *set, const char *name)
@@ -402,10 +405,10 @@ void scratch_restore_nodes(struct scratch_set *set)
         for (size_t i = 0; i < set->count; i++) {
                 const struct scratch_disk *d = &set->disks[i];
                 if (!node_is(set->dev_dirfd, d->spec.name, d->dev))
-                        (void) make_node(set->dev_dirfd, d->spec.name, d->dev);
+                        (void) make_node(set->dev_dirfd, d->spec.name, d->dev, set->ids);
                 for (size_t j = 0; j < d->part_count; j++)
                         if (!node_is(set->dev_dirfd, d->parts[j].name, d->parts[j].dev))
-                                (void) make_node(set->dev_dirfd, d->parts[j].name, d->parts[j].dev);
+                                (void) make_node(set->dev_dirfd, d->parts[j].name, d->parts[j].dev, set->ids);
         }
 }
 
@@ -465,13 +468,13 @@ static int attach_all(struct scratch_set *set, const struct scratch_spec *specs,
 }
 
 int scratch_setup(struct scratch_set *set, const struct scratch_spec *specs, size_t count,
-                  const char *dev_dir, const char *private_dir, const char *view_dir,
+                  const char *dev_dir, const char *private_dir, const char *view_dir, const struct ids *ids,
                   char *error, size_t error_size)
 {
         char path[PATH_MAX];
         int r;
 
-        *set = (struct scratch_set) { .dev_dirfd = -1, .private_dirfd = -1, .watch_fd = -1 };
+        *set = (struct scratch_set) { .dev_dirfd = -1, .private_dirfd = -1, .watch_fd = -1, .ids = ids };
         snprintf(set->view_dir, sizeof(set->view_dir), "%s", view_dir ?: "");
         snprintf(set->private_root, sizeof(set->private_root), "%s", private_dir);
         if ((r = path_join(path, sizeof(path), private_dir, "dev")) < 0 ||

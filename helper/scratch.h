@@ -45,6 +45,8 @@ struct scratch_disk {
         size_t part_count;
 };
 
+struct ids;
+
 struct scratch_set {
         struct scratch_disk disks[SCRATCH_MAX_DISKS];
         size_t count;
@@ -53,6 +55,7 @@ struct scratch_set {
         int watch_fd;           /* inotify of the container's /dev: nodes the image deletes */
         char private_root[4096];        /* DIR above: a worker chroots there to mount */
         char view_dir[4096];    /* the /sys and /proc view (see blockview.h); "" none */
+        const struct ids *ids;  /* who the container's root is on the host (ids.h) */
 };
 
 /* "NAME:SIZE[:FILE]" (SIZE in bytes or with K, M, G, T). 0, or -EINVAL with a
@@ -65,7 +68,7 @@ void scratch_part_name(const char *disk, unsigned number, char *buf, size_t size
  * container's /dev) and in private_dir, and write the view into view_dir. On
  * failure a one-line reason in error; what was made is released. */
 int scratch_setup(struct scratch_set *set, const struct scratch_spec *specs, size_t count,
-                  const char *dev_dir, const char *private_dir, const char *view_dir,
+                  const char *dev_dir, const char *private_dir, const char *view_dir, const struct ids *ids,
                   char *error, size_t error_size);
 /* Closes the loop devices (autoclear detaches them once nothing uses them). */
 void scratch_release(struct scratch_set *set);

@@ -8,6 +8,7 @@
 
 #include "container.h"
 #include "escape.h"
+#include "limits.h"
 #include "lines.h"
 #include "notify.h"
 #include "ring.h"
@@ -63,6 +64,10 @@ struct supervisor {
         unsigned timeout_s;
         unsigned stop_timeout_s;
         bool skip_sleeps;       /* end the image's sleeps early while it idles and nobody types */
+        /* The container's limits and where to read what it used (limits.h). */
+        const struct limits *limits;
+        const struct limits_cgroups *limit_groups;
+        const char *writable_dir;       /* NULL: none */
         struct supervisor_hooks hooks;
         struct scratch_set *scratch;    /* the scratch disks (possibly none) */
 

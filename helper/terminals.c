@@ -6,6 +6,7 @@
 #include <sys/sysmacros.h>
 #include <termios.h>
 
+#include "ids.h"
 #include "mounts.h"
 #include "terminals.h"
 #include "util.h"
@@ -14,7 +15,8 @@
  * vhangup() makes the master report EIO/POLLHUP until the next open. */
 #define HANGUP_RETRY_MS 50
 
-static int bind_slave(const char *root_dir, unsigned pty_number, const char *device)
+/* The pty's slave on /dev/DEVICE, root's and the group tty's (5) in the container. */
+static int bind_slave(const char *root_dir, unsigned pty_number, const char *device, const struct ids *ids)
 {
         char slave[PATH_MAX], dev[PATH_MAX], target[PATH_MAX];
         char pts[32];
@@ -25,9 +27,9 @@ static int bind_slave(const char *root_dir, unsigned pty_number, const char *dev
             (r = path_join(target, sizeof(target), dev, device)) < 0 ||
             (r = path_join(slave, sizeof(slave), dev, pts)) < 0)
                 return r;
-        if ((r = make_mount_point_file(target)) < 0)
+        if ((r = make_mount_point_file(target)) < 0 || (r = mount_fs(slave, target, NULL, MS_BIND, NULL)) < 0)
                 return r;
-        return mount_fs(slave, target, NULL, MS_BIND, NULL);
+        return ids_own(ids, AT_FDCWD, target, 0, 5);
 }
 
 static int allocate_pty(const char *root_dir, struct terminal *t, const struct winsize *ws, unsigned *number)
@@ -51,7 +53,8 @@ static int allocate_pty(const char *root_dir, struct terminal *t, const struct w
         return 0;
 }
 
-int terminals_create(struct terminals *ts, const char *root_dir, unsigned vts, const struct winsize *ws)
+int terminals_create(struct terminals *ts, const char *root_dir, unsigned vts, const struct winsize *ws,
+                     const struct ids *ids)
 {
         unsigned numbers[vts + 2];
         int r;
@@ -72,11 +75,11 @@ int terminals_create(struct terminals *ts, const char *root_dir, unsigned vts, c
         }
         for (size_t i = 0; i < ts->count; i++) {
                 if ((r = allocate_pty(root_dir, &ts->items[i], ws, &numbers[i])) < 0 ||
-                    (r = bind_slave(root_dir, numbers[i], ts->items[i].name)) < 0)
+                    (r = bind_slave(root_dir, numbers[i], ts->items[i].name, ids)) < 0)
                         return r;
         }
         /* /dev/tty0 is the active virtual terminal; at boot that is tty1. */
-        return bind_slave(root_dir, numbers[1], "tty0");
+        return bind_slave(root_dir, numbers[1], "tty0", ids);
 }
 
 void terminals_free(struct terminals *ts)

@@ -11,6 +11,8 @@
 
 #include "ring.h"
 
+struct ids;
+
 struct terminal {
         char name[16];          /* "console", "tty1", "ttyS0" */
         int master;
@@ -28,7 +30,8 @@ struct terminals {
         unsigned vts;
 };
 
-int terminals_create(struct terminals *ts, const char *root_dir, unsigned vts, const struct winsize *ws);
+int terminals_create(struct terminals *ts, const char *root_dir, unsigned vts, const struct winsize *ws,
+                     const struct ids *ids);
 void terminals_free(struct terminals *ts);
 int terminals_open_logs(struct terminals *ts, const char *dir);
 void terminals_set_winsize(struct terminals *ts, const struct winsize *ws);

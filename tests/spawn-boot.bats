@@ -145,17 +145,25 @@ poweroff -f'
     assert_no_leftovers
 }
 
-@test "the user namespace maps user and group IDs onto themselves" {
+@test "the user namespace maps the container's IDs 0..65535 onto a private host range (identity with --private-users=no)" {
     run --separate-stderr spawn_in "$ROOT" 'echo "id=$( id -u ):$( id -g )"; sed "s/^/uid_map /" /proc/self/uid_map; sed "s/^/gid_map /" /proc/self/gid_map'
     [ "$status" -eq 0 ]
     assert_has_line "$output" "id=0:0"
-    # every range is identity, and together they cover 0..65535 at least
+    # one range each, 0..65535 onto the same unprivileged host IDs (see spawn-userns.bats)
     printf '%s\n' "$output" | awk '
         /^[ug]id_map / {
-            seen[$1] = 1
-            if ($2 != $3) { print $1 ": not an identity range: " $0 ; bad = 1 }
-            if ($2 == 0) covered[$1] = $4
+            seen[$1] = 1 ; base[$1] = $3
+            if ($2 != 0 || $4 != 65536 || $3 < 65536) { print $1 ": not a private range of 65536: " $0 ; bad = 1 }
         }
+        END {
+            if (!seen["uid_map"] || !seen["gid_map"]) { print "no uid_map or gid_map" ; bad = 1 }
+            if (base["uid_map"] != base["gid_map"]) { print "uid and gid ranges differ" ; bad = 1 }
+            exit bad
+        }' >&2
+    run --separate-stderr spawn --private-users=no "$ROOT" -- /bin/sh -c 'sed "s/^/uid_map /" /proc/self/uid_map; sed "s/^/gid_map /" /proc/self/gid_map'
+    [ "$status" -eq 0 ]
+    printf '%s\n' "$output" | awk '
+        /^[ug]id_map / { seen[$1] = 1 ; if ($2 != $3) { print $1 ": not an identity range: " $0 ; bad = 1 } ; if ($2 == 0) covered[$1] = $4 }
         END {
             if (!seen["uid_map"] || !seen["gid_map"]) { print "no uid_map or gid_map" ; bad = 1 }
             if (covered["uid_map"] < 65536 || covered["gid_map"] < 65536) { print "0..65535 not covered" ; bad = 1 }

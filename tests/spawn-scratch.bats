@@ -464,7 +464,7 @@ opts () { echo "$1 [$( awk "\$2 == \"/mnt/local\" { print \$4 }" /proc/mounts )]
 /usr/bin/mount -o remount,ro /mnt/local && opts ro && { touch /mnt/local/x 2>/dev/null || echo "read-only"; }
 /usr/bin/mount -o remount,rw /mnt/local && opts rw && touch /mnt/local/x && echo "writable"
 /usr/bin/umount /mnt/local
-mount -t tmpfs tmpfs /tmp/t && mount -o remount,size=1m /tmp/t && echo "tmpfs remounted" && umount /tmp/t
+mount -t tmpfs tmpfs /tmp/t && mount -o remount,size=1m tmpfs /tmp/t && echo "tmpfs remounted" && umount /tmp/t
 mount -o remount,rw /sys 2>/dev/null || echo "sys stays read-only"'
     [ "$status" -eq 0 ] || spawn_fail "status $status: $stderr"
     [[ "$output" == *"sync [rw,sync,nosuid,nodev,"* ]] || spawn_fail "no sync: $output"

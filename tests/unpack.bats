@@ -6,6 +6,8 @@
 
 load lib/rear-env
 
+bats_require_minimum_version 1.5.0
+
 function setup () {
     # ReaR's message functions, stubbed:
     function Log () { : ; }
@@ -72,6 +74,21 @@ function compress () {
         [ "$( stat -c %a "$work/dest.$compression/bin/tool" )" = "4755" ]
         [ "$( stat -c %i "$work/dest.$compression/bin/tool" )" = "$( stat -c %i "$work/dest.$compression/bin/hardlink" )" ]
     done
+}
+
+@test "the fastest installed decompressor is chosen: igzip, else pigz, else gzip; xz and zstd multi-threaded" {
+    local bin="$work/bin" tool
+    mkdir -p "$bin"
+    for tool in igzip pigz gzip ; do
+        ln -s "$( type -P $tool )" "$bin/$tool"
+    done
+    [ "$( PATH="$bin" testrescue_decompressor gzip )" = "igzip -dc" ]
+    rm "$bin/igzip"
+    [ "$( PATH="$bin" testrescue_decompressor gzip )" = "pigz -dc" ]
+    rm "$bin/pigz"
+    [ "$( PATH="$bin" testrescue_decompressor gzip )" = "gzip -dc" ]
+    [ "$( testrescue_decompressor xz )" = "xz -dc -T0" ]
+    [ "$( testrescue_decompressor zstd )" = "zstd -dc -T0" ]
 }
 
 @test "unknown compression is reported as unknown" {

@@ -60,6 +60,8 @@ function helper_rootfs () {
 
 function assert_nothing_left () {
     rear_env_tmp_is_empty || { ls -laR "$REAR_ENV_DIR/tmp" ; false ; }
+    # nothing mounted (the tmpfs an initrd is unpacked into):
+    ! grep -F " $REAR_ENV_DIR/tmp/" /proc/self/mountinfo || { echo "something is still mounted" >&2 ; false ; }
 }
 
 @test "rear help lists testrescue" {
@@ -120,11 +122,23 @@ function assert_nothing_left () {
     run rear_env_rear -v testrescue "$work/rear.iso"
     [ "$status" -eq 0 ]
     [[ "$output" == *"Found the initrd isolinux/initrd.cgz (gzip)"* ]]
-    [[ "$output" == *"Unpacked the rescue system into $REAR_ENV_DIR/tmp/rear."*"/tmp/testrescue-rootfs"* ]]
+    # It fits into memory: a tmpfs, unmounted at the end.
+    [[ "$output" == *"Unpacking into memory"* ]]
+    [[ "$output" == *"Unpacked the rescue system into $REAR_ENV_DIR/tmp/rear."*"/tmp/testrescue-rootfs (memory)"* ]]
     [[ "$( helper_rootfs )" == "$REAR_ENV_DIR/tmp/rear."*"/tmp/testrescue-rootfs" ]]
     grep -q "^./etc/marker " "$REAR_ENV_DIR/fake-helper.tree"
     grep -q "^./dev/null [0-7]* 0 0 c" "$REAR_ENV_DIR/fake-helper.tree"
     grep -qx -- "--image-name=$work/rear.iso" "$REAR_ENV_DIR/fake-helper.args"
+    run grep -F "$REAR_ENV_DIR" /proc/self/mountinfo
+    [ -z "$output" ]
+    assert_nothing_left
+    # TESTRESCUE_UNPACK_IN_MEMORY=no: onto disk as before.
+    rear_env_config "TESTRESCUE_HELPER=$FAKE
+TESTRESCUE_UNPACK_IN_MEMORY=no"
+    run rear_env_rear -v testrescue "$work/rear.iso"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"/tmp/testrescue-rootfs (disk)"* ]]
+    grep -q "^./etc/marker " "$REAR_ENV_DIR/fake-helper.tree"
     assert_nothing_left
 }
 
@@ -134,6 +148,9 @@ function assert_nothing_left () {
     [ "$status" -eq 0 ]
     local kept=( "$REAR_ENV_DIR"/tmp/rear.*/tmp/testrescue-rootfs )
     [ -f "${kept[0]}/etc/marker" ]
+    # On disk, not in a tmpfs that would be gone:
+    run grep -F "$REAR_ENV_DIR" /proc/self/mountinfo
+    [ -z "$output" ]
 }
 
 @test "a PXE directory and a PXE-style initrd are unpacked" {
@@ -265,6 +282,8 @@ TESTRESCUE_SOURCE=$work/conf"
     ( cd "$work/big" && find . | cpio -o -H newc --quiet ) | gzip -c >"$work/big.cgz"
     SMALL_MOUNT="$REAR_ENV_DIR/tmp"
     mount -t tmpfs -o size=40m tmpfs "$SMALL_MOUNT"
+    rear_env_config "TESTRESCUE_HELPER=$FAKE
+TESTRESCUE_UNPACK_IN_MEMORY=no"
     run rear_env_rear testrescue "$work/big.cgz"
     [ "$status" -ne 0 ]
     [[ "$output" == *"Not enough space to unpack the initrd"*"MiB needed"*"MiB free"* ]]
@@ -332,6 +351,31 @@ TESTRESCUE_MODE=interactive"
     run rear_env_rear testrescue "$work/rootfs"
     [ "$status" -ne 0 ]
     [[ "$output" == *"needs a terminal"* ]]
+}
+
+@test "the limits are checked and passed to the helper" {
+    make_rescue_tree "$work/rootfs" a
+    rear_env_config "TESTRESCUE_HELPER=$FAKE"
+    run rear_env_rear testrescue "$work/rootfs"
+    [ "$status" -eq 0 ]
+    run grep -E -- "^--(pids|memory|writable)-max|^--cpu-weight" "$REAR_ENV_DIR/fake-helper.args"
+    [ "$status" -eq 1 ]
+    rear_env_config "TESTRESCUE_HELPER=$FAKE
+TESTRESCUE_PIDS_MAX=500
+TESTRESCUE_MEMORY_MAX=1G
+TESTRESCUE_WRITABLE_MAX=0
+TESTRESCUE_CPU_WEIGHT=50"
+    run rear_env_rear testrescue "$work/rootfs"
+    [ "$status" -eq 0 ]
+    grep -qx -- "--pids-max=500" "$REAR_ENV_DIR/fake-helper.args"
+    grep -qx -- "--memory-max=1G" "$REAR_ENV_DIR/fake-helper.args"
+    grep -qx -- "--writable-max=0" "$REAR_ENV_DIR/fake-helper.args"
+    grep -qx -- "--cpu-weight=50" "$REAR_ENV_DIR/fake-helper.args"
+    rear_env_config "TESTRESCUE_HELPER=$FAKE
+TESTRESCUE_MEMORY_MAX=lots"
+    run rear_env_rear testrescue "$work/rootfs"
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"TESTRESCUE_MEMORY_MAX='lots' is invalid"* ]]
 }
 
 # --- real images made by 'rear mkrescue' (tests/fixtures/build-rear-image.sh) ---

@@ -170,6 +170,16 @@ if test "$unpack_rc" ; then
         echo "| ISO → rootfs unpack (tests/bench/unpack.sh) | failed (exit $unpack_rc) | | | |"
     fi
 fi
+if test "$( v versus.anchor )" ; then
+    echo "| helper's start, main() to init / exec to init, busybox fixture ($( v versus.overhead_runs ) runs each, alternating): this tree (limits and private uid range off: $( ms_from_us "$( v versus.overhead.main_us.off )" ) / $( ms_from_us "$( v versus.overhead.exec_us.off )" )) | $( ms_from_us "$( v versus.overhead.main_us.new )" ) / $( ms_from_us "$( v versus.overhead.exec_us.new )" ) | 0.2.1 ($( v versus.anchor )): $( ms_from_us "$( v versus.overhead.main_us.old )" ) / $( ms_from_us "$( v versus.overhead.exec_us.old )" ) | $( v versus.overhead.main.ratio )× / $( v versus.overhead.exec.ratio )× (against itself without them: $( v versus.overhead.main.ratio_off )×) | ≤ 1.05× |"
+    for i in systemd plain ; do
+        echo "| \`--check\` start to verdict, $i image, this tree against 0.2.1 ($( runs_text "$( v versus.runs )" ), alternating) | $( s "$( v "versus.verdict.$i.new.total_s.median" )" ) ($( v "versus.verdict.$i.new.verdicts" )) | $( s "$( v "versus.verdict.$i.old.total_s.median" )" ) ($( v "versus.verdict.$i.old.verdicts" )) | $( v "versus.verdict.$i.ratio" )× (against itself without limits and uid range, $( s "$( v "versus.verdict.$i.off.total_s.median" )" ): $( v "versus.verdict.$i.ratio_off" )×) | ≤ 1.05× |"
+    done
+fi
+if test "$( v iso.runs )" ; then
+    echo "| ISO path's own cost: \`rear testrescue ISO\` $( s "$( v iso.iso_s.median )" ) minus \`rear testrescue TREE\` $( s "$( v iso.tree_s.median )" ), plain image ($( runs_text "$( v iso.runs )" ); unpacked to $( v iso.area ) with \`$( v iso.decompressor )\`) | $( s "$( v iso.own_s )" ) | \`bsdtar -xOf \| gzip -dc \| cpio -idm\` to disk: $( s "$( v iso.plain_disk_s.median )" ) | $( v iso.own_ratio )× (rounds: $( v iso.own_ratio.all )) | $( target "$( v iso.own_ratio )" 0.6 "≤ 0.6×" ) |"
+    echo "| … the unpack alone, into memory | $( s "$( v iso.unpack_memory_s.median )" ) | | | |"
+fi
 echo
 echo "systemd-nspawn $( systemd-nspawn --version 2>/dev/null | sed -n '1s/^systemd \([0-9]*\).*/\1/p' ) \`--register=no --keep-unit --private-network --volatile=overlay -bD ROOTFS\` on a pty, watched $window_text per run, then SIGTERM, 15 s, cgroup.kill:"
 echo

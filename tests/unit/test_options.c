@@ -1,8 +1,10 @@
 /* options.c: options_parse (defaults, values and their bounds, ROOTFS and COMMAND,
  * error messages, parsing twice) and cmdline_dangerous_word. */
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 
+#include "limits.h"
 #include "options.h"
 #include "unit.h"
 
@@ -216,6 +218,63 @@ static void test_dangerous(void)
         CHECK(dangerous_is("debu g", NULL));
 }
 
+static void test_limits(void)
+{
+        struct options o;
+        uint64_t v;
+
+        CHECK(PARSE(&o, "/rootfs") == OPTIONS_RUN);
+        CHECK(o.limits.pids_max == LIMIT_DEFAULT && o.limits.memory_max == LIMIT_DEFAULT);
+        CHECK(o.limits.writable_max == LIMIT_DEFAULT && o.limits.cpu_weight == LIMIT_DEFAULT);
+        CHECK(PARSE(&o, "--pids-max=100", "--memory-max=512M", "--writable-max=1G", "--cpu-weight=50", "/r") == OPTIONS_RUN);
+        CHECK(o.limits.pids_max == 100 && o.limits.memory_max == 512ULL << 20);
+        CHECK(o.limits.writable_max == 1ULL << 30 && o.limits.cpu_weight == 50);
+        CHECK(PARSE(&o, "--pids-max=0", "--memory-max=0", "--writable-max=0", "/r") == OPTIONS_RUN);
+        CHECK(o.limits.pids_max == 0 && o.limits.memory_max == 0 && o.limits.writable_max == 0);
+        CHECK(PARSE(&o, "--pids-max=7", "/r") == -EINVAL && strstr(err, "invalid value '7'"));
+        CHECK(PARSE(&o, "--memory-max=15M", "/r") == -EINVAL);
+        CHECK(PARSE(&o, "--cpu-weight=0", "/r") == -EINVAL);
+        CHECK(PARSE(&o, "--cpu-weight=10001", "/r") == -EINVAL);
+
+        CHECK(parse_size("0", &v) == 0 && v == 0);
+        CHECK(parse_size("4096", &v) == 0 && v == 4096);
+        CHECK(parse_size("2K", &v) == 0 && v == 2048);
+        CHECK(parse_size("3MiB", &v) == 0 && v == 3ULL << 20);
+        CHECK(parse_size("4GB", &v) == 0 && v == 4ULL << 30);
+        CHECK(parse_size("1T", &v) == 0 && v == 1ULL << 40);
+        CHECK(parse_size("", &v) < 0 && parse_size("-1", &v) < 0 && parse_size("1X", &v) < 0);
+        CHECK(parse_size("1Gx", &v) < 0 && parse_size(" 1", &v) < 0 && parse_size("1 G", &v) < 0);
+        CHECK(parse_size("99999999999999999999", &v) < 0 && parse_size("17179869184G", &v) < 0);
+}
+
+static void test_limits_judge(void)
+{
+        struct limits l = { .pids_max = 100, .memory_max = 96ULL << 20, .writable_max = 32ULL << 20, .cpu_weight = 20 };
+        struct limits_usage u = { .pids_known = true, .memory_known = true, .writable_known = true,
+                                  .pids_peak = 7, .memory_peak = 3ULL << 20, .writable_used = 4096 };
+        char text[512];
+
+        CHECK(limits_judge(&l, &u, text, sizeof(text)));
+        CHECK(strcmp(text, "within its limits: 7 of 100 processes at most, 3 MiB of 96 MiB memory at most, "
+                           "4 KiB of 32 MiB written") == 0);
+        u.pids_refused = 2;
+        u.writable_full = true;
+        CHECK(!limits_judge(&l, &u, text, sizeof(text)));
+        CHECK(strcmp(text, "the image exceeded its limit of 100 processes: the kernel refused 2 fork(s); "
+                           "the image exceeded its writable layer of 32 MiB: writes to its file system failed "
+                           "with \"No space left on device\"") == 0);
+        u = (struct limits_usage) {};
+        CHECK(limits_judge(&l, &u, text, sizeof(text)));
+        CHECK(strcmp(text, "within its limits (no usage figures on this host)") == 0);
+
+        format_bytes(1536, text, sizeof(text));
+        CHECK(strcmp(text, "1.5 KiB") == 0);
+        format_bytes(4ULL << 30, text, sizeof(text));
+        CHECK(strcmp(text, "4 GiB") == 0);
+        format_bytes(12, text, sizeof(text));
+        CHECK(strcmp(text, "12 bytes") == 0);
+}
+
 static void test_scratch_disks(void)
 {
         struct options o;
@@ -255,6 +314,8 @@ static void test_scratch_disks(void)
 
 int main(void)
 {
+        test_limits();
+        test_limits_judge();
         test_defaults();
         test_check_timeout();
         test_ttys();

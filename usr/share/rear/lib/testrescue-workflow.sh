@@ -85,5 +85,21 @@ TESTRESCUE_CMDLINE=""
 # 'no' makes every sleep take its full time (--real-sleeps).
 TESTRESCUE_SKIP_IDLE_SLEEPS="yes"
 
+# Limits of the container, so that a runaway rescue system cannot harm this machine
+# (a FAIL names the one it ran into). Empty: the helper's default; 0: no limit.
+# Processes (--pids-max, default 4096), memory (--memory-max, default 4G or half of
+# this machine's memory if less), the writable layer (--writable-max, default 2G) and
+# the CPU weight against this machine's other processes (--cpu-weight, 1-10000 where
+# a normal process has 100; default 50).
+TESTRESCUE_PIDS_MAX=""
+TESTRESCUE_MEMORY_MAX=""
+TESTRESCUE_WRITABLE_MAX=""
+TESTRESCUE_CPU_WEIGHT=""
+
+# Unpack the initrd of an ISO, PXE or RAMDISK output into memory (a tmpfs) when its
+# estimated size fits into half of the free memory (auto), else, or with 'no', onto
+# the disk of the build area. With 'rear -d' it always goes to disk (it is kept).
+TESTRESCUE_UNPACK_IN_MEMORY="auto"
+
 # More options for the helper, e.g. ( --verbose ) or ( --in-place ).
 TESTRESCUE_HELPER_OPTIONS=()

@@ -18,6 +18,23 @@ is_positive_integer "$TESTRESCUE_TIMEOUT" >/dev/null || Error "TESTRESCUE_TIMEOU
 
 is_true "$TESTRESCUE_SKIP_IDLE_SLEEPS" || is_false "$TESTRESCUE_SKIP_IDLE_SLEEPS" || Error "TESTRESCUE_SKIP_IDLE_SLEEPS='$TESTRESCUE_SKIP_IDLE_SLEEPS' is invalid (use yes or no)"
 
+# The limits: empty (the helper's default), 0 (none) or a number (sizes with K, M, G or T):
+local limit value
+for limit in TESTRESCUE_PIDS_MAX TESTRESCUE_CPU_WEIGHT ; do
+    value="${!limit}"
+    test -z "$value" -o "$value" = 0 && continue
+    is_positive_integer "$value" >/dev/null || Error "$limit='$value' is invalid (use a number, or 0 for no limit)"
+done
+for limit in TESTRESCUE_MEMORY_MAX TESTRESCUE_WRITABLE_MAX ; do
+    value="${!limit}"
+    [[ -z "$value" || "$value" =~ ^[0-9]+([KMGT](i?B)?)?$ ]] || Error "$limit='$value' is invalid (use a size like 512M or 4G, or 0 for no limit)"
+done
+
+case "$TESTRESCUE_UNPACK_IN_MEMORY" in
+    (auto) ;;
+    (*) is_true "$TESTRESCUE_UNPACK_IN_MEMORY" || is_false "$TESTRESCUE_UNPACK_IN_MEMORY" || Error "TESTRESCUE_UNPACK_IN_MEMORY='$TESTRESCUE_UNPACK_IN_MEMORY' is invalid (use auto or no)" ;;
+esac
+
 # Set by the scheduled test from 'rear checklayout' (see lib/testrescue-workflow.sh):
 case "$TESTRESCUE_LAYOUT_CHANGED" in
     (""|yes|no) ;;

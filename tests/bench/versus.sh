@@ -1,0 +1,117 @@
+#!/bin/bash
+#
+# tests/bench/versus.sh [RUNS] [OVERHEAD_RUNS]
+#
+# What the limits and the private uid range cost (issue 13, point 6): this work tree's
+# helper side by side with rescue-spawn 0.2.1 (commit 52f19ff, built in the scratch dir
+# from 'git archive'), in one run, alternating:
+#   - the helper's start, main() to init's exec and exec to exec, on the busybox fixture:
+#     OVERHEAD_RUNS (default 30) runs each, in blocks of 10 that alternate (measure.py
+#     overhead); this tree also with the limits and the uid range switched off
+#     (--private-users=no --pids-max=0 --memory-max=0 --writable-max=0), to tell them apart
+#   - --check start to verdict (report.json's total_seconds) on both real images, RUNS rounds
+#     (default 5), each round 0.2.1, this tree, this tree without limits and uid range
+# Target: what the limits and the private uid range cost, this tree against itself without
+# them, <= 1.05; and this tree against 0.2.1 (which also counts what other work since 0.2.1
+# added to the start). Runs under the image build lock. Prints key=value
+# lines (versus.*).
+
+set -e -u -o pipefail
+source "$( dirname "${BASH_SOURCE[0]}" )/lib.bash"
+
+runs="${1:-5}"
+overhead_runs="${2:-30}"
+anchor_commit=52f19ff
+bench_require
+bench_scratch
+bench_images
+bench_exec_stamp
+
+old="$BENCH_SCRATCH/rescue-spawn-0.2.1"
+if ! test -x "$old/helper/rescue-spawn" ; then
+    mkdir -p "$old"
+    git -C "$BENCH_WORK_TREE" archive "$anchor_commit" | tar -x -C "$old"
+    make -s -C "$old" helper/rescue-spawn >/dev/null || bench_die "cannot build 0.2.1 in $old"
+fi
+old_helper="$old/helper/rescue-spawn"
+new_helper="$BENCH_HELPER"
+fixture="$BENCH_SCRATCH/fixture"
+test -d "$fixture" || "$BENCH_WORK_TREE/tests/fixtures/build-busybox-rootfs.sh" "$fixture" >/dev/null
+sync
+
+function median () { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }' ; }
+function ratio () { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }' ; }
+
+# A wrapper that gives this tree's helper the options that switch limits and uid range off.
+plain_new="$BENCH_SCRATCH/rescue-spawn-no-limits"
+printf '#!/bin/sh\nexec "%s" --private-users=no --pids-max=0 --memory-max=0 --writable-max=0 "$@"\n' "$new_helper" >"$plain_new"
+chmod 0755 "$plain_new"
+
+declare -a o_old=() o_new=() o_off=() e_old=() e_new=() e_off=()
+blocks=$(( (overhead_runs + 9) / 10 ))
+for (( b = 1 ; b <= blocks ; b++ )) ; do
+    for which in old new off ; do
+        case "$which" in
+            (old) h="$old_helper" ;;
+            (new) h="$new_helper" ;;
+            (off) h="$plain_new" ;;
+        esac
+        out="$( python3 "$BENCH_MEASURE" overhead --helper "$h" --fixture "$fixture" --runs 10 2>/dev/null )"
+        m="$( sed -n 's/^overhead.main_us.median=//p' <<<"$out" )"
+        e="$( sed -n 's/^overhead.exec_us.median=//p' <<<"$out" )"
+        eval "o_$which+=( $m ) ; e_$which+=( $e )"
+    done
+    bench_say "versus: overhead block $b: main() to init 0.2.1 ${o_old[-1]} us, now ${o_new[-1]} us (limits and uid range off: ${o_off[-1]} us)"
+done
+
+# check HELPER ROOTFS DIR: --check; prints total_seconds and the verdict
+function check () {
+    "$1" --check --report-dir="$3" "$2" </dev/null >/dev/null 2>&1 || true
+    python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); print(r.get("timings", r)["total_seconds"], r["verdict"])' "$3/report.json" \
+        2>/dev/null || echo "nan none"
+}
+
+bench_lock
+declare -A totals=() verdicts=()
+for (( r = 1 ; r <= runs ; r++ )) ; do
+    for image in systemd plain ; do
+        for which in old new off ; do
+            case "$which" in
+                (old) h="$old_helper" ;;
+                (new) h="$new_helper" ;;
+                (off) h="$plain_new" ;;
+            esac
+            read -r t v < <( check "$h" "$( bench_image "$image" )" "$BENCH_SCRATCH/versus-$which-$image-$r" )
+            totals[$which.$image]+="$t "
+            verdicts[$which.$image]+="$v "
+        done
+        bench_say "versus: round $r $image: 0.2.1 $( awk '{ print $NF }' <<<"${totals[old.$image]}" ) s, now $( awk '{ print $NF }' <<<"${totals[new.$image]}" ) s (limits and uid range off: $( awk '{ print $NF }' <<<"${totals[off.$image]}" ) s)"
+    done
+done
+bench_unlock
+
+echo "versus.anchor=$anchor_commit"
+echo "versus.overhead_runs=$(( blocks * 10 ))"
+echo "versus.overhead.main_us.old=$( median "${o_old[@]}" )"
+echo "versus.overhead.main_us.new=$( median "${o_new[@]}" )"
+echo "versus.overhead.main_us.off=$( median "${o_off[@]}" )"
+echo "versus.overhead.exec_us.old=$( median "${e_old[@]}" )"
+echo "versus.overhead.exec_us.new=$( median "${e_new[@]}" )"
+echo "versus.overhead.exec_us.off=$( median "${e_off[@]}" )"
+echo "versus.overhead.main.ratio=$( ratio "$( median "${o_new[@]}" )" "$( median "${o_old[@]}" )" )"
+echo "versus.overhead.exec.ratio=$( ratio "$( median "${e_new[@]}" )" "$( median "${e_old[@]}" )" )"
+echo "versus.overhead.main.ratio_off=$( ratio "$( median "${o_new[@]}" )" "$( median "${o_off[@]}" )" )"
+echo "versus.runs=$runs"
+for image in systemd plain ; do
+    for which in old new off ; do
+        read -r -a all <<<"${totals[$which.$image]}"
+        echo "versus.verdict.$image.$which.total_s.median=$( median "${all[@]}" )"
+        echo "versus.verdict.$image.$which.total_s.all=${all[*]}"
+        echo "versus.verdict.$image.$which.verdicts=${verdicts[$which.$image]% }"
+    done
+    read -r -a a_old <<<"${totals[old.$image]}"
+    read -r -a a_new <<<"${totals[new.$image]}"
+    read -r -a a_off <<<"${totals[off.$image]}"
+    echo "versus.verdict.$image.ratio=$( ratio "$( median "${a_new[@]}" )" "$( median "${a_old[@]}" )" )"
+    echo "versus.verdict.$image.ratio_off=$( ratio "$( median "${a_new[@]}" )" "$( median "${a_off[@]}" )" )"
+done

@@ -1,0 +1,75 @@
+#!/bin/bash
+#
+# tests/fuzz/seeds.sh TARGET DIR
+#
+# Put a seed corpus for the libFuzzer target TARGET into DIR: what the real ReaR images
+# (tests/fixtures/build-rear-image.sh, cached in $IMAGE_CACHE, default
+# /var/cache/rear-testrescue-tests/*/rootfs) and this machine hold for the parser it
+# fuzzes, plus the target's regression inputs (tests/fuzz/regressions/TARGET/). Without the
+# images a target starts from its regressions and this machine's files.
+# A new target needs one line in the table below (or none: then only its regressions).
+
+set -u -o pipefail
+target="${1:?Usage: $0 TARGET DIR}"
+dir="${2:?Usage: $0 TARGET DIR}"
+here="$( cd "$( dirname "${BASH_SOURCE[0]}" )" && pwd )"
+cache="${IMAGE_CACHE:-/var/cache/rear-testrescue-tests}"
+mkdir -p "$dir"
+roots=( / )
+for r in "$cache"/*/rootfs ; do
+    test -d "$r" && roots+=( "$r" )
+done
+
+# add FILE...: copy each regular file of at most 256 KiB in, named by its content
+function add () {
+    local f sum
+    for f in "$@" ; do
+        test -f "$f" -a ! -L "$f" || continue
+        test "$( stat -c %s "$f" )" -le 262144 || continue
+        sum="$( md5sum <"$f" )"
+        cp "$f" "$dir/${sum%% *}"
+    done
+}
+
+# add_head FILE...: the first 64 KiB of each (long lists: the start has every form)
+function add_head () {
+    local f sum
+    for f in "$@" ; do
+        test -f "$f" || continue
+        sum="$( head -c 65536 "$f" | md5sum )"
+        head -c 65536 "$f" >"$dir/${sum%% *}"
+    done
+}
+
+# add_names NAME...: each name as an input of its own
+function add_names () {
+    local n sum
+    for n in "$@" ; do
+        sum="$( printf '%s' "$n" | md5sum )"
+        printf '%s' "$n" >"$dir/${sum%% *}"
+    done
+}
+
+# The small ELF files of a tree: programs and libraries, at most 60 of them.
+function small_elf_files () {
+    find "$1"/usr/bin "$1"/usr/lib "$1"/bin "$1"/lib -xdev -maxdepth 3 -type f -size -64k -print0 2>/dev/null \
+        | xargs -0 -r grep -lsaP '^\x7fELF' | LC_ALL=C sort | head -n 60
+}
+
+for r in "${roots[@]}" ; do
+    case "$target" in
+        (inittab) add "$r/etc/inittab" ;;
+        (unit_name) add_names $( ls "$r"/etc/systemd/system/*.wants "$r"/usr/lib/systemd/system/*.wants 2>/dev/null | grep -v ':$' ) ;;
+        (elf) mapfile -t files < <( small_elf_files "$r" ) ; add "${files[@]}" ;;
+        (ldcache) add "$r/etc/ld.so.cache" ;;
+        (ldconf) add "$r/etc/ld.so.conf" "$r"/etc/ld.so.conf.d/*.conf ;;
+        (layout) add "$r/var/lib/rear/layout/disklayout.conf" ;;
+        (kmod) add_head "$r"/lib/modules/*/modules.dep "$r"/lib/modules/*/modules.builtin "$r/etc/modules" \
+                   "$r"/etc/modules-load.d/*.conf ;;
+        (unit_exec) mapfile -t files < <( ls "$r"/usr/lib/systemd/system/*.service 2>/dev/null | head -n 40 ) ; add "${files[@]}" ;;
+    esac
+done
+test -d "$here/regressions/$target" && cp "$here/regressions/$target"/* "$dir/" 2>/dev/null
+# libFuzzer needs at least one input to start from:
+test -n "$( ls -A "$dir" )" || printf '\n' >"$dir/empty"
+exit 0
