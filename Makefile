@@ -17,7 +17,7 @@ SYSTEMDUNITDIR ?= $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/
 UDEVRULESDIR ?= /usr/lib/udev/rules.d
 
 CC      ?= gcc
-PKGS    := mount blkid libcap libseccomp
+PKGS    := mount blkid libcap libseccomp libelf libarchive
 CFLAGS  ?= -O2 -g
 # What the code needs, kept apart from CFLAGS so that a packager's CFLAGS add to it.
 BUILD_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -DRESCUE_SPAWN_VERSION='"$(VERSION)"' \

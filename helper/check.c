@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "bootfiles.h"
 #include "check.h"
 #include "console.h"
 #include "image.h"
@@ -40,6 +41,7 @@ struct check {
         time_t started_at;
 
         struct image_facts facts;
+        struct boot_medium boot;        /* --boot-medium, read before the boot */
         struct probe_env env;
         struct console_watch cw;
         struct login login;
@@ -192,6 +194,8 @@ static void check_on_tick(void *userdata, struct supervisor *s, long long now)
                 probes_kill(&c->probes);
         if (s->stop_cause != STOP_NONE)
                 return;
+        if (!c->probes.items && probes_start(&c->probes, s->container, &c->env, true) < 0)
+                log_error("cannot start the probes: %s", strerror(ENOMEM));
         if (!console_first_prompt(&c->cw)) {
                 c->wait_asked_us = s->sleeps.requested_us;
                 c->wait_taken_us = s->sleeps.taken_us;
@@ -202,7 +206,7 @@ static void check_on_tick(void *userdata, struct supervisor *s, long long now)
         bool settled = c->info->init_kind == INIT_SYSTEMD ? s->ready_ms || (seen && now - s->start_ms > NOTIFY_GRACE_MS) : seen;
         if (!c->settled_ms && settled) {
                 c->settled_ms = now;
-                if (probes_start(&c->probes, s->container, &c->env) < 0)
+                if (probes_start(&c->probes, s->container, &c->env, false) < 0)
                         log_error("cannot start the probes: %s", strerror(ENOMEM));
                 milestone(c, now, "running the probes inside the rescue system");
         }
@@ -267,13 +271,15 @@ int check_new(const struct options *o, const struct rootfs_info *info, struct ch
                 free(c);
                 return r;
         }
+        if (o->boot_medium && boot_medium_read_iso(o->boot_medium, &c->boot) < 0 && !c->boot.error[0])
+                snprintf(c->boot.error, sizeof(c->boot.error), "cannot read %s: out of memory", o->boot_medium);
         c->env = (struct probe_env) {
-                .root = "/",
                 .has_systemctl = c->facts.has_systemctl,
                 .has_udevd = c->facts.has_udevd,
                 .sshd_configured = c->facts.sshd_configured,
                 .sshd_binary = c->facts.sshd_binary,
         };
+        snprintf(c->env.kernel_version, sizeof(c->env.kernel_version), "%s", c->boot.kernel_version);
         *ret = c;
         return 0;
 }
@@ -379,12 +385,10 @@ int check_fail_start(struct check *c, const char *error)
 int check_finish(struct check *c, const struct supervisor *s)
 {
         struct item_sink sink = item_list_sink(&c->items);
-        struct probe_env outside = c->env;
-        outside.root = c->o->rootfs;
         struct judge_input in = {
                 .info = c->info,
                 .facts = &c->facts,
-                .env = &outside,
+                .env = &c->env,
                 .s = s,
                 .cw = &c->cw,
                 .login = &c->login,
@@ -392,6 +396,9 @@ int check_finish(struct check *c, const struct supervisor *s)
                 .sshd_listening_ms = c->sshd_listening_ms,
                 .input_wait = c->input_wait,
                 .input_excerpt = c->input_excerpt,
+                .rootfs = c->o->rootfs,
+                .boot_medium = c->o->boot_medium,
+                .boot = &c->boot,
         };
 
         probes_read(&c->probes);

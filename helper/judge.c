@@ -1,3 +1,4 @@
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -125,12 +126,9 @@ static void judge_probes(const struct judge_input *in, const struct item_sink *s
         const struct console_findings *f = &in->cw->found;
 
         for (size_t i = 0; i < in->probes->n; i++)
-                probe_deliver(&in->probes->items[i], sink);
+                probe_deliver(&in->probes->items[i], sink, in->probes->started);
         if (!in->probes->started) {
                 item_add(sink, "probes", CHECK_FAIL, -1, NULL, "the boot never settled: no probe could run inside");
-                /* Its libraries can still be read from here (the check only reads), and often tell
-                 * why: a corrupt library of init. */
-                (void) probe_run_here(probe_libraries, in->env, sink);
         } else if (in->info->init_kind == INIT_SYSTEMD && !in->facts->has_systemctl) {
                 const char *names[FAILED_UNITS_MAX];
                 for (size_t i = 0; i < f->n_failed_units; i++)
@@ -154,6 +152,55 @@ static void judge_sshd(const struct judge_input *in, const struct item_sink *sin
                 item_add(sink, "sshd", CHECK_OK, seconds_since(in, in->sshd_listening_ms), NULL, "sshd listens on port %u", f->sshd_port);
         else
                 item_add(sink, "sshd", CHECK_FAIL, -1, NULL, "sshd is configured but nothing listens on port %u", f->sshd_port);
+}
+
+static bool module_tree_exists(const char *rootfs, const char *version)
+{
+        char path[PATH_MAX];
+        _cleanup_close_ int root_fd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+        snprintf(path, sizeof(path), "/lib/modules/%s", version);
+        _cleanup_close_ int fd = root_fd >= 0 ? rootfs_open(root_fd, path, O_PATH | O_DIRECTORY) : -1;
+        return fd >= 0;
+}
+
+/* What the boot medium's boot loader names is there, and its kernel is the module tree's. */
+static void judge_boot_files(const struct judge_input *in, const struct item_sink *sink)
+{
+        const struct boot_medium *m = in->boot;
+
+        if (!in->boot_medium)
+                return;
+        if (m->error[0] || !m->config[0] || m->n_kernels == 0) {
+                item_add(sink, "boot-files", CHECK_FAIL, -1, NULL, "%s", m->error[0] ? m->error
+                         : !m->config[0] ? "the ISO has no isolinux/isolinux.cfg: nothing boots it"
+                                         : "the ISO's isolinux.cfg names no kernel");
+                return;
+        }
+        for (size_t i = 0; i < m->n_kernels; i++)
+                if (!m->kernel_present[i]) {
+                        item_add(sink, "boot-files", CHECK_FAIL, -1, NULL, "%s names the kernel %s, which the ISO lacks", m->config,
+                                 m->kernels[i]);
+                        return;
+                }
+        for (size_t i = 0; i < m->n_initrds; i++)
+                if (!m->initrd_present[i]) {
+                        item_add(sink, "boot-files", CHECK_FAIL, -1, NULL, "%s names the initrd %s, which the ISO lacks", m->config,
+                                 m->initrds[i]);
+                        return;
+                }
+        const char *linux_kernel = boot_medium_linux(m);
+        if (!linux_kernel)
+                item_add(sink, "boot-files", CHECK_FAIL, -1, NULL, "%s names no Linux kernel", m->config);
+        else if (!m->kernel_version[0])
+                item_add(sink, "boot-files", CHECK_FAIL, -1, NULL, "%s is no Linux kernel (no bzImage header)", linux_kernel);
+        else if (!module_tree_exists(in->rootfs, m->kernel_version))
+                item_add(sink, "boot-files", CHECK_FAIL, -1, NULL,
+                         "the ISO's kernel %s is %s, but the image has no /lib/modules/%s: the rescue system would find no driver",
+                         linux_kernel, m->kernel_version, m->kernel_version);
+        else
+                item_add(sink, "boot-files", CHECK_OK, -1, NULL, "%s names %s (kernel %s, the module tree's) and %s: all on the ISO",
+                         m->config, linux_kernel, m->kernel_version, m->n_initrds ? m->initrds[0] : "no initrd");
 }
 
 /* The limits of limits.h: "limits" FAILs when the image ran into one (it would have
@@ -218,6 +265,7 @@ void judge(const struct judge_input *in, const struct item_sink *sink)
                 judge_getty(in, &in->facts->gettys[g], tail, sink);
         judge_login(in, sink);
         judge_probes(in, sink);
+        judge_boot_files(in, sink);
         judge_sshd(in, sink);
         judge_limits(in, sink);
         judge_shutdown_path(in, sink);

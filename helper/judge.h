@@ -3,6 +3,7 @@
  * order of the report. */
 #pragma once
 
+#include "bootfiles.h"
 #include "console.h"
 #include "image.h"
 #include "items.h"
@@ -22,6 +23,9 @@ struct judge_input {
         long long sshd_listening_ms;
         const char *input_wait;         /* "" or why the boot was judged as waiting for input */
         const char *input_excerpt;      /* what the terminal showed: the question */
+        const char *rootfs;
+        const char *boot_medium;        /* NULL: no boot medium tested */
+        const struct boot_medium *boot;
 };
 
 void judge(const struct judge_input *in, const struct item_sink *sink);

@@ -28,6 +28,7 @@ enum {
         OPT_CPU_WEIGHT,
         OPT_PRIVATE_USERS,
         OPT_FAIL_ON_WARNING,
+        OPT_BOOT_MEDIUM,
         OPT_SCRATCH_DISK,
         OPT_SCRATCH_LAYOUT,
         OPT_VERSION,
@@ -53,6 +54,7 @@ static const struct option long_options[] = {
         { "cpu-weight",   required_argument, NULL, OPT_CPU_WEIGHT },
         { "private-users", required_argument, NULL, OPT_PRIVATE_USERS },
         { "fail-on-warning", no_argument,    NULL, OPT_FAIL_ON_WARNING },
+        { "boot-medium",  required_argument, NULL, OPT_BOOT_MEDIUM },
         { "scratch-disk", required_argument, NULL, OPT_SCRATCH_DISK },
         { "scratch-layout", required_argument, NULL, OPT_SCRATCH_LAYOUT },
         { "quiet",        no_argument,       NULL, 'q' },
@@ -95,6 +97,7 @@ void options_usage(void)
                "                        range (pick, the default) or the host's root (no)\n"
                "  --fail-on-warning     --check: a warning fails the verdict (default: PASS with\n"
                "                        warnings)\n"
+               "  --boot-medium=ISO     --check: the ISO ROOTFS came from: check its boot files\n"
                "  --scratch-disk=NAME:SIZE[:FILE]\n"
                "                        a disk /dev/NAME inside (sda, vda, nvme0n1) of SIZE bytes\n"
                "                        (K, M, G, T) on the sparse FILE (default: a temporary\n"
@@ -119,11 +122,11 @@ static int parse_unsigned(const char *s, unsigned min, unsigned max, unsigned *r
 {
         char *end;
         if (*s < '0' || *s > '9')
-                return -1;
+                return -EINVAL;
         errno = 0;
         unsigned long v = strtoul(s, &end, 10);
         if (errno || *end || v < min || v > max)
-                return -1;
+                return -EINVAL;
         *ret = (unsigned) v;
         return 0;
 }
@@ -261,6 +264,9 @@ int options_parse(int argc, char **argv, struct options *o, char *error, size_t 
                         break;
                 case OPT_FAIL_ON_WARNING:
                         o->fail_on_warning = true;
+                        break;
+                case OPT_BOOT_MEDIUM:
+                        o->boot_medium = optarg;
                         break;
                 case OPT_SCRATCH_DISK:
                         if (o->scratch_count == SCRATCH_MAX_DISKS) {

@@ -1,5 +1,5 @@
-/* kernel-modules: for the rescue kernel's version (the one ReaR built the image for:
- * KERNEL_VERSION of its configuration, else its only module tree), every module that
+/* kernel-modules: for the rescue kernel's version (the one ReaR built the image for: its
+ * only module tree, else KERNEL_VERSION of its configuration), every module that
  * modules.dep lists exists, and every module the image is told to load at boot
  * (/etc/modules, /etc/modules-load.d/ *.conf) is in the tree or built in. In a container
  * the host's kernel runs: nothing else would notice a missing driver. */
@@ -17,24 +17,24 @@
 #define DEP_MAX (16u << 20)
 #define MISSING_SHOWN 5
 
+/* The image's only module tree; with several, the one KERNEL_VERSION of its configuration names. */
 static int kernel_version(char *buf, size_t size)
 {
         static char *const argv[] = { "bash", "-c",
                 "for f in /usr/share/rear/conf/default.conf /etc/rear/os.conf /etc/rear/site.conf /etc/rear/local.conf "
                 "/etc/rear/rescue.conf; do test -r $f && source $f >/dev/null 2>&1; done; printf %s \"$KERNEL_VERSION\"", NULL };
-        int status = probe_command(argv, buf, size);
-        if (status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0 && buf[0] && !strchr(buf, '/'))
-                return 0;
-
-        /* Not configured: the image's only module tree. */
         DIR *d = opendir("/lib/modules");
         size_t n = 0;
+
         for (struct dirent *e; d && (e = readdir(d));)
                 if (e->d_name[0] != '.' && e->d_type == DT_DIR && n++ == 0)
                         snprintf(buf, size, "%.100s", e->d_name);
         if (d)
                 closedir(d);
-        return n == 1 ? 0 : -ENOENT;
+        if (n == 1)
+                return 0;
+        int status = probe_command(argv, buf, size);
+        return status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0 && buf[0] && !strchr(buf, '/') ? 0 : -ENOENT;
 }
 
 struct missing {
@@ -104,8 +104,9 @@ void probe_kernel_modules(const struct probe_env *env, const struct item_sink *s
         _cleanup_free_ char *dep = NULL, *builtin = NULL;
         size_t dep_len = 0, builtin_len = 0;
 
-        (void) env;
-        if (kernel_version(version, sizeof(version)) < 0) {
+        if (env->kernel_version[0])
+                snprintf(version, sizeof(version), "%s", env->kernel_version);
+        else if (kernel_version(version, sizeof(version)) < 0) {
                 item_add(sink, "kernel-modules", CHECK_FAIL, -1, NULL, "no module tree in /lib/modules for the rescue kernel");
                 return;
         }

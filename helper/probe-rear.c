@@ -49,41 +49,79 @@ static size_t sourced_files(const char *file, char list[][PATH_MAX], size_t n, s
         return n;
 }
 
+/* The first file of files that bash cannot parse, with bash's message; -1 when all parse. */
+static int unparsable(char files[][PATH_MAX], size_t n, char *out, size_t size)
+{
+        for (size_t i = 0; i < n; i++) {
+                char *const argv[] = { "bash", "-n", files[i], NULL };
+                if (!exited_ok(probe_command(argv, out, size)))
+                        return (int) i;
+        }
+        return -1;
+}
+
+/* help reads the whole configuration like every workflow, takes no lock and changes
+ * nothing (recover-type workflows are the only others a rescue system runs). ReaR's exit
+ * then sleeps 3 s: its last line of help, or its abort message, is the answer. */
+static bool rear_help_runs(char *out, size_t size)
+{
+        static char *const help[] = { "rear", "help", NULL };
+        static const char *const help_ends[] = {
+                "Use 'rear -v help' for more advanced commands.",      /* ReaR 2.x */
+                "Aborting due to an error",
+                NULL,
+        };
+        int status = probe_command_until(help, out, size, help_ends);
+        return status == PROBE_STOPPED_AT(0) || exited_ok(status);
+}
+
 void probe_rear_config(const struct probe_env *env, const struct item_sink *sink)
 {
         static char files[64][PATH_MAX];
         glob_t g = {};
         size_t n = 0;
-        char out[OUTPUT_MAX], line[512];
+        char out[OUTPUT_MAX], help_out[OUTPUT_MAX], line[512];
 
         (void) env;
+        /* rear takes longest: it runs while bash reads the files one by one, and hands its
+         * words back through a pipe (they fit in the pipe's buffer). */
+        int fds[2] = { -1, -1 };
+        pid_t help = pipe(fds) == 0 ? fork() : -1;
+        if (help == 0) {
+                bool ok = rear_help_runs(help_out, sizeof(help_out));
+                (void) write_all(fds[1], help_out, strlen(help_out));
+                _exit(ok ? 0 : 1);
+        }
+        closep(&fds[1]);
         if (glob("/etc/rear/*.conf", 0, NULL, &g) == 0)
                 for (size_t i = 0; i < g.gl_pathc && n < ARRAY_SIZE(files); i++)
                         snprintf(files[n++], PATH_MAX, "%s", g.gl_pathv[i]);
         globfree(&g);
         for (size_t i = 0, top = n; i < top; i++)
                 n = sourced_files(files[i], files, n, ARRAY_SIZE(files));
-        for (size_t i = 0; i < n; i++) {
-                char *const argv[] = { "bash", "-n", files[i], NULL };
-                int status = probe_command(argv, out, sizeof(out));
-                if (!exited_ok(status)) {
-                        item_add(sink, "rear-config", CHECK_FAIL, -1, out, "%s does not parse: %s", files[i],
-                                 probe_last_line(out, line, sizeof(line)));
-                        return;
-                }
+        int bad = unparsable(files, n, out, sizeof(out));
+        int status = -1;
+        size_t len = 0;
+        for (ssize_t r = 1; fds[0] >= 0 && r > 0 && len + 1 < sizeof(help_out); len += r > 0 ? (size_t) r : 0)
+                r = read(fds[0], help_out + len, sizeof(help_out) - 1 - len);
+        help_out[len] = '\0';
+        closep(&fds[0]);
+        while (help > 0 && waitpid(help, &status, 0) < 0 && errno == EINTR)
+                ;
+        if (bad >= 0) {
+                item_add(sink, "rear-config", CHECK_FAIL, -1, out, "%s does not parse: %s", files[bad],
+                         probe_last_line(out, line, sizeof(line)));
+                return;
         }
-        /* help reads the whole configuration like every workflow, takes no lock and changes
-         * nothing; recover-type workflows are the only others a rescue system runs. */
-        static char *const help[] = { "rear", "help", NULL };
-        int status = probe_command(help, out, sizeof(out));
-        const char *error = strstr(out, "ERROR: ");
-        if (!exited_ok(status))
-                item_add(sink, "rear-config", CHECK_FAIL, -1, out, "'rear help' (reads the whole configuration) failed: %.*s",
-                         (int) strcspn(error ?: probe_last_line(out, line, sizeof(line)), "\n"),
-                         error ?: probe_last_line(out, line, sizeof(line)));
-        else
+        if (exited_ok(status)) {
                 item_add(sink, "rear-config", CHECK_OK, -1, NULL,
                          "%zu configuration file(s) parse, 'rear help' reads the configuration to its end", n);
+                return;
+        }
+        const char *error = strstr(help_out, "ERROR: ");
+        item_add(sink, "rear-config", CHECK_FAIL, -1, help_out, "'rear help' (reads the whole configuration) failed: %.*s",
+                 (int) strcspn(error ?: probe_last_line(help_out, line, sizeof(line)), "\n"),
+                 error ?: probe_last_line(help_out, line, sizeof(line)));
 }
 
 void probe_required_progs(const struct probe_env *env, const struct item_sink *sink)

@@ -3,7 +3,6 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/wait.h>
 
 #include "probes.h"
@@ -14,15 +13,20 @@
 #define RECORD_MAGIC 0x72747072u        /* "rtpr" */
 #define NO_EXCERPT UINT32_MAX
 
+/* In the order of the report. rear-config takes longest (rear itself starts slowly, 0.5-1 s)
+ * and only reads files: it starts with the boot, whose first seconds (systemd, ssh-keygen,
+ * the md5 check of every file) keep one CPU busy, not two. The others start when the boot
+ * has settled; libraries, the longest of them, first, and the short ones yield the CPU to it
+ * (nice 5). */
 static const struct probe_def probe_table[] = {
-        { "rear",           probe_rear,           false },
-        { "rear-config",    probe_rear_config,    false },
-        { "required-progs", probe_required_progs, false },
-        { "libraries",      probe_libraries,      false },
-        { "units",          probe_units,          true },
-        { "layout",         probe_layout,         false },
-        { "backup",         probe_backup,         false },
-        { "kernel-modules", probe_kernel_modules, false },
+        { "rear",           probe_rear,           false, false, 5 },
+        { "rear-config",    probe_rear_config,    false, true,  0 },
+        { "required-progs", probe_required_progs, false, false, 5 },
+        { "libraries",      probe_libraries,      false, false, 0 },
+        { "units",          probe_units,          true,  false, 5 },
+        { "layout",         probe_layout,         false, false, 5 },
+        { "backup",         probe_backup,         false, false, 5 },
+        { "kernel-modules", probe_kernel_modules, false, false, 5 },
 };
 
 /* One item as a probe sends it: this header, then name, detail and excerpt (no NULs). */
@@ -53,8 +57,7 @@ static void record_write(void *userdata, const struct check_item *item)
         (void) write_all(fd, item->excerpt ?: "", excerpt_len);
 }
 
-/* Hands every complete record of buf to sink; returns how many. */
-static size_t records_deliver(const char *buf, size_t len, const struct item_sink *sink)
+size_t probe_records_deliver(const char *buf, size_t len, const struct item_sink *sink)
 {
         size_t n = 0;
 
@@ -83,39 +86,49 @@ static size_t records_deliver(const char *buf, size_t len, const struct item_sin
 static void probe_child(const struct probe_def *d, const struct probe_env *env, int fd)
 {
         struct item_sink sink = { .add = record_write, .userdata = &fd };
+        if (d->nice)
+                (void) nice(d->nice);
         d->run(env, &sink);
         _exit(0);
 }
 
-int probes_start(struct probes *ps, const struct container *c, const struct probe_env *env)
+static void probe_spawn(struct probe *p, const struct container *c, const struct probe_env *env)
 {
-        ps->started = true;
-        ps->items = calloc(ARRAY_SIZE(probe_table), sizeof(*ps->items));
-        if (!ps->items)
-                return -ENOMEM;
-        for (size_t i = 0; i < ARRAY_SIZE(probe_table); i++) {
-                const struct probe_def *d = &probe_table[i];
-                struct probe *p = &ps->items[ps->n];
-                int fds[2];
+        int fds[2];
 
-                if (d->needs_systemctl && !env->has_systemctl)
-                        continue;
-                *p = (struct probe) { .def = d, .fd = -1, .done = true, .status = 127 << 8 };
-                ps->n++;
-                if (pipe2(fds, O_CLOEXEC) < 0)
-                        continue;
-                fflush(stdout);
-                pid_t pid = container_spawn(c, fds[1]);
-                if (pid == 0)
-                        probe_child(d, env, fds[1]);
-                close(fds[1]);
-                p->fd = fds[0];
-                fcntl(p->fd, F_SETFL, O_NONBLOCK);
-                if (pid > 0) {
-                        p->pid = pid;
-                        p->done = false;
-                }
+        if (pipe2(fds, O_CLOEXEC) < 0)
+                return;
+        fflush(stdout);
+        pid_t pid = container_spawn(c, fds[1]);
+        if (pid == 0)
+                probe_child(p->def, env, fds[1]);
+        close(fds[1]);
+        p->fd = fds[0];
+        fcntl(p->fd, F_SETFL, O_NONBLOCK);
+        p->spawned = true;
+        if (pid > 0) {
+                p->pid = pid;
+                p->done = false;
         }
+}
+
+int probes_start(struct probes *ps, const struct container *c, const struct probe_env *env, bool at_boot)
+{
+        if (!ps->items) {
+                ps->items = calloc(ARRAY_SIZE(probe_table), sizeof(*ps->items));
+                if (!ps->items)
+                        return -ENOMEM;
+                for (size_t i = 0; i < ARRAY_SIZE(probe_table); i++)
+                        if (!probe_table[i].needs_systemctl || env->has_systemctl)
+                                ps->items[ps->n++] = (struct probe) { .def = &probe_table[i], .fd = -1, .done = true,
+                                                                      .status = 127 << 8 };
+        }
+        ps->started |= !at_boot;
+        for (int pass = 0; pass < 2; pass++)       /* nice 0 first */
+                for (size_t i = 0; i < ps->n; i++)
+                        if (!ps->items[i].spawned && ps->items[i].def->at_boot == at_boot &&
+                            (ps->items[i].def->nice == 0) == (pass == 0))
+                                probe_spawn(&ps->items[i], c, env);
         return 0;
 }
 
@@ -175,9 +188,9 @@ void probes_kill(struct probes *ps)
                         kill(ps->items[i].pid, SIGKILL);
 }
 
-void probe_deliver(const struct probe *p, const struct item_sink *sink)
+void probe_deliver(const struct probe *p, const struct item_sink *sink, bool settled)
 {
-        if (records_deliver(p->records, p->len, sink) > 0)
+        if (probe_records_deliver(p->records, p->len, sink) > 0 || !settled)
                 return;
         if (!p->done)
                 item_add(sink, p->def->name, CHECK_FAIL, -1, NULL, "the probe did not finish in time inside the rescue system");
@@ -186,25 +199,6 @@ void probe_deliver(const struct probe *p, const struct item_sink *sink)
                          WTERMSIG(p->status));
         else
                 item_add(sink, p->def->name, CHECK_FAIL, -1, NULL, "the probe could not run inside the rescue system");
-}
-
-int probe_run_here(probe_run_fn run, const struct probe_env *env, const struct item_sink *sink)
-{
-        _cleanup_close_ int fd = memfd_create("probe", MFD_CLOEXEC);
-        struct item_sink to_fd = { .add = record_write, .userdata = &fd };
-
-        if (fd < 0)
-                return negative_errno();
-        run(env, &to_fd);
-        off_t len = lseek(fd, 0, SEEK_END);
-        if (len <= 0)
-                return len < 0 ? negative_errno() : 0;
-        char *buf = mmap(NULL, (size_t) len, PROT_READ, MAP_PRIVATE, fd, 0);
-        if (buf == MAP_FAILED)
-                return negative_errno();
-        records_deliver(buf, (size_t) len, sink);
-        munmap(buf, (size_t) len);
-        return 0;
 }
 
 void probes_free(struct probes *ps)
@@ -222,13 +216,22 @@ static char *const command_env[] = {
         "HOME=/root", "LANG=C", "TERM=dumb", NULL,
 };
 
-int probe_command(char *const *argv, char *out, size_t size)
+/* Index of the first of stop_at that text holds, or -1. */
+static int stopped_at(const char *text, const char *const *stop_at)
 {
-        int fds[2], status;
+        for (int i = 0; stop_at && stop_at[i]; i++)
+                if (strstr(text, stop_at[i]))
+                        return i;
+        return -1;
+}
+
+int probe_command_until(char *const *argv, char *out, size_t size, const char *const *stop_at)
+{
+        int fds[2], status, stop = -1;
         size_t len = 0;
 
-        if (pipe2(fds, O_CLOEXEC) < 0)
-                return negative_errno();
+        if (size == 0 || pipe2(fds, O_CLOEXEC) < 0)
+                return size == 0 ? -EINVAL : negative_errno();
         pid_t pid = fork();
         if (pid < 0) {
                 closep(&fds[0]);
@@ -237,6 +240,7 @@ int probe_command(char *const *argv, char *out, size_t size)
         }
         if (pid == 0) {
                 int null_fd = open("/dev/null", O_RDONLY);
+                setpgid(0, 0);          /* one kill ends it and what it started */
                 dup2(null_fd, 0);
                 dup2(fds[1], 1);
                 dup2(fds[1], 2);
@@ -244,24 +248,33 @@ int probe_command(char *const *argv, char *out, size_t size)
                 _exit(errno == ENOENT ? 127 : errno == ENOEXEC ? 125 : 126);
         }
         closep(&fds[1]);
-        for (char sink[4096];;) {
-                char *to = len + 1 < size ? out + len : sink;
-                size_t room = len + 1 < size ? size - 1 - len : sizeof(sink);
+        out[0] = '\0';
+        for (char discard[4096]; stop < 0;) {
+                char *to = len + 1 < size ? out + len : discard;
+                size_t room = len + 1 < size ? size - 1 - len : sizeof(discard);
                 ssize_t n = read(fds[0], to, room);
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n <= 0)
                         break;
-                if (to != sink)
+                if (to != discard) {
                         len += (size_t) n;
+                        out[len] = '\0';
+                        stop = stopped_at(out, stop_at);
+                }
         }
         closep(&fds[0]);
-        if (size)
-                out[len] = '\0';
+        if (stop >= 0)
+                kill(-pid, SIGKILL);
         while (waitpid(pid, &status, 0) < 0)
                 if (errno != EINTR)
                         return negative_errno();
-        return status;
+        return stop >= 0 ? PROBE_STOPPED_AT(stop) : status;
+}
+
+int probe_command(char *const *argv, char *out, size_t size)
+{
+        return probe_command_until(argv, out, size, NULL);
 }
 
 static bool in_path(const char *name, char *path, size_t size)

@@ -21,9 +21,11 @@ static int open_cgroup_file(const char *cgroup_path, const char *name)
 {
         char path[PATH_MAX];
 
-        if (path_join(path, sizeof(path), cgroup_path, name) < 0)
-                return -1;
-        return open(path, O_RDONLY | O_CLOEXEC);
+        int r = path_join(path, sizeof(path), cgroup_path, name);
+        if (r < 0)
+                return r;
+        r = open(path, O_RDONLY | O_CLOEXEC);
+        return r < 0 ? negative_errno() : r;
 }
 
 void sleeps_init(struct sleeps *s, const char *cgroup_path, bool skip)

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 [ "$(id -u)" -eq 0 ] || { echo "make run: run it as root (sudo make run)" >&2; exit 1; }
 
-needed=(build-essential pkg-config libmount-dev libcap-dev libseccomp-dev rear
+needed=(build-essential pkg-config libmount-dev libcap-dev libseccomp-dev libelf-dev libarchive-dev rear
         busybox-static libarchive-tools cpio gzip xz-utils lz4 zstd bzip2)
 missing=()
 for p in "${needed[@]}"; do

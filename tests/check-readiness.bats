@@ -53,6 +53,14 @@ function teardown () {
     assert_items_ok rear libraries layout kernel-modules
 }
 
+@test "broken: /etc/rear/local.conf parses but its last command fails -> FAIL rear-config quotes rear's own error" {
+    break_image systemd config-fails '
+        echo "test -d /no/such/directory" >>etc/rear/local.conf
+        refresh_md5sums etc/rear/local.conf'
+    assert_verdict_fail
+    assert_item rear-config FAIL "'rear help' (reads the whole configuration) failed" "Failed to Source /etc/rear/local.conf"
+}
+
 @test "broken: the disk layout file is gone -> FAIL layout" {
     break_image systemd layout-missing '
         rm var/lib/rear/layout/disklayout.conf
@@ -107,6 +115,56 @@ function teardown () {
     assert_verdict_fail
     assert_item kernel-modules FAIL "virtio_blk.ko" "no_such_driver (loaded at boot by /etc/modules)"
     assert_items_ok rear rear-config layout libraries
+}
+
+# ---- the boot medium (--boot-medium, what rear testrescue passes for an ISO) ----
+
+# make_iso NAME KERNEL-FILE: an ISO with the real image's isolinux/ (its isolinux.cfg, the
+# syslinux modules it names), an empty initrd and KERNEL-FILE as isolinux/kernel ("" for
+# none); prints its path.
+function make_iso () {
+    local dir="$SPAWN_TMP/iso-$1"
+    mkdir -p "$dir/tree"
+    bsdtar -xf "$( dirname "$IMAGE_PLAIN" )/rear.iso" -C "$dir/tree" --exclude isolinux/kernel \
+        --exclude isolinux/initrd.cgz isolinux
+    : >"$dir/tree/isolinux/initrd.cgz"
+    test -z "$2" || cp "$2" "$dir/tree/isolinux/kernel"
+    xorriso -as mkisofs -quiet -o "$dir/medium.iso" "$dir/tree" 2>"$dir/xorriso.log" || { cat "$dir/xorriso.log" >&2 ; return 1 ; }
+    echo "$dir/medium.iso"
+}
+
+@test "the real ISO: boot-files ok, kernel-modules for the ISO's kernel" {
+    run_check "$SPAWN_TMP/iso-real" "$IMAGE_PLAIN" --boot-medium="$( dirname "$IMAGE_PLAIN" )/rear.iso"
+    assert_status 0
+    assert_item boot-files ok "isolinux/isolinux.cfg names isolinux/kernel" "isolinux/initrd.cgz"
+    assert_item kernel-modules ok "$( ls "$IMAGE_PLAIN/lib/modules" )"
+}
+
+@test "broken: an ISO whose isolinux.cfg names a kernel it lacks -> FAIL boot-files" {
+    local iso
+    iso="$( make_iso no-kernel "" )"
+    run_check "$SPAWN_TMP/iso-no-kernel" "$IMAGE_PLAIN" --boot-medium="$iso"
+    assert_verdict_fail
+    assert_item boot-files FAIL "names the kernel isolinux/kernel, which the ISO lacks"
+}
+
+@test "broken: an ISO whose kernel is of another version than the module tree -> FAIL boot-files and kernel-modules" {
+    local iso
+    # A bzImage's setup header as the boot protocol has it: "HdrS" at 0x202, the version
+    # string's offset - 0x200 at 0x20e.
+    python3 - "$SPAWN_TMP/other-kernel" <<'EOF'
+import struct, sys
+image = bytearray(0x1000)
+image[0x202:0x206] = b'HdrS'
+struct.pack_into('<H', image, 0x20e, 0x600 - 0x200)
+image[0x600:0x600 + 40] = b'5.10.0-99-amd64 (debian-kernel@lists) #1'
+open(sys.argv[1], 'wb').write(image)
+EOF
+    iso="$( make_iso other-kernel "$SPAWN_TMP/other-kernel" )"
+    run_check "$SPAWN_TMP/iso-other-kernel" "$IMAGE_PLAIN" --boot-medium="$iso"
+    assert_verdict_fail
+    assert_item boot-files FAIL "5.10.0-99-amd64" "no /lib/modules/5.10.0-99-amd64"
+    assert_item kernel-modules FAIL "5.10.0-99-amd64"
 }
 
 # ---- warnings ----

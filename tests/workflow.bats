@@ -129,6 +129,8 @@ function assert_nothing_left () {
     grep -q "^./etc/marker " "$REAR_ENV_DIR/fake-helper.tree"
     grep -q "^./dev/null [0-7]* 0 0 c" "$REAR_ENV_DIR/fake-helper.tree"
     grep -qx -- "--image-name=$work/rear.iso" "$REAR_ENV_DIR/fake-helper.args"
+    # The ISO's boot files are checked too.
+    grep -qx -- "--boot-medium=$work/rear.iso" "$REAR_ENV_DIR/fake-helper.args"
     run grep -F "$REAR_ENV_DIR" /proc/self/mountinfo
     [ -z "$output" ]
     assert_nothing_left
@@ -321,6 +323,10 @@ TESTRESCUE_HELPER_OPTIONS=( --verbose )"
     [ "$status" -eq 0 ]
     run grep -qx -- "--real-sleeps" "$REAR_ENV_DIR/fake-helper.args"
     [ "$status" -eq 1 ]
+    run grep -qx -- "--fail-on-warning" "$REAR_ENV_DIR/fake-helper.args"
+    [ "$status" -eq 1 ]
+    run grep -q -- "--boot-medium" "$REAR_ENV_DIR/fake-helper.args"
+    [ "$status" -eq 1 ]
     grep -qx -- "--timeout=77" "$REAR_ENV_DIR/fake-helper.args"
     grep -qx -- "--ttys=3" "$REAR_ENV_DIR/fake-helper.args"
     grep -qx -- "--cmdline=quiet console=tty1" "$REAR_ENV_DIR/fake-helper.args"
@@ -341,6 +347,16 @@ TESTRESCUE_SKIP_IDLE_SLEEPS=no"
     run rear_env_rear testrescue "$work/rootfs"
     [ "$status" -eq 0 ]
     grep -qx -- "--real-sleeps" "$REAR_ENV_DIR/fake-helper.args"
+    rear_env_config "TESTRESCUE_HELPER=$FAKE
+TESTRESCUE_FAIL_ON_WARNING=yes"
+    run rear_env_rear testrescue "$work/rootfs"
+    [ "$status" -eq 0 ]
+    grep -qx -- "--fail-on-warning" "$REAR_ENV_DIR/fake-helper.args"
+    rear_env_config "TESTRESCUE_HELPER=$FAKE
+TESTRESCUE_FAIL_ON_WARNING=maybe"
+    run rear_env_rear testrescue "$work/rootfs"
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"TESTRESCUE_FAIL_ON_WARNING='maybe' is invalid"* ]]
     rear_env_config "TESTRESCUE_HELPER=$FAKE
 TESTRESCUE_SKIP_IDLE_SLEEPS=sometimes"
     run rear_env_rear testrescue "$work/rootfs"

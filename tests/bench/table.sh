@@ -150,6 +150,10 @@ for i in systemd plain ; do
         echo "| … verdict minus the time the image's sleeps took, $i image, $what | $( s "$( v "verdict.$i$k.net_seconds.median" )" ) | | | $t2 |"
     done
 done
+for i in systemd plain ; do
+    test "$( v "anchor.$i.ratio" )" || continue
+    echo "| \`--check\` start to verdict, $i image, this build ($( v "anchor.$i.checks.this" ) checks) against 0.2.1 ($( v "anchor.$i.checks.anchor" ) checks), alternating runs ($( runs_text "$( v "anchor.$i.this.seconds" | wc -w )" ) each) | $( s "$( v "anchor.$i.this.median" )" ) ($( v "anchor.$i.this.verdicts" )) | $( s "$( v "anchor.$i.anchor.median" )" ) (0.2.1: $( v "anchor.$i.anchor.verdicts" )) | $( v "anchor.$i.ratio" )× | $( target "$( v "anchor.$i.ratio" )" 1.10 "≤ 1.10×" ) |"
+done
 echo "| exec-to-init overhead of the helper: its main() to init's exec (busybox fixture, $( runs_text "$( v overhead.runs )" ); min–max) | $( ms_from_us "$( v overhead.main_us.median )" ) ($( ms_from_us "$( v overhead.main_us.min )" )–$( ms_from_us "$( v overhead.main_us.max )" )) | | | $( target "$( num "$( v overhead.main_us.median )" "%.3f" 0.001 | tr -d '—' )" 10 "≤ 10 ms" ) |"
 echo "| … counted from the helper's exec: the kernel's exec and the dynamic loading of seven libraries included (min–max) | $( ms_from_us "$( v overhead.exec_us.median )" ) ($( ms_from_us "$( v overhead.exec_us.min )" )–$( ms_from_us "$( v overhead.exec_us.max )" )) | | | $( target "$( num "$( v overhead.exec_us.median )" "%.3f" 0.001 | tr -d '—' )" 10 "≤ 10 ms" ) |"
 echo "| exec-to-init overhead on the real images, from main() / from exec (systemd; plain; default boot runs) | $( ms_from_us "$( v boot.systemd.rs.main_us.median )" ) / $( ms_from_us "$( v boot.systemd.rs.exec_us.median )" ); $( ms_from_us "$( v boot.plain.rs.main_us.median )" ) / $( ms_from_us "$( v boot.plain.rs.exec_us.median )" ) | | | |"

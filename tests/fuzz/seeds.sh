@@ -50,25 +50,35 @@ function add_names () {
     done
 }
 
-# The small ELF files of a tree: programs and libraries, at most 60 of them.
-function small_elf_files () {
-    find "$1"/usr/bin "$1"/usr/lib "$1"/bin "$1"/lib -xdev -maxdepth 3 -type f -size -64k -print0 2>/dev/null \
-        | xargs -0 -r grep -lsaP '^\x7fELF' | LC_ALL=C sort | head -n 60
-}
-
 for r in "${roots[@]}" ; do
     case "$target" in
         (inittab) add "$r/etc/inittab" ;;
         (unit_name) add_names $( ls "$r"/etc/systemd/system/*.wants "$r"/usr/lib/systemd/system/*.wants 2>/dev/null | grep -v ':$' ) ;;
-        (elf) mapfile -t files < <( small_elf_files "$r" ) ; add "${files[@]}" ;;
-        (ldcache) add "$r/etc/ld.so.cache" ;;
-        (ldconf) add "$r/etc/ld.so.conf" "$r"/etc/ld.so.conf.d/*.conf ;;
         (layout) add "$r/var/lib/rear/layout/disklayout.conf" ;;
         (kmod) add_head "$r"/lib/modules/*/modules.dep "$r"/lib/modules/*/modules.builtin "$r/etc/modules" \
                    "$r"/etc/modules-load.d/*.conf ;;
         (unit_exec) mapfile -t files < <( ls "$r"/usr/lib/systemd/system/*.service 2>/dev/null | head -n 40 ) ; add "${files[@]}" ;;
     esac
 done
+# The loader's listing, as the libraries probe reads it: this machine's loader on a few of
+# its own programs (what the image's loader prints has the same forms).
+if test "$target" = ldlist ; then
+    for prog in /bin/true /usr/bin/bash /usr/bin/tar /usr/bin/ssh ; do
+        test -x "$prog" || continue
+        while IFS= read -r line ; do add_names "$line" ; done < <( /lib64/ld-linux-x86-64.so.2 --list "$prog" 2>/dev/null )
+    done
+    add_names $'	libmissing.so.1 => not found' $'	statically linked'
+fi
+# The probes' records: two well-formed ones (struct record_header of helper/probes.c, then
+# name, detail and excerpt), the second without an excerpt.
+if test "$target" = probe_records ; then
+    python3 -c 'import struct, sys
+def rec(status, name, detail, excerpt):
+    e = 0xffffffff if excerpt is None else len(excerpt)
+    return struct.pack("=IidIII4x", 0x72747072, status, 1.5, len(name), len(detail), e) + name + detail + (excerpt or b"")
+sys.stdout.buffer.write(rec(1, b"layout", b"line 3: bad", b"excerpt\n") + rec(0, b"rear", b"rear runs", None))' \
+        >"$dir/two-records"
+fi
 test -d "$here/regressions/$target" && cp "$here/regressions/$target"/* "$dir/" 2>/dev/null
 # libFuzzer needs at least one input to start from:
 test -n "$( ls -A "$dir" )" || printf '\n' >"$dir/empty"

@@ -3,10 +3,12 @@
 #include <errno.h>
 #include <string.h>
 
+#include "bootfiles.h"
 #include "console.h"
 #include "image.h"
 #include "kmodules.h"
 #include "layout.h"
+#include "libcheck.h"
 #include "unit.h"
 
 /* The lab image's layout as ReaR 2.7 wrote it (its last fs line runs into a comment). */
@@ -147,8 +149,51 @@ static void test_console_rules(void)
         CHECK(console_line_is_notable("agetty: Killed") && !console_line_is_notable("Failed to load configuration, ignoring"));
 }
 
+static void test_ldlist(void)
+{
+        char buf[256];
+
+        CHECK(ldlist_parse_line("\tlibc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x00007f0e1c000000)", buf, sizeof(buf)) ==
+              LDLIST_FOUND && strcmp(buf, "/lib/x86_64-linux-gnu/libc.so.6") == 0);
+        CHECK(ldlist_parse_line("\t/lib64/ld-linux-x86-64.so.2 (0x00007f0e1c400000)", buf, sizeof(buf)) == LDLIST_FOUND &&
+              strcmp(buf, "/lib64/ld-linux-x86-64.so.2") == 0);
+        CHECK(ldlist_parse_line("\tlibncursesw.so.6 => not found", buf, sizeof(buf)) == LDLIST_NOT_FOUND &&
+              strcmp(buf, "libncursesw.so.6") == 0);
+        CHECK(ldlist_parse_line("\tlinux-vdso.so.1 (0x00007ffc5a5e6000)", buf, sizeof(buf)) == LDLIST_OTHER);
+        CHECK(ldlist_parse_line("\tstatically linked", buf, sizeof(buf)) == LDLIST_OTHER);
+        CHECK(ldlist_parse_line("", buf, sizeof(buf)) == LDLIST_OTHER);
+}
+
+static void test_bootfiles(void)
+{
+        static const char cfg[] =
+                "label hd\nkernel chain.c32\nappend hd0\n"
+                "label rear\n  KERNEL kernel\n  append initrd=initrd.cgz root=/dev/ram0 vga=normal rw\n"
+                "label again\nkernel kernel\nappend initrd=initrd.cgz auto_recover\nlabel abs\nlinux /boot/vmlinuz\ninitrd /boot/initrd.xz";
+        struct boot_medium m = {};
+        unsigned char image[0x1000] = {};
+        char version[64];
+
+        CHECK(isolinux_boot_names(cfg, strlen(cfg), "isolinux", &m) == 3);
+        CHECK(strcmp(m.kernels[0], "isolinux/chain.c32") == 0 && strcmp(m.kernels[1], "isolinux/kernel") == 0 &&
+              strcmp(m.kernels[2], "boot/vmlinuz") == 0);
+        CHECK(m.n_initrds == 2 && strcmp(m.initrds[0], "isolinux/initrd.cgz") == 0 && strcmp(m.initrds[1], "boot/initrd.xz") == 0);
+        CHECK(boot_medium_linux(&m) && strcmp(boot_medium_linux(&m), "isolinux/kernel") == 0);
+        CHECK(bzimage_version(image, sizeof(image), version, sizeof(version)) == -EINVAL);
+        memcpy(image + 0x202, "HdrS", 4);
+        image[0x20e] = 0x00;
+        image[0x20f] = 0x04;            /* 0x400 + 0x200 */
+        memcpy(image + 0x600, "6.1.0-57-amd64 (debian-kernel@lists.debian.org) #1", 50);
+        CHECK(bzimage_version(image, sizeof(image), version, sizeof(version)) == 0 && strcmp(version, "6.1.0-57-amd64") == 0);
+        image[0x20f] = 0x40;            /* beyond the buffer */
+        CHECK(bzimage_version(image, sizeof(image), version, sizeof(version)) == -EINVAL);
+        CHECK(bzimage_version(image, 0x100, version, sizeof(version)) == -EINVAL);
+}
+
 int main(void)
 {
+        test_bootfiles();
+        test_ldlist();
         test_layout();
         test_kmodules();
         test_unit_exec();

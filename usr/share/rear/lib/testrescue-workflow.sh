@@ -85,6 +85,12 @@ TESTRESCUE_CMDLINE=""
 # 'no' makes every sleep take its full time (--real-sleeps).
 TESTRESCUE_SKIP_IDLE_SLEEPS="yes"
 
+# Does a warning fail the verdict (yes/no)? A warning is what a container cannot
+# exercise but the image's files show would fail on a machine (a serial getty that
+# waits for a udevd the image lacks, a power off that runs a missing program).
+# 'yes' passes --fail-on-warning: the verdict is FAIL then.
+TESTRESCUE_FAIL_ON_WARNING="no"
+
 # Limits of the container, so that a runaway rescue system cannot harm this machine
 # (a FAIL names the one it ran into). Empty: the helper's default; 0: no limit.
 # Processes (--pids-max, default 4096), memory (--memory-max, default 4G or half of

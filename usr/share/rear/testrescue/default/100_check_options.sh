@@ -18,6 +18,8 @@ is_positive_integer "$TESTRESCUE_TIMEOUT" >/dev/null || Error "TESTRESCUE_TIMEOU
 
 is_true "$TESTRESCUE_SKIP_IDLE_SLEEPS" || is_false "$TESTRESCUE_SKIP_IDLE_SLEEPS" || Error "TESTRESCUE_SKIP_IDLE_SLEEPS='$TESTRESCUE_SKIP_IDLE_SLEEPS' is invalid (use yes or no)"
 
+is_true "$TESTRESCUE_FAIL_ON_WARNING" || is_false "$TESTRESCUE_FAIL_ON_WARNING" || Error "TESTRESCUE_FAIL_ON_WARNING='$TESTRESCUE_FAIL_ON_WARNING' is invalid (use yes or no)"
+
 # The limits: empty (the helper's default), 0 (none) or a number (sizes with K, M, G or T):
 local limit value
 for limit in TESTRESCUE_PIDS_MAX TESTRESCUE_CPU_WEIGHT ; do
