@@ -54,6 +54,9 @@ function teardown () {
 }
 
 @test "broken: /etc/rear/local.conf parses but its last command fails -> FAIL rear-config quotes rear's own error" {
+    # ReaR 2.6 (Debian 11) sources its configuration without looking at the status.
+    grep -q "Failed to Source" "$IMAGE_SYSTEMD/bin/rear" ||
+        skip "this image's ReaR does not stop at a configuration file whose last command fails (no 'Failed to Source' in bin/rear)"
     break_image systemd config-fails '
         echo "test -d /no/such/directory" >>etc/rear/local.conf
         refresh_md5sums etc/rear/local.conf'
@@ -134,6 +137,7 @@ function make_iso () {
 }
 
 @test "the real ISO: boot-files ok, kernel-modules for the ISO's kernel" {
+    release_skip_unbootable plain
     run_check "$SPAWN_TMP/iso-real" "$IMAGE_PLAIN" --boot-medium="$( dirname "$IMAGE_PLAIN" )/rear.iso"
     assert_status 0
     assert_item boot-files ok "isolinux/isolinux.cfg names isolinux/kernel" "isolinux/initrd.cgz"
@@ -141,6 +145,7 @@ function make_iso () {
 }
 
 @test "broken: an ISO whose isolinux.cfg names a kernel it lacks -> FAIL boot-files" {
+    release_skip_unbootable plain
     local iso
     iso="$( make_iso no-kernel "" )"
     run_check "$SPAWN_TMP/iso-no-kernel" "$IMAGE_PLAIN" --boot-medium="$iso"
@@ -149,6 +154,7 @@ function make_iso () {
 }
 
 @test "broken: an ISO whose kernel is of another version than the module tree -> FAIL boot-files and kernel-modules" {
+    release_skip_unbootable plain
     local iso
     # A bzImage's setup header as the boot protocol has it: "HdrS" at 0x202, the version
     # string's offset - 0x200 at 0x20e.
