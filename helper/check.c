@@ -17,6 +17,7 @@
 #include "inputwait.h"
 #include "items.h"
 #include "judge.h"
+#include "lines.h"
 #include "log.h"
 #include "login.h"
 #include "probes.h"
@@ -147,17 +148,31 @@ static void stop(struct check *c, struct supervisor *s, long long now, const cha
         supervisor_request_stop(s, STOP_CHECK_DONE);
 }
 
+static void ignore_line(void *userdata, const char *line)
+{
+        (void) userdata;
+        (void) line;
+}
+
+/* systemd 256 and later (Debian 13: 257) log on the console, at ReaR's LogLevel=debug, each
+ * message they send to the notify socket: "STATUS=User job sysinit.service/start running
+ * (9s / no limit)" every second while a setup script waits. Not part of its question. */
+static const char notify_chatter[] = "Notify message sent to ";
+
 /* Before ReaR's ready line: does the boot wait for someone to type? */
 static void watch_input_wait(struct check *c, struct supervisor *s, long long now)
 {
         struct input_waiter who;
+        struct line_reader question = {};
         size_t len;
 
         if (c->cw.found.ready_line_ms || !input_wait_poll(&c->input, s->terminals, now, &who))
                 return;
-        const char *question = ring_tail(&who.terminal->output, QUESTION_BYTES, &len);
-        snprintf(c->input_excerpt, sizeof(c->input_excerpt), "%.*s", (int) len, question);
-        const char *partial = c->cw.ttys[who.terminal - s->terminals->items].lines.partial;
+        const char *tail = ring_tail(&who.terminal->output, RING_SIZE, &len);
+        lines_without(tail, len, notify_chatter, c->input_excerpt, sizeof(c->input_excerpt));
+        /* The question: the unfinished last line of what is left. */
+        line_reader_feed(&question, c->input_excerpt, strlen(c->input_excerpt), ignore_line, NULL);
+        const char *partial = question.partial;
         snprintf(c->input_wait, sizeof(c->input_wait),
                  "the boot waits for input on %s: %s (%s, host PID %d) asks \"%.160s\" and nothing runs for %d s",
                  who.terminal->name, c->cw.found.setup_script[0] ? c->cw.found.setup_script : "a setup script",

@@ -4,6 +4,7 @@
 
 #include "judge.h"
 #include "limits.h"
+#include "lines.h"
 #include "units.h"
 #include "util.h"
 
@@ -100,8 +101,10 @@ static void judge_getty(const struct judge_input *in, const struct getty *getty,
                 if (w->prompt_ms)
                         item_add(sink, name, CHECK_OK, seconds_since(in, w->prompt_ms), NULL, "login prompt after %.1f s (%s)",
                                  seconds_since(in, w->prompt_ms), getty->source);
-                else
-                        item_add(sink, name, CHECK_FAIL, -1, own && own[0] ? own : tail, "no login prompt (%s)%s", getty->source,
+                else    /* systemd 257 (Debian 13) resets the terminal before each start of a
+                         * getty: escape sequences alone tell nothing, the console does. */
+                        item_add(sink, name, CHECK_FAIL, -1, own && lines_have_text(own, strlen(own)) ? own : tail,
+                                 "no login prompt (%s)%s", getty->source,
                                  t->first_output_ms ? "" : ": nothing was ever printed there");
         }
 }

@@ -1,3 +1,5 @@
+#include <string.h>
+
 #include "lines.h"
 
 static void emit(struct line_reader *r, void (*on_line)(void *userdata, const char *line), void *userdata)
@@ -38,4 +40,60 @@ void line_reader_feed(struct line_reader *r, const char *bytes, size_t n,
                 }
         }
         r->partial[r->len] = '\0';
+}
+
+static void note_text(void *userdata, const char *line)
+{
+        if (line[strspn(line, " \t")])
+                *(bool *) userdata = true;
+}
+
+bool lines_have_text(const char *bytes, size_t n)
+{
+        struct line_reader r = {};
+        bool text = false;
+
+        line_reader_feed(&r, bytes, n, note_text, &text);
+        return text || r.partial[strspn(r.partial, " \t")];
+}
+
+/* Appends len bytes to out (size bytes), dropping its start when full: the end is kept. */
+static void append_tail(char *out, size_t size, size_t *used, const char *bytes, size_t len)
+{
+        if (len >= size) {
+                bytes += len - (size - 1);
+                len = size - 1;
+        }
+        if (*used + len >= size) {
+                size_t drop = *used + len - (size - 1);
+                memmove(out, out + drop, *used - drop);
+                *used -= drop;
+        }
+        memcpy(out + *used, bytes, len);
+        *used += len;
+        out[*used] = '\0';
+}
+
+void lines_without(const char *bytes, size_t n, const char *noise, char *out, size_t size)
+{
+        size_t used = 0, noise_len = strlen(noise);
+
+        out[0] = '\0';
+        for (const char *line = bytes, *end = bytes + n; line < end;) {
+                const char *nl = memchr(line, '\n', (size_t) (end - line));
+                size_t len = nl ? (size_t) (nl - line) + 1 : (size_t) (end - line);
+                const char *cut = memmem(line, len, noise, noise_len);
+                if (cut) {
+                        /* the colour that starts systemd's message goes with it */
+                        for (const char *esc = cut; esc > line && cut - esc < 24; esc--)
+                                if (*esc == 0x1b) {
+                                        cut = esc;
+                                        break;
+                                }
+                        len = (size_t) (cut - line);
+                }
+                if (lines_have_text(line, len))
+                        append_tail(out, size, &used, line, len);
+                line += nl ? (size_t) (nl - line) + 1 : (size_t) (end - line);
+        }
 }

@@ -328,6 +328,10 @@ static const struct shutdown_target {
         { "Dependency failed for poweroff.target", 14, "power off" },
         { "Dependency failed for reboot.target",   15, "reboot" },
         { "Dependency failed for halt.target",     13, "halt" },
+        /* systemd 247 (Debian 11) names the target by its description alone. */
+        { "Dependency failed for Power-Off.",      14, "power off" },
+        { "Dependency failed for Reboot.",         15, "reboot" },
+        { "Dependency failed for Halt.",           13, "halt" },
 };
 
 /* How long the immediate variant may take before the container is killed. */

@@ -10,8 +10,11 @@
 # The broken copies are overlays on the cached images (break_image in tests/lib/check.bash):
 # nothing is copied, nothing is left. Needs root and the real images
 # (tests/fixtures/build-rear-image.sh). Runtime: about 3 minutes (each boot takes 10-20 s).
+# REAR_TEST_SUITE=bullseye|trixie runs the same tests on that Debian release's images
+# (tests/lib/releases.bash).
 
 load lib/spawn
+load lib/releases
 load lib/check
 
 CHECK_TIMEOUT=120
@@ -51,6 +54,9 @@ function teardown () {
 }
 
 @test "broken: /etc/rear/local.conf parses but its last command fails -> FAIL rear-config quotes rear's own error" {
+    # ReaR 2.6 (Debian 11) sources its configuration without looking at the status.
+    grep -q "Failed to Source" "$IMAGE_SYSTEMD/bin/rear" ||
+        skip "this image's ReaR does not stop at a configuration file whose last command fails (no 'Failed to Source' in bin/rear)"
     break_image systemd config-fails '
         echo "test -d /no/such/directory" >>etc/rear/local.conf
         refresh_md5sums etc/rear/local.conf'
@@ -131,6 +137,7 @@ function make_iso () {
 }
 
 @test "the real ISO: boot-files ok, kernel-modules for the ISO's kernel" {
+    release_skip_unbootable plain
     run_check "$SPAWN_TMP/iso-real" "$IMAGE_PLAIN" --boot-medium="$( dirname "$IMAGE_PLAIN" )/rear.iso"
     assert_status 0
     assert_item boot-files ok "isolinux/isolinux.cfg names isolinux/kernel" "isolinux/initrd.cgz"
@@ -138,6 +145,7 @@ function make_iso () {
 }
 
 @test "broken: an ISO whose isolinux.cfg names a kernel it lacks -> FAIL boot-files" {
+    release_skip_unbootable plain
     local iso
     iso="$( make_iso no-kernel "" )"
     run_check "$SPAWN_TMP/iso-no-kernel" "$IMAGE_PLAIN" --boot-medium="$iso"
@@ -146,6 +154,7 @@ function make_iso () {
 }
 
 @test "broken: an ISO whose kernel is of another version than the module tree -> FAIL boot-files and kernel-modules" {
+    release_skip_unbootable plain
     local iso
     # A bzImage's setup header as the boot protocol has it: "HdrS" at 0x202, the version
     # string's offset - 0x200 at 0x20e.
@@ -180,6 +189,7 @@ EOF
 }
 
 @test "--fail-on-warning: the plain image's warnings FAIL the verdict (exit 1), in every report" {
+    release_skip_unbootable plain
     run_check "$SPAWN_TMP/plain-fail-on-warning" "$IMAGE_PLAIN" --fail-on-warning --prometheus="$SPAWN_TMP/plain-fail-on-warning/m.prom"
     assert_status 1
     assert_item prompt:ttyS0 warn
@@ -198,6 +208,7 @@ EOF
 # "Dependency failed for poweroff.target" and gets no further by itself.
 
 @test "passive: the plain image powers off by itself, the power off fails -> the container ends at once, one line why, exit 0" {
+    release_skip_unbootable plain
     CASE="$SPAWN_TMP/poweroff-passive"
     mkdir -p "$CASE/upper" "$CASE/work" "$CASE/root"
     # Each line of the helper's stderr with the time it came, then the time the helper ended.
@@ -211,7 +222,8 @@ EOF
     local log
     log="$( cat "$CASE/stderr" )"
     assert_has_line "$( sed 's/^[0-9.]* //' <<<"$log" | tail -n 1 )" "exit 0" || return 1
-    assert_contains "$log" "the image's power off failed (systemd: \"Dependency failed for poweroff.target" || return 1
+    # systemd 247 (Debian 11): "Dependency failed for Power-Off."
+    assert_contains "$log" "the image's power off failed (systemd: \"Dependency failed for " || return 1
     refute_contains "$log" "did not power off within" || return 1
     assert_equal "$( grep -c "power off failed" <<<"$log" )" 1 "lines about the failed power off" || return 1
     # From systemd's word to the end: the immediate power off, else a kill after a second
@@ -221,6 +233,7 @@ EOF
 }
 
 @test "interactive: poweroff typed at the plain image's shell ends the container, exit 0" {
+    release_skip_unbootable plain
     "$BATS_TEST_DIRNAME/lib/pty-drive.py" --rows 24 --cols 80 --log "$BATS_TEST_TMPDIR/screen.log" -f - -- \
         "$RESCUE_SPAWN" "$IMAGE_PLAIN" <<'EOF'
 container 20

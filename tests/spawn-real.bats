@@ -9,8 +9,11 @@
 # The images are built with the real 'rear' by tests/fixtures/build-rear-image.sh and
 # cached in /var/cache/rear-testrescue-tests (a build takes minutes; a valid cache answers
 # at once). Needs root.
+# REAR_TEST_SUITE=bullseye|trixie runs the same tests on that Debian release's images
+# (tests/lib/releases.bash; tests/run-tests does it for each release of REAR_TEST_SUITES).
 
 load lib/spawn
+load lib/releases
 
 PTY_DRIVE="$BATS_TEST_DIRNAME/lib/pty-drive.py"
 # Seconds: the plain image boots in ~35 s here (system-setup waits ~10 s for a udevd),
@@ -23,8 +26,7 @@ function setup_file () {
     spawn_tmp_create
     local variant
     for variant in plain systemd ; do
-        "$SPAWN_WORK_TREE/tests/fixtures/build-rear-image.sh" "$variant" \
-            >"$SPAWN_TMP/image-$variant.path" 2>"$SPAWN_TMP/image-$variant.log" || true
+        release_image "$variant" >"$SPAWN_TMP/image-$variant.path" 2>"$SPAWN_TMP/image-$variant.log" || true
     done
 }
 
@@ -154,12 +156,14 @@ function serial_getty () {
 }
 
 @test "plain image: login prompt on the screen and on every getty tty, root logs in, Ctrl-] p ends it cleanly" {
+    release_skip_unbootable plain
     visit_image plain
     # The plain image's poweroff.service runs /bin/systemctl, which it does not have: its
-    # own power off fails ("Dependency failed for poweroff.target"), the helper says so in one
-    # line, asks systemd for the immediate power off at once, and systemd (without
-    # systemd-shutdown) then exits. Exit 0 all the same; the end must be reported.
-    grep -aq "the image's power off failed (systemd: \"Dependency failed for poweroff.target" "$BATS_TEST_TMPDIR/screen.log"
+    # own power off fails ("Dependency failed for poweroff.target", systemd 247: "... for
+    # Power-Off."), the helper asks systemd for the immediate power off at once and ends
+    # the container. Exit 0 all the same; the end must be reported.
+    grep -aq "the image's power off failed (systemd: \"Dependency failed for .*Power-Off.\"): ending the container" \
+        "$BATS_TEST_TMPDIR/screen.log"
     grep -aqE 'the image (powered off|init exited with status [0-9]+|killed \(it did not power off in time\)) after' "$BATS_TEST_TMPDIR/screen.log"
     assert_no_leftovers
 }
@@ -170,8 +174,9 @@ function serial_getty () {
 
 @test "systemd image: login prompt on the screen and on every getty tty, root logs in, Ctrl-] p powers it off" {
     visit_image systemd
-    # systemd stops its units, runs systemd-shutdown and calls reboot(2): a real power off
-    grep -aq 'Powering off' "$BATS_TEST_TMPDIR/screen.log"
+    # systemd stops its units, runs systemd-shutdown and calls reboot(2): a real power off.
+    # systemd-shutdown 247 (Debian 11) says nothing on the console, only PID 1 before it.
+    grep -aqE 'Powering off|Shutting down\.' "$BATS_TEST_TMPDIR/screen.log"
     grep -aq 'the image powered off' "$BATS_TEST_TMPDIR/screen.log"
     assert_no_leftovers
 }

@@ -1,8 +1,10 @@
 # tests/lib/check.bash -- helpers of the bats tests of rescue-spawn --check on the real ReaR
-# images (check.bats, check-readiness.bats). Load it after lib/spawn; the test file's
+# images (check.bats, check-readiness.bats). Load it after lib/spawn and lib/releases (the
+# images are those of REAR_TEST_SUITE); the test file's
 # setup_file sets IMAGE_PLAIN and IMAGE_SYSTEMD (check_setup_images) and CHECK_TIMEOUT.
 #
-#   check_setup_images       build or find the cached images, export IMAGE_PLAIN, IMAGE_SYSTEMD
+#   check_setup_images       build or find the cached images (of REAR_TEST_SUITE), export
+#                            IMAGE_PLAIN, IMAGE_SYSTEMD
 #   image_of VARIANT         the cached rootfs of plain or systemd
 #   run_check DIR ROOTFS [OPTION...]       --check as cron runs it
 #   break_image VARIANT NAME BREAKAGE      --check on a broken copy (an overlay)
@@ -11,8 +13,8 @@
 #   assert_verdict_fail, show_run
 
 function check_setup_images () {
-    IMAGE_PLAIN="$( "$SPAWN_WORK_TREE/tests/fixtures/build-rear-image.sh" plain )"
-    IMAGE_SYSTEMD="$( "$SPAWN_WORK_TREE/tests/fixtures/build-rear-image.sh" systemd )"
+    IMAGE_PLAIN="$( release_image plain )"
+    IMAGE_SYSTEMD="$( release_image systemd )"
     test -x "$IMAGE_PLAIN/init" -a -x "$IMAGE_SYSTEMD/init" \
         || spawn_fail "no real ReaR image: '$IMAGE_PLAIN' '$IMAGE_SYSTEMD'"
     export IMAGE_PLAIN IMAGE_SYSTEMD

@@ -56,5 +56,25 @@ int main(void)
         feed(&r, "\n");
         CHECK(n_got == 2 && strlen(got[1]) == sizeof(longline) - 1 - (LINE_MAX_BYTES - 1));
         CHECK(r.state == LINE_TEXT);
+
+        /* what systemd 257 writes to a getty's terminal before it starts it: no text */
+        static const char reset[] = "\033[r\033[H\033[3J\033c\033[r\033[H\033[3J\033c\r\n \t";
+        CHECK(!lines_have_text(reset, strlen(reset)));
+        CHECK(!lines_have_text("", 0));
+        static const char prompt[] = "\033[r\033[H\033[3J\033cvm login: ";
+        CHECK(lines_have_text(prompt, strlen(prompt)));
+        CHECK(lines_have_text("x\n", 2));
+
+        /* systemd 257's notify chatter after a select menu's prompt is cut away */
+        static const char menu[] = "1) eth0\r\n2) eth1\r\nChoose: \033[0;38:5:245mNotify message sent to 'x': \"STATUS=1\"\033[0m\r\n"
+                                   "\r\n\033[0;38:5:245mNotify message sent to 'x': \"STATUS=2\"\033[0m\r\n";
+        char out[64];
+        lines_without(menu, strlen(menu), "Notify message sent to ", out, sizeof(out));
+        CHECK(strcmp(out, "1) eth0\r\n2) eth1\r\nChoose: ") == 0);
+        char small[9];
+        lines_without(menu, strlen(menu), "Notify message sent to ", small, sizeof(small));
+        CHECK(strcmp(small, "Choose: ") == 0);
+        lines_without("", 0, "Notify", small, sizeof(small));
+        CHECK(small[0] == '\0');
         return unit_done();
 }
