@@ -26,19 +26,11 @@ function setup_file () {
 }
 
 function teardown_file () {
-    # CHECK_BATS_KEEP=1 keeps every run's reports (SPAWN_TMP) for a look.
-    if test -n "${CHECK_BATS_KEEP:-}" ; then
-        echo "# the reports stay in $SPAWN_TMP" >&3
-        return 0
-    fi
-    spawn_tmp_remove
+    check_teardown_file
 }
 
 function teardown () {
-    if test -n "${CASE:-}" ; then
-        rm -rf --one-file-system "$CASE/upper" "$CASE/work" "$CASE/root"
-    fi
-    assert_no_leftovers
+    check_teardown
 }
 
 # ---- recovery readiness: one defect each ----

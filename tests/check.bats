@@ -37,23 +37,11 @@ function setup_file () {
 }
 
 function teardown_file () {
-    # CHECK_BATS_KEEP=1 keeps every run's reports (SPAWN_TMP) for a look.
-    if test -n "${CHECK_BATS_KEEP:-}" ; then
-        echo "# the reports stay in $SPAWN_TMP" >&3
-        return 0
-    fi
-    spawn_tmp_remove
+    check_teardown_file
 }
 
 function teardown () {
-    # The report of a failed test stays for a look while the file runs (in SPAWN_TMP); the
-    # overlay's upper directory of a broken copy is removed at once.
-    if test -n "${CASE:-}" ; then
-        rm -rf --one-file-system "$CASE/upper" "$CASE/work" "$CASE/root"
-    fi
-    # Every test, passed or failed, ends with nothing of the helper left: no process, mount,
-    # cgroup or runtime directory.
-    assert_no_leftovers
+    check_teardown
 }
 
 # ---- healthy images: PASS, with every report ----

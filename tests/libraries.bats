@@ -23,14 +23,11 @@ function setup_file () {
 }
 
 function teardown_file () {
-    spawn_tmp_remove
+    check_teardown_file
 }
 
 function teardown () {
-    if test -n "${CASE:-}" ; then
-        rm -rf --one-file-system "$CASE/upper" "$CASE/work" "$CASE/root"
-    fi
-    assert_no_leftovers
+    check_teardown
 }
 
 # elf_files ROOT: "PATH INTERP" (INTERP "-" for a library, "static" for no PT_DYNAMIC) for every

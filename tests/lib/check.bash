@@ -11,6 +11,8 @@
 #   item_status NAME / item_text NAME      from summary.txt of the last run
 #   assert_status N, assert_item NAME STATUS [TEXT...], assert_items_ok NAME...,
 #   assert_verdict_fail, show_run
+#   check_teardown           after each test: the broken copy's overlay goes, nothing of the helper stays
+#   check_teardown_file      after the file: its reports go (CHECK_BATS_KEEP=1 keeps them for a look)
 
 function check_setup_images () {
     IMAGE_PLAIN="$( release_image plain )"
@@ -18,6 +20,25 @@ function check_setup_images () {
     test -x "$IMAGE_PLAIN/init" -a -x "$IMAGE_SYSTEMD/init" \
         || spawn_fail "no real ReaR image: '$IMAGE_PLAIN' '$IMAGE_SYSTEMD'"
     export IMAGE_PLAIN IMAGE_SYSTEMD
+}
+
+function check_teardown () {
+    # The report of a failed test stays for a look while the file runs (in SPAWN_TMP); the
+    # overlay's upper directory of a broken copy is removed at once.
+    if test -n "${CASE:-}" ; then
+        rm -rf --one-file-system "$CASE/upper" "$CASE/work" "$CASE/root"
+    fi
+    # Every test, passed or failed, ends with nothing of the helper left: no process, mount,
+    # cgroup or runtime directory.
+    assert_no_leftovers
+}
+
+function check_teardown_file () {
+    if test -n "${CHECK_BATS_KEEP:-}" ; then
+        echo "# the reports stay in $SPAWN_TMP" >&3
+        return 0
+    fi
+    spawn_tmp_remove
 }
 
 function image_of () {
