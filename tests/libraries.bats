@@ -11,6 +11,7 @@
 # Needs root and the real images. Runtime: about a minute.
 
 load lib/spawn
+load lib/releases
 load lib/check
 
 CHECK_TIMEOUT=120

@@ -1,5 +1,5 @@
 # tests/lib/check.bash -- helpers of the bats tests of rescue-spawn --check on the real ReaR
-# images (check.bats, check-readiness.bats). Load it after lib/spawn and lib/releases (the
+# images (check.bats, check-readiness.bats, libraries.bats). Load it after lib/spawn and lib/releases (the
 # images are those of REAR_TEST_SUITE); the test file's
 # setup_file sets IMAGE_PLAIN and IMAGE_SYSTEMD (check_setup_images) and CHECK_TIMEOUT.
 #
