@@ -53,7 +53,10 @@ function add_names () {
 for r in "${roots[@]}" ; do
     case "$target" in
         (inittab) add "$r/etc/inittab" ;;
-        (unit_name) add_names $( ls "$r"/etc/systemd/system/*.wants "$r"/usr/lib/systemd/system/*.wants 2>/dev/null | grep -v ':$' ) ;;
+        (unit_name)
+            for unit in "$r"/etc/systemd/system/*.wants/* "$r"/usr/lib/systemd/system/*.wants/* ; do
+                test -e "$unit" -o -L "$unit" && add_names "${unit##*/}"
+            done ;;
         (layout) add "$r/var/lib/rear/layout/disklayout.conf" ;;
         (kmod) add_head "$r"/lib/modules/*/modules.dep "$r"/lib/modules/*/modules.builtin "$r/etc/modules" \
                    "$r"/etc/modules-load.d/*.conf ;;
