@@ -13,6 +13,9 @@ bats_require_minimum_version 1.5.0
 load lib/rear-env
 
 FIXTURE="${RECOVERY_FIXTURE:-/var/cache/rear-testrescue-tests/recovery}"
+# The iso:// variant (tests/fixtures/build-recovery-fixture-iso.sh), built by the test
+# that needs it.
+ISO_FIXTURE="${RECOVERY_ISO_FIXTURE:-$FIXTURE-iso}"
 
 function setup_file () {
     test -x "$BATS_TEST_DIRNAME/../helper/rescue-spawn" || skip "helper/rescue-spawn is not built (make)"
@@ -71,6 +74,9 @@ function assert_nothing_left () {
     test -z "$left" || fail_with "loop devices left: $left"
     ! grep -qF "$REAR_ENV_DIR" /proc/self/mounts || fail_with "mounts left: $( grep -F "$REAR_ENV_DIR" /proc/self/mounts )"
     test -z "$( find "$REAR_ENV_DIR/tmp" -name '*.img' )" || fail_with "scratch files left: $( find "$REAR_ENV_DIR/tmp" -name '*.img' )"
+    # (the scratch files have no name while they are used: none may stay open either)
+    left="$( find /proc/[0-9]*/fd -lname "$REAR_ENV_DIR/*" 2>/dev/null || true )"
+    test -z "$left" || fail_with "files of the rehearsal still open: $left"
     rear_env_tmp_is_empty || fail_with "left in the build area: $( ls -A "$REAR_ENV_DIR/tmp" )"
     diff "$BATS_TEST_TMPDIR/host.before" <( host_snapshot ) >&2 || fail_with "the host's disks, /dev/disk or mounts changed"
 }
@@ -200,4 +206,153 @@ TESTRECOVER_TIMEOUT=25"
     run wait "$pid"
     [ "$status" -ne 0 ]
     assert_nothing_left
+}
+
+# rear testrecover in the background (its own session), killed with SIGNAL once LINE
+# shows in FILE (a glob below the report directories) and two seconds more.
+function kill_rear_when () {
+    local signal="$1" line="$2" file="$3" i
+    setsid "$REAR_ENV_DIR/usr/sbin/rear" -c "$REAR_ENV_DIR/etc/rear" testrecover "$FIXTURE/rootfs" >"$work/rear.out" 2>&1 &
+    pid=$!
+    for i in $( seq 900 ) ; do
+        grep -qs "$line" "$REAR_ENV_DIR"/var/lib/rear/testrecover/*/$file && break
+        sleep 0.2
+    done
+    grep -qs "$line" "$REAR_ENV_DIR"/var/lib/rear/testrecover/*/$file || fail_with "no '$line' in $file: $( cat "$work/rear.out" )"
+    sleep 2
+    kill "-$signal" "$pid"
+    run wait "$pid"
+    [ "$status" -ne 0 ]
+}
+
+# The build area empty again within SECONDS (the watchdog of a killed rear at work).
+function wait_build_area_empty () {
+    local i
+    for i in $( seq $(( $1 * 5 )) ) ; do
+        rear_env_tmp_is_empty && return 0
+        sleep 0.2
+    done
+    fail_with "left in the build area: $( ls -A "$REAR_ENV_DIR/tmp" )"
+}
+
+@test "killed with SIGKILL during 'rear recover': no scratch file, loop device or mount left, the host as before" {
+    kill_rear_when KILL "Start system layout restoration" recover-ttys/tty-console.log
+    wait_build_area_empty 30
+    assert_nothing_left
+}
+
+@test "killed with SIGKILL while the restored system boots (its disks attached and mounted here): nothing left, the host as before" {
+    kill_rear_when KILL "Welcome to" restored-ttys/tty-console.log
+    wait_build_area_empty 30
+    assert_nothing_left
+}
+
+@test "BACKUP_URL=iso://: the backup ReaR's mkbackup wrote into the ISO is taken out of it and restored, PASS" {
+    "$BATS_TEST_DIRNAME/fixtures/build-recovery-fixture-iso.sh" "$ISO_FIXTURE" "$FIXTURE" >&3 2>&1
+    exec {iso_lock}>/run/lock/rear-testrescue-build-recovery-fixture-iso.lock
+    flock -s "$iso_lock"
+    grep -q '^BACKUP_URL=iso:///backup$' "$ISO_FIXTURE/rootfs/etc/rear/local.conf"
+    ( cd "$ISO_FIXTURE" && find . -printf '%p %s %T@\n' | sort ) >"$work/fixture.before"
+    run rear_env_rear -v testrecover "$ISO_FIXTURE/rear-rfixture.iso"
+    assert_fixture_passes
+    [[ "$output" == *"restores backup/backup.tar.gz of the ISO $ISO_FIXTURE/rear-rfixture.iso"* ]] || fail_with "$output"
+    # ReaR restored the archive taken out of the ISO, named by the rehearsal's file:// URL
+    grep -q "BACKUP_URL=file:///var/lib/rear-testrecover/backup" "$REPORT"/recover-log/rear-*.log
+    grep -q "^ok *restore *all [0-9]* entries" "$REPORT/summary.txt"
+    # nothing written to the ISO or the image
+    diff "$work/fixture.before" <( cd "$ISO_FIXTURE" && find . -printf '%p %s %T@\n' | sort )
+    assert_nothing_left
+}
+
+@test "BACKUP_URL=iso:// from the rescue tree: the ISO is found where the image's OUTPUT_URL put it, PASS" {
+    "$BATS_TEST_DIRNAME/fixtures/build-recovery-fixture-iso.sh" "$ISO_FIXTURE" "$FIXTURE" >&3 2>&1
+    exec {iso_lock}>/run/lock/rear-testrescue-build-recovery-fixture-iso.lock
+    flock -s "$iso_lock"
+    run rear_env_rear -v testrecover "$ISO_FIXTURE/rootfs"
+    assert_fixture_passes
+    [[ "$output" == *"of the ISO $ISO_FIXTURE/output/rfixture/rear-rfixture.iso"* ]] || fail_with "$output"
+    assert_nothing_left
+}
+
+@test "BACKUP_URL=nfs:// on a machine whose kernel cannot mount NFS: one line, exit code 1, nothing started" {
+    if grep -qw -e nfs -e nfs4 /proc/filesystems || modinfo nfs >/dev/null 2>&1 ; then
+        skip "this machine's kernel can mount NFS"
+    fi
+    cp -a "$FIXTURE/rootfs" "$work/rootfs"
+    sed -i -e 's|^BACKUP_URL=.*|BACKUP_URL=nfs://backup.example.com/srv/rear|' "$work/rootfs/etc/rear/local.conf"
+    run -1 rear_env_rear testrecover "$work/rootfs"
+    [[ "$output" == *"ERROR: The backup is on NFS (nfs://backup.example.com/srv/rear) and this machine's kernel cannot mount NFS: copy the backup to a directory here and set TESTRECOVER_BACKUP_URL=file:///DIR"* ]] || fail_with "$output"
+    [ "$( grep -c ERROR <<<"$output" )" -eq 1 ] || fail_with "$output"
+    run ! test -e "$REPORT"
+    assert_nothing_left
+}
+
+@test "BACKUP_URL=nfs:// with TESTRECOVER_BACKUP_URL naming a copy: restored from the copy, PASS" {
+    cp -a "$FIXTURE/rootfs" "$work/rootfs"
+    sed -i -e 's|^BACKUP_URL=.*|BACKUP_URL=nfs://backup.example.com/srv/rear|' "$work/rootfs/etc/rear/local.conf"
+    rear_env_config "TESTRESCUE_HELPER=$HELPER
+TESTRECOVER_REPORT_DIR=\$VAR_DIR/testrecover
+TESTRECOVER_PROMETHEUS_FILE=\$VAR_DIR/rear_testrecover.prom
+TESTRECOVER_BACKUP_URL=file://$FIXTURE/backup"
+    run rear_env_rear testrecover "$work/rootfs"
+    assert_fixture_passes
+    assert_nothing_left
+}
+
+@test "BACKUP=REQUESTRESTORE: ReaR's restore shell is left unattended, layout PASSes, restore, bootloader and restored-boots not checked with the reason" {
+    cp -a "$FIXTURE/rootfs" "$work/rootfs"
+    sed -i -e 's|^BACKUP=.*|BACKUP=REQUESTRESTORE|' -e '/^BACKUP_URL=/d' "$work/rootfs/etc/rear/local.conf"
+    run rear_env_rear -v testrecover "$work/rootfs"
+    [ "$status" -eq 0 ] || fail_with "rear testrecover exited with $status" "$output"
+    grep -q '^VERDICT: PASS$' "$REPORT/summary.txt" || fail_with "no PASS"
+    for check in rescue-boots recover layout ; do
+        [ "$( check_status "$check" )" = "ok" ] || fail_with "check $check: $( check_status "$check" )"
+    done
+    for check in restore bootloader restored-boots ; do
+        [ "$( check_status "$check" )" = "skipped" ] || fail_with "check $check: $( check_status "$check" )"
+        grep -q "^skipped *$check .*BACKUP=REQUESTRESTORE" "$REPORT/summary.txt" || fail_with "no reason for $check"
+    done
+    grep -q "ReaR's shell to restore the backup (BACKUP=REQUESTRESTORE)" "$REPORT/questions.txt"
+    grep -q "Please restore your backup in the provided shell" "$REPORT"/recover-log/rear-*.log
+    python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); s = {c["name"]: c["status"] for c in r["checks"]}; assert s["restore"] == "skipped" and s["layout"] == "ok", s' "$REPORT/report.json"
+    assert_nothing_left
+}
+
+# A real 'rear mkbackup' takes minutes: in the private rear its workflow runs only its
+# backup and output stages (as ReaR runs them: SourceStage), each with nothing but this
+# package's hook, with the fixture's rescue tree as ROOTFS_DIR (what a real mkbackup
+# has made when they run).
+function mkbackup_with_only_the_hook () {
+    find "$REAR_ENV_DIR/usr/share/rear/backup" "$REAR_ENV_DIR/usr/share/rear/output" -name '*.sh' \
+        ! -name 996_testrecover_after_mkbackup.sh -delete
+    cat >"$REAR_ENV_DIR/usr/share/rear/lib/mkbackup-workflow.sh" <<WORKFLOW
+WORKFLOW_mkbackup_DESCRIPTION="create rescue media and backup system"
+WORKFLOWS+=( mkbackup )
+function WORKFLOW_mkbackup () {
+    ROOTFS_DIR="$FIXTURE/rootfs"
+    SourceStage "backup"
+    SourceStage "output"
+}
+WORKFLOW
+}
+
+@test "TESTRECOVER_AFTER_MKBACKUP=yes: the hook of the backup and output stages of 'rear mkbackup' rehearses once, after the second" {
+    mkbackup_with_only_the_hook
+    rear_env_config "TESTRESCUE_HELPER=$HELPER
+TESTRECOVER_REPORT_DIR=\$VAR_DIR/testrecover
+TESTRECOVER_PROMETHEUS_FILE=\$VAR_DIR/rear_testrecover.prom
+TESTRECOVER_AFTER_MKBACKUP=yes"
+    run rear_env_rear -v mkbackup
+    assert_fixture_passes
+    [ "$( grep -c "Rehearsing the recovery of the fresh rescue system and backup (TESTRECOVER_AFTER_MKBACKUP)" <<<"$output" )" -eq 1 ] || fail_with "$output"
+    [ "$( ls "$REAR_ENV_DIR/var/lib/rear/testrecover" | grep -vc latest )" -eq 1 ]
+    assert_nothing_left
+}
+
+@test "TESTRECOVER_AFTER_MKBACKUP unset: 'rear mkbackup' does not rehearse" {
+    mkbackup_with_only_the_hook
+    run rear_env_rear -v mkbackup
+    [ "$status" -eq 0 ] || fail_with "$output"
+    [[ "$output" != *"Rehearsing the recovery"* ]] || fail_with "$output"
+    run ! test -e "$REAR_ENV_DIR/var/lib/rear/testrecover"
 }

@@ -13,7 +13,8 @@
 #   TESTRECOVER_RUN_BACKUP     the image's BACKUP; TESTRECOVER_RUN_BACKUP_URL its URL
 #   TESTRECOVER_RUN_BACKUP_DIR the host directory holding the backup ("" with no backup)
 #   TESTRECOVER_RUN_ARCHIVE    the backup archive on the host ("" with no archive)
-#   TESTRECOVER_RUN_SCRATCH    directory of the scratch disks' sparse files
+#   TESTRECOVER_RUN_SCRATCH_FILES "NAME:/dev/fd/N" of each scratch disk's sparse file
+#   TESTRECOVER_RUN_WATCHDOG_PID   the watchdog (testrecover_watchdog_start)
 #   TESTRECOVER_RUN_LOOPS      "NAME:/dev/loopN" read-only loop devices of the restored disks
 #   TESTRECOVER_RUN_TARGET     where the restored file systems are mounted (read-only)
 #   TESTRECOVER_RUN_RECOVERED  yes when 'rear recover' finished successfully
@@ -95,16 +96,20 @@ function testrecover_host_device () {
 }
 
 # Start the helper in the background with ARGS, its output into OUTPUT, its stdin a
-# FIFO that testrecover_type writes to. Sets TESTRECOVER_RUN_HELPER_PID.
+# FIFO that testrecover_type writes to. Should this rear die (even by SIGKILL), the
+# helper gets SIGKILL (setpriv --pdeathsig), after which its guard cleans up.
+# Sets TESTRECOVER_RUN_HELPER_PID.
 function testrecover_helper_start () {
     local output="$1" fifo
+    local -a with_parent=()
     shift
+    has_binary setpriv && with_parent=( setpriv --pdeathsig KILL -- )
     fifo="$( mktemp -u "$TMP_DIR/testrecover-input.XXXXXX" )"
     mkfifo -m 0600 "$fifo" || return 1
     exec {TESTRECOVER_RUN_HELPER_INPUT}<>"$fifo"
     rm -f "$fifo"
     Log "Running: $TESTRESCUE_RUN_HELPER $*"
-    "$TESTRESCUE_RUN_HELPER" "$@" <&$TESTRECOVER_RUN_HELPER_INPUT >"$output" 2>&1 &
+    "${with_parent[@]}" "$TESTRESCUE_RUN_HELPER" "$@" <&$TESTRECOVER_RUN_HELPER_INPUT >"$output" 2>&1 &
     TESTRECOVER_RUN_HELPER_PID=$!
 }
 
@@ -148,4 +153,53 @@ function testrecover_log_lines () {
 function testrecover_line_count () {
     test -f "$1" || { echo 0 ; return 0 ; }
     wc -l <"$1"
+}
+
+# Start the watchdog: a process of its own that waits while this rear runs and,
+# should rear end without its exit tasks (SIGKILL), does what they would have done
+# for the rehearsal: unmount everything below the build area, detach the loop
+# devices of testrecover_watchdog_add (only while they still show this run's
+# scratch files, never a device that another program got since), and remove the
+# build area unless it is kept ('rear -d'). The last exit task ends it, so on any
+# other end of rear it does nothing. Its output goes to the build area's
+# testrecover-watchdog.log (removed with it).
+function testrecover_watchdog_start () {
+    TESTRECOVER_RUN_WATCHDOG_TASKS="$TMP_DIR/testrecover-watchdog.tasks"
+    : >"$TESTRECOVER_RUN_WATCHDOG_TASKS"
+    testrecover_watchdog $$ "$TESTRECOVER_RUN_WATCHDOG_TASKS" "$BUILD_DIR" "$KEEP_BUILD_DIR" \
+        </dev/null >/dev/null 2>&1 &
+    TESTRECOVER_RUN_WATCHDOG_PID=$!
+    # Exit tasks run last added first: this one last.
+    AddExitTask "kill $TESTRECOVER_RUN_WATCHDOG_PID"
+}
+
+# Tell the watchdog what to undo: "loop /dev/loopN" or "mount DIR".
+function testrecover_watchdog_add () {
+    echo "$1" >>"$TESTRECOVER_RUN_WATCHDOG_TASKS"
+}
+
+# The watchdog itself (in the background): REAR_PID TASKS BUILD_DIR KEEP_BUILD_DIR.
+function testrecover_watchdog () {
+    local rear_pid="$1" tasks="$2" build_dir="$3" keep="$4" fd kind what
+    # Nothing of rear's stays open here (a reader of rear's output must see its end):
+    for fd in /proc/$BASHPID/fd/* ; do
+        fd="${fd##*/}"
+        test "$fd" -gt 2 2>/dev/null && eval "exec $fd>&-"
+    done
+    trap '' INT HUP QUIT
+    while kill -0 "$rear_pid" 2>/dev/null ; do
+        sleep 0.5
+    done
+    # rear is gone without its exit tasks:
+    exec >>"$build_dir/testrecover-watchdog.log" 2>&1
+    echo "rear (PID $rear_pid) ended without its exit tasks: cleaning up"
+    awk -v dir="$build_dir/" 'index($5, dir) == 1 { print length($5), $5 }' /proc/self/mountinfo \
+        | sort -rn | cut -d ' ' -f 2- | while read -r what ; do umount -l "$what" ; done
+    while read -r kind what ; do
+        case "$kind" in
+            (loop) losetup -n -O BACK-FILE "$what" 2>/dev/null | grep -q "/testrecover-$rear_pid-" && losetup -d "$what" ;;
+            (mount) umount -l "$what" ;;
+        esac
+    done <"$tasks"
+    is_true "$keep" || rm -rf --one-file-system "$build_dir"
 }

@@ -1,18 +1,28 @@
 # 515_find_backup.sh
 #
-# What the rescue system restores from: BACKUP and BACKUP_URL of its own
-# configuration (etc/rear/*.conf of the image, read, not run), BACKUP_URL replaced
-# by TESTRECOVER_BACKUP_URL when set. BACKUP=NETFS with a file:// URL: the host's
-# directory is bound read-only where the image looks for it. Other backup methods
-# restore nothing here (layout and boot loader only: the report says so).
-# Sets TESTRECOVER_RUN_BACKUP, TESTRECOVER_RUN_BACKUP_URL, TESTRECOVER_RUN_BACKUP_DIR,
-# TESTRECOVER_RUN_ARCHIVE, TESTRECOVER_RUN_BACKUP_BIND (HOSTDIR:PATH) and
+# What the rescue system restores from: BACKUP, BACKUP_URL, OUTPUT_URL and ISO_DIR
+# of its own configuration (etc/rear/*.conf of the image, read, not run), BACKUP_URL
+# replaced by TESTRECOVER_BACKUP_URL (a file:// URL of this machine) when set.
+# BACKUP=NETFS with a file:// URL: that directory; iso:// (the backup inside the
+# ISO) and nfs://: see 516 and 517; other schemes only with TESTRECOVER_BACKUP_URL.
+# Other backup methods restore nothing here (layout and boot loader only: the
+# report says so). Nothing is written to the backup location.
+# The ISO (516_find_iso_backup.sh) and NFS (517_mount_nfs_backup.sh) follow;
+# 518_bind_backup.sh checks the archive and binds it.
+# Sets TESTRECOVER_RUN_BACKUP, TESTRECOVER_RUN_BACKUP_URL, TESTRECOVER_RUN_BACKUP_SCHEME,
+# TESTRECOVER_RUN_BACKUP_DIR (TESTRECOVER_BACKUP_URL's), TESTRECOVER_RUN_BACKUP_PREFIX,
+# TESTRECOVER_RUN_IMAGE_OUTPUT_URL, TESTRECOVER_RUN_IMAGE_ISO_DIR and
 # TESTRECOVER_RUN_IMAGE_HOSTNAME.
 # shellcheck disable=SC2168 # ReaR sources stage scripts inside a function: local is valid
 
-local conf value scheme image_path prefix
+local conf value
 TESTRECOVER_RUN_BACKUP=""
 TESTRECOVER_RUN_BACKUP_URL=""
+TESTRECOVER_RUN_BACKUP_SCHEME=""
+TESTRECOVER_RUN_BACKUP_ISO=""
+TESTRECOVER_RUN_ARCHIVE_BYTES=0
+TESTRECOVER_RUN_IMAGE_OUTPUT_URL=""
+TESTRECOVER_RUN_IMAGE_ISO_DIR=""
 TESTRECOVER_RUN_BACKUP_DIR=""
 TESTRECOVER_RUN_ARCHIVE=""
 TESTRECOVER_RUN_BACKUP_BIND=""
@@ -23,6 +33,10 @@ for conf in site.conf local.conf rescue.conf ; do
     test "$value" && TESTRECOVER_RUN_BACKUP="$value"
     value="$( sed -n -e 's/^[[:space:]]*BACKUP_URL=["'\'']\{0,1\}\([^"'\'' #]*\).*/\1/p' "$TESTRESCUE_RUN_ROOTFS/etc/rear/$conf" | tail -n 1 )"
     test "$value" && TESTRECOVER_RUN_BACKUP_URL="$value"
+    value="$( sed -n -e 's/^[[:space:]]*OUTPUT_URL=["'\'']\{0,1\}\([^"'\'' #]*\).*/\1/p' "$TESTRESCUE_RUN_ROOTFS/etc/rear/$conf" | tail -n 1 )"
+    test "$value" && TESTRECOVER_RUN_IMAGE_OUTPUT_URL="$value"
+    value="$( sed -n -e 's/^[[:space:]]*ISO_DIR=["'\'']\{0,1\}\([^"'\'' #]*\).*/\1/p' "$TESTRESCUE_RUN_ROOTFS/etc/rear/$conf" | tail -n 1 )"
+    test "$value" && TESTRECOVER_RUN_IMAGE_ISO_DIR="$value"
 done
 TESTRECOVER_RUN_IMAGE_HOSTNAME="$( cat "$TESTRESCUE_RUN_ROOTFS/etc/hostname" 2>/dev/null )"
 test "$TESTRECOVER_RUN_BACKUP" || TESTRECOVER_RUN_BACKUP="REQUESTRESTORE"
@@ -33,26 +47,16 @@ if test "$TESTRECOVER_RUN_BACKUP" != "NETFS" ; then
 fi
 
 test "$TESTRECOVER_RUN_BACKUP_URL" || Error "The rescue system uses BACKUP=NETFS but its configuration has no BACKUP_URL"
-scheme="$( url_scheme "$TESTRECOVER_RUN_BACKUP_URL" )"
-case "$scheme" in
-    (file) ;;
-    (nfs)
-        grep -qw nfs /proc/filesystems || Error "The backup is on NFS ($TESTRECOVER_RUN_BACKUP_URL) and this machine's kernel cannot mount NFS: copy the backup to a directory here and set TESTRECOVER_BACKUP_URL=file:///DIR"
-        test "$TESTRECOVER_BACKUP_URL" || Error "The backup is on NFS ($TESTRECOVER_RUN_BACKUP_URL): mount it read-only on this machine and set TESTRECOVER_BACKUP_URL=file:///MOUNTPOINT"
+TESTRECOVER_RUN_BACKUP_SCHEME="$( url_scheme "$TESTRECOVER_RUN_BACKUP_URL" )"
+# ReaR's NETFS_PREFIX (default the host name); its archive is PREFIX/backup.tar.gz:
+TESTRECOVER_RUN_BACKUP_PREFIX="$TESTRECOVER_RUN_IMAGE_HOSTNAME"
+test "$TESTRECOVER_BACKUP_URL" && TESTRECOVER_RUN_BACKUP_DIR="$( url_path "$TESTRECOVER_BACKUP_URL" )"
+case "$TESTRECOVER_RUN_BACKUP_SCHEME" in
+    (file)
+        test "$TESTRECOVER_RUN_BACKUP_DIR" || TESTRECOVER_RUN_BACKUP_DIR="$( url_path "$TESTRECOVER_RUN_BACKUP_URL" )"
         ;;
+    (iso|nfs) ;;
     (*)
-        test "$TESTRECOVER_BACKUP_URL" || Error "BACKUP_URL=$TESTRECOVER_RUN_BACKUP_URL cannot be rehearsed here ($scheme:// is not supported yet): copy the backup to a directory of this machine and set TESTRECOVER_BACKUP_URL=file:///DIR"
+        test "$TESTRECOVER_RUN_BACKUP_DIR" || Error "BACKUP_URL=$TESTRECOVER_RUN_BACKUP_URL cannot be rehearsed here (${TESTRECOVER_RUN_BACKUP_SCHEME}:// is not supported): copy the backup to a directory of this machine and set TESTRECOVER_BACKUP_URL=file:///DIR"
         ;;
 esac
-image_path="$( url_path "$TESTRECOVER_RUN_BACKUP_URL" )"
-if test "$TESTRECOVER_BACKUP_URL" ; then
-    TESTRECOVER_RUN_BACKUP_DIR="$( url_path "$TESTRECOVER_BACKUP_URL" )"
-else
-    TESTRECOVER_RUN_BACKUP_DIR="$image_path"
-fi
-# ReaR's NETFS_PREFIX (default the host name) and archive name (default backup.tar.gz):
-prefix="$TESTRECOVER_RUN_IMAGE_HOSTNAME"
-TESTRECOVER_RUN_ARCHIVE="$TESTRECOVER_RUN_BACKUP_DIR/$prefix/backup.tar.gz"
-test -s "$TESTRECOVER_RUN_ARCHIVE" || Error "The backup archive $TESTRECOVER_RUN_ARCHIVE is not there (BACKUP_URL=${TESTRECOVER_BACKUP_URL:-$TESTRECOVER_RUN_BACKUP_URL})"
-TESTRECOVER_RUN_BACKUP_BIND="$TESTRECOVER_RUN_BACKUP_DIR:$image_path"
-LogPrint "The rescue system restores $TESTRECOVER_RUN_ARCHIVE ($(( $( stat -c %s "$TESTRECOVER_RUN_ARCHIVE" ) / 1024 / 1024 )) MiB), bound read-only at $image_path"

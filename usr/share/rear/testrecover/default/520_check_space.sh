@@ -2,7 +2,9 @@
 #
 # Before anything is made: is there room for the scratch disks? Their sparse files
 # take what the recovery writes: about the backup unpacked (three times a gzip
-# archive) plus the file systems' metadata (2% of the disks) plus 64 MiB.
+# archive) plus the file systems' metadata (2% of the disks) plus 64 MiB, plus the
+# archive itself when it is taken out of the ISO (into the build area, counted here
+# as if it were the same file system).
 # Sets TESTRECOVER_RUN_SCRATCH_BASE (where they go).
 # shellcheck disable=SC2168 # ReaR sources stage scripts inside a function: local is valid
 
@@ -11,8 +13,9 @@ TESTRECOVER_RUN_SCRATCH_BASE="${TESTRECOVER_SCRATCH_DIR:-$BUILD_DIR}"
 for disk in "${TESTRECOVER_RUN_DISKS[@]}" ; do
     disks_bytes=$(( disks_bytes + ${disk#*:} ))
 done
-test "$TESTRECOVER_RUN_ARCHIVE" && archive_bytes="$( stat -L -c %s "$TESTRECOVER_RUN_ARCHIVE" )"
+archive_bytes="${TESTRECOVER_RUN_ARCHIVE_BYTES:-0}"
 needed=$(( archive_bytes * 3 + disks_bytes / 50 + 64 * 1024 * 1024 ))
+test "$TESTRECOVER_RUN_BACKUP_ISO" && needed=$(( needed + archive_bytes ))
 free="$( testrescue_free_bytes "$TESTRECOVER_RUN_SCRATCH_BASE" )"
 Log "Scratch disks: $disks_bytes bytes in all, backup archive $archive_bytes bytes, about $needed bytes needed, $free free in $TESTRECOVER_RUN_SCRATCH_BASE"
 if ! test "$free" -ge "$needed" 2>/dev/null ; then

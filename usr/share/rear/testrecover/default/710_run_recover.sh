@@ -1,8 +1,9 @@
 # 710_run_recover.sh
 #
 # Check 'recover': boot the rescue system with one scratch disk for each disk of
-# its layout (same name and size, sparse files in TESTRECOVER_RUN_SCRATCH), the
-# backup bound read-only, and 'unattended' on its kernel command line, so that its
+# its layout (same name and size, the sparse files of 700), the backup bound
+# read-only (with the rehearsal's configuration of 525, if any, over /etc/rear),
+# and 'unattended' on its kernel command line, so that its
 # own boot script runs 'rear recover' in ReaR's unattended mode. Its log directory
 # /var/log/rear is bound to recover-log/ of the report. While it runs:
 #   - a question of ReaR (a line "(default '...' timeout N seconds)") is answered
@@ -10,11 +11,14 @@
 #     a fourth time means the recovery waits for input that it cannot get: FAIL;
 #   - "'rear recover' finished successfully" or "... failed" on the console ends it:
 #     the container is powered off (ReaR would reboot after 30 seconds);
+#   - BACKUP=REQUESTRESTORE (ReaR's "Please restore your backup in the provided
+#     shell" and a shell): nothing can be restored here, the shell is left with
+#     'exit' and 'y' (logged in questions.txt), ReaR goes on with the boot loader;
 #   - the deadline of the whole run (TESTRECOVER_TIMEOUT) ends it with FAIL.
 # Sets TESTRECOVER_RUN_RECOVERED (yes/no).
 # shellcheck disable=SC2168 # ReaR sources stage scripts inside a function: local is valid
 
-local start disk console done_lines=0 total line question="" previous="" asked=0 outcome="" reason
+local start disk file console done_lines=0 total line question="" previous="" asked=0 outcome="" reason
 local log_dir="$TESTRECOVER_RUN_REPORT/recover-log" first_error exit_code
 local -a options=()
 start="$( testrecover_now )"
@@ -27,9 +31,12 @@ if test "$( testrecover_seconds_left )" -eq 0 ; then
     return 0
 fi
 for disk in "${TESTRECOVER_RUN_DISKS[@]}" ; do
-    options+=( "--scratch-disk=${disk%%:*}:${disk#*:}:$TESTRECOVER_RUN_SCRATCH/${disk%%:*}.img" )
+    for file in "${TESTRECOVER_RUN_SCRATCH_FILES[@]}" ; do
+        test "${file%%:*}" = "${disk%%:*}" && options+=( "--scratch-disk=$disk:${file#*:}" )
+    done
 done
 test "$TESTRECOVER_RUN_BACKUP_BIND" && options+=( "--bind-ro=$TESTRECOVER_RUN_BACKUP_BIND" )
+test "$TESTRECOVER_RUN_CONFIG" && options+=( "--bind-ro=$TESTRECOVER_RUN_CONFIG:/etc/rear" )
 options+=( "--scratch-layout=$TESTRECOVER_RUN_LAYOUT" "--keys-to-console"
            "--bind=$log_dir:/var/log/rear" "--log-dir=$TESTRECOVER_RUN_REPORT/recover-ttys"
            "--cmdline=BOOT_IMAGE=kernel rescue-spawn unattended" "--timeout=$( testrecover_seconds_left )"
@@ -59,6 +66,15 @@ while testrecover_helper_running && test -z "$outcome" ; do
                 outcome="finished" ;;
             (*"'rear recover' failed"*)
                 outcome="failed" ;;
+            (*"in the shell to continue recovery."*|*"type exit in the shell to continue")
+                # ReaR's shell for the admin's restore (BACKUP=REQUESTRESTORE), then
+                # its question "Did you restore the backup ... ?" (read -p):
+                printf '%s\n' "ReaR's shell to restore the backup (BACKUP=$TESTRECOVER_RUN_BACKUP): left with 'exit', 'y': nothing restored" >>"$TESTRECOVER_RUN_REPORT/questions.txt"
+                LogPrint "ReaR asks to restore the backup in its shell (BACKUP=$TESTRECOVER_RUN_BACKUP): nothing can be restored here, leaving it"
+                testrecover_type $'exit\n'
+                sleep 1
+                testrecover_type $'y\n'
+                ;;
             (*"timeout "[0-9]*" seconds)")
                 # ReaR's UserInput prints its prompt, then this line:
                 if test "$previous" = "$question" ; then

@@ -13,6 +13,12 @@ start="$( testrecover_now )"
 bootloader="$( cat "$TESTRESCUE_RUN_ROOTFS/var/lib/rear/recovery/bootloader" 2>/dev/null )"
 test "$bootloader" || bootloader="unknown"
 
+if ! test "$TESTRECOVER_RUN_ARCHIVE" ; then
+    # BACKUP=REQUESTRESTORE or external software: ReaR installs the boot loader from
+    # the restored system, and nothing was restored here.
+    testrecover_record bootloader skipped "$( testrecover_seconds_since "$start" )" "BACKUP=$TESTRECOVER_RUN_BACKUP: nothing was restored here, so ReaR had no restored system to install the boot loader $bootloader from"
+    return 0
+fi
 if test "$TESTRECOVER_RUN_MOUNTED" != "yes" ; then
     testrecover_record bootloader FAIL "$( testrecover_seconds_since "$start" )" "no restored file system could be mounted"
     return 0

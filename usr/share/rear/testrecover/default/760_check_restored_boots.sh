@@ -16,6 +16,10 @@ local -a failed=() ignored=() options=()
 start="$( testrecover_now )"
 console="$ttys/tty-console.log"
 
+if ! test "$TESTRECOVER_RUN_ARCHIVE" ; then
+    testrecover_record restored-boots skipped "$( testrecover_seconds_since "$start" )" "BACKUP=$TESTRECOVER_RUN_BACKUP: nothing was restored here, there is no restored system to boot"
+    return 0
+fi
 if test "$TESTRECOVER_RUN_MOUNTED" != "yes" -o ! -e "$TESTRECOVER_RUN_TARGET/sbin/init" ; then
     testrecover_record restored-boots FAIL "$( testrecover_seconds_since "$start" )" "the restored system has no root file system with /sbin/init"
     return 0
