@@ -160,8 +160,11 @@ function testrecover_line_count () {
 # for the rehearsal: unmount everything below the build area, detach the loop
 # devices of testrecover_watchdog_add (only while they still show this run's
 # scratch files, never a device that another program got since), and remove the
-# build area unless it is kept ('rear -d'). The last exit task ends it, so on any
-# other end of rear it does nothing. Its output goes to the build area's
+# build area unless it is kept ('rear -d'). The last exit task ends it (and ReaR's
+# Error ends every process of rear's), so on any other end of rear it does nothing.
+# A signal to rear's whole process group ends it too: then the scratch files still
+# go (their last file descriptor closes), a read-only loop device of the checks
+# (720) and a mount of them (735) may stay. Its output goes to the build area's
 # testrecover-watchdog.log (removed with it).
 function testrecover_watchdog_start () {
     TESTRECOVER_RUN_WATCHDOG_TASKS="$TMP_DIR/testrecover-watchdog.tasks"
@@ -186,7 +189,6 @@ function testrecover_watchdog () {
         fd="${fd##*/}"
         test "$fd" -gt 2 2>/dev/null && eval "exec $fd>&-"
     done
-    trap '' INT HUP QUIT
     while kill -0 "$rear_pid" 2>/dev/null ; do
         sleep 0.5
     done

@@ -10,6 +10,9 @@
 
 local report="$TESTRECOVER_RUN_REPORT" name status seconds reason total failed=0 count=0 separator=""
 local -a failed_names=() missing=()
+# The archive as the admin knows it (not the build area's copy taken out of an ISO):
+local archive="$TESTRECOVER_RUN_ARCHIVE"
+test "$TESTRECOVER_RUN_BACKUP_ISO" && archive="$TESTRECOVER_RUN_BACKUP_ISO:$TESTRECOVER_RUN_BACKUP_ISO_MEMBER"
 local -a expected=( rescue-boots recover layout restore bootloader restored-boots )
 total="$( testrecover_seconds_since "$TESTRECOVER_RUN_START" )"
 
@@ -53,7 +56,7 @@ function testrecover_xml_string () {
 {
     echo "image:        $TESTRESCUE_RUN_INPUT"
     echo "layout:       ${TESTRECOVER_RUN_DISKS[*]}"
-    echo "backup:       $TESTRECOVER_RUN_BACKUP ${TESTRECOVER_RUN_ARCHIVE:-(no archive)}"
+    echo "backup:       $TESTRECOVER_RUN_BACKUP ${TESTRECOVER_RUN_BACKUP_URL:+$TESTRECOVER_RUN_BACKUP_URL }${archive:-(no archive: the layout only)}"
     echo "started:      $( date -u -d "@${TESTRECOVER_RUN_START%.*}" +%FT%TZ )"
     echo "verdict:      $TESTRECOVER_RUN_VERDICT"
     echo "total:        $total s"
@@ -76,7 +79,8 @@ function testrecover_xml_string () {
     echo "  \"image\": $( testrecover_json_string "$TESTRESCUE_RUN_INPUT" ),"
     echo "  \"disks\": [$( for name in "${TESTRECOVER_RUN_DISKS[@]}" ; do printf '%s{"name": %s, "bytes": %s}' "$separator" "$( testrecover_json_string "${name%%:*}" )" "${name#*:}" ; separator=", " ; done )],"
     echo "  \"backup\": $( testrecover_json_string "$TESTRECOVER_RUN_BACKUP" ),"
-    echo "  \"archive\": $( testrecover_json_string "$TESTRECOVER_RUN_ARCHIVE" ),"
+    echo "  \"backup_url\": $( testrecover_json_string "$TESTRECOVER_RUN_BACKUP_URL" ),"
+    echo "  \"archive\": $( testrecover_json_string "$archive" ),"
     echo "  \"started\": $( testrecover_json_string "$( date -u -d "@${TESTRECOVER_RUN_START%.*}" +%FT%TZ )" ),"
     echo "  \"verdict\": \"$TESTRECOVER_RUN_VERDICT\","
     echo "  \"total_seconds\": $total,"
