@@ -208,6 +208,15 @@ TESTRECOVER_TIMEOUT=25"
     assert_nothing_left
 }
 
+# A copy of the fixture's rescue tree at $work/rootfs with its etc/rear/local.conf
+# edited by sed ARGS, and its md5sums.txt as ReaR would have written it (the rescue
+# system checks it at boot).
+function fixture_tree_with_conf () {
+    cp -a "$FIXTURE/rootfs" "$work/rootfs"
+    sed -i "$@" "$work/rootfs/etc/rear/local.conf"
+    sed -i -e "s|^[0-9a-f]* \*./etc/rear/local.conf\$|$( md5sum <"$work/rootfs/etc/rear/local.conf" | cut -d ' ' -f 1 ) *./etc/rear/local.conf|" "$work/rootfs/md5sums.txt"
+}
+
 # rear testrecover in the background (its own session), killed with SIGNAL once LINE
 # shows in FILE (a glob below the report directories) and two seconds more.
 function kill_rear_when () {
@@ -257,7 +266,7 @@ function wait_build_area_empty () {
     assert_fixture_passes
     [[ "$output" == *"restores backup/backup.tar.gz of the ISO $ISO_FIXTURE/rear-rfixture.iso"* ]] || fail_with "$output"
     # ReaR restored the archive taken out of the ISO, named by the rehearsal's file:// URL
-    grep -q "BACKUP_URL=file:///var/lib/rear-testrecover/backup" "$REPORT"/recover-log/rear-*.log
+    grep -q "file:///var/lib/rear-testrecover/backup" "$REPORT"/recover-log/rear-*.log
     grep -q "^ok *restore *all [0-9]* entries" "$REPORT/summary.txt"
     # nothing written to the ISO or the image
     diff "$work/fixture.before" <( cd "$ISO_FIXTURE" && find . -printf '%p %s %T@\n' | sort )
@@ -278,8 +287,7 @@ function wait_build_area_empty () {
     if grep -qw -e nfs -e nfs4 /proc/filesystems || modinfo nfs >/dev/null 2>&1 ; then
         skip "this machine's kernel can mount NFS"
     fi
-    cp -a "$FIXTURE/rootfs" "$work/rootfs"
-    sed -i -e 's|^BACKUP_URL=.*|BACKUP_URL=nfs://backup.example.com/srv/rear|' "$work/rootfs/etc/rear/local.conf"
+    fixture_tree_with_conf -e 's|^BACKUP_URL=.*|BACKUP_URL=nfs://backup.example.com/srv/rear|'
     run -1 rear_env_rear testrecover "$work/rootfs"
     [[ "$output" == *"ERROR: The backup is on NFS (nfs://backup.example.com/srv/rear) and this machine's kernel cannot mount NFS: copy the backup to a directory here and set TESTRECOVER_BACKUP_URL=file:///DIR"* ]] || fail_with "$output"
     [ "$( grep -c ERROR <<<"$output" )" -eq 1 ] || fail_with "$output"
@@ -288,8 +296,7 @@ function wait_build_area_empty () {
 }
 
 @test "BACKUP_URL=nfs:// with TESTRECOVER_BACKUP_URL naming a copy: restored from the copy, PASS" {
-    cp -a "$FIXTURE/rootfs" "$work/rootfs"
-    sed -i -e 's|^BACKUP_URL=.*|BACKUP_URL=nfs://backup.example.com/srv/rear|' "$work/rootfs/etc/rear/local.conf"
+    fixture_tree_with_conf -e 's|^BACKUP_URL=.*|BACKUP_URL=nfs://backup.example.com/srv/rear|'
     rear_env_config "TESTRESCUE_HELPER=$HELPER
 TESTRECOVER_REPORT_DIR=\$VAR_DIR/testrecover
 TESTRECOVER_PROMETHEUS_FILE=\$VAR_DIR/rear_testrecover.prom
@@ -300,8 +307,7 @@ TESTRECOVER_BACKUP_URL=file://$FIXTURE/backup"
 }
 
 @test "BACKUP=REQUESTRESTORE: ReaR's restore shell is left unattended, layout PASSes, restore, bootloader and restored-boots not checked with the reason" {
-    cp -a "$FIXTURE/rootfs" "$work/rootfs"
-    sed -i -e 's|^BACKUP=.*|BACKUP=REQUESTRESTORE|' -e '/^BACKUP_URL=/d' "$work/rootfs/etc/rear/local.conf"
+    fixture_tree_with_conf -e 's|^BACKUP=.*|BACKUP=REQUESTRESTORE|' -e '/^BACKUP_URL=/d'
     run rear_env_rear -v testrecover "$work/rootfs"
     [ "$status" -eq 0 ] || fail_with "rear testrecover exited with $status" "$output"
     grep -q '^VERDICT: PASS$' "$REPORT/summary.txt" || fail_with "no PASS"

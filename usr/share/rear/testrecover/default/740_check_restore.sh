@@ -13,7 +13,7 @@ local sample_count=0 sample_differ=0 file tar_error
 start="$( testrecover_now )"
 
 if ! test "$TESTRECOVER_RUN_ARCHIVE" ; then
-    testrecover_record restore skipped "$( testrecover_seconds_since "$start" )" "BACKUP=$TESTRECOVER_RUN_BACKUP: ReaR restores no archive (the layout and the boot loader were rehearsed)"
+    testrecover_record restore skipped "$( testrecover_seconds_since "$start" )" "BACKUP=$TESTRECOVER_RUN_BACKUP: ReaR restores no archive, nothing was restored here (the layout was rehearsed)"
     return 0
 fi
 if test "$TESTRECOVER_RUN_MOUNTED" != "yes" ; then
