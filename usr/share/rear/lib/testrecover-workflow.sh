@@ -31,6 +31,8 @@ TESTRECOVER_SCRATCH_DIR=""
 
 # The backup to restore, when it is not where the image's BACKUP_URL says:
 # a file:// URL of this machine (bound read-only where the image looks for it).
+# Without it an iso:// backup is taken out of the ISO and an nfs:// share mounted
+# here read-only (testrecover/default/516, 517).
 TESTRECOVER_BACKUP_URL=""
 
 # Seconds the whole rehearsal may take (rescue boot, recovery, checks, boot of
