@@ -221,7 +221,8 @@ function fixture_tree_with_conf () {
 # shows in FILE (a glob below the report directories) and two seconds more.
 function kill_rear_when () {
     local signal="$1" line="$2" file="$3" i
-    setsid "$REAR_ENV_DIR/usr/sbin/rear" -c "$REAR_ENV_DIR/etc/rear" testrecover "$FIXTURE/rootfs" >"$work/rear.out" 2>&1 &
+    # (its build area below the private tree, as rear_env_rear has it)
+    TMPDIR="$REAR_ENV_DIR/tmp" setsid "$REAR_ENV_DIR/usr/sbin/rear" -c "$REAR_ENV_DIR/etc/rear" testrecover "$FIXTURE/rootfs" >"$work/rear.out" 2>&1 &
     pid=$!
     for i in $( seq 900 ) ; do
         grep -qs "$line" "$REAR_ENV_DIR"/var/lib/rear/testrecover/*/$file && break
