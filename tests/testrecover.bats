@@ -194,17 +194,7 @@ TESTRECOVER_TIMEOUT=25"
 }
 
 @test "killed half way (SIGTERM during 'rear recover'): the host's disks, /dev/disk and mounts as before, nothing left" {
-    setsid "$REAR_ENV_DIR/usr/sbin/rear" -c "$REAR_ENV_DIR/etc/rear" testrecover "$FIXTURE/rootfs" >"$work/rear.out" 2>&1 &
-    pid=$!
-    for i in $( seq 600 ) ; do
-        grep -qs "Start system layout restoration" "$REAR_ENV_DIR"/var/lib/rear/testrecover/*/recover-ttys/tty-console.log && break
-        sleep 0.2
-    done
-    grep -qs "Start system layout restoration" "$REAR_ENV_DIR"/var/lib/rear/testrecover/*/recover-ttys/tty-console.log || fail_with "the recovery did not start: $( cat "$work/rear.out" )"
-    sleep 2
-    kill -TERM "$pid"
-    run wait "$pid"
-    [ "$status" -ne 0 ]
+    kill_rear_when TERM "Start system layout restoration" recover-ttys/tty-console.log
     assert_nothing_left
 }
 
