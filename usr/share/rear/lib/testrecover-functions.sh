@@ -185,7 +185,7 @@ function testrecover_watchdog_add () {
 function testrecover_watchdog () {
     local rear_pid="$1" tasks="$2" build_dir="$3" keep="$4" fd kind what
     # Nothing of rear's stays open here (a reader of rear's output must see its end):
-    for fd in /proc/$BASHPID/fd/* ; do
+    for fd in "/proc/$BASHPID/fd/"* ; do
         fd="${fd##*/}"
         test "$fd" -gt 2 2>/dev/null && eval "exec $fd>&-"
     done

@@ -25,8 +25,9 @@ if test "$TESTRECOVER_RUN_BACKUP_ISO" ; then
 fi
 
 TESTRECOVER_RUN_CONFIG="$TMP_DIR/testrecover-etc-rear"
-mkdir -p "$TESTRECOVER_RUN_CONFIG" && cp -a "$TESTRESCUE_RUN_ROOTFS/etc/rear/." "$TESTRECOVER_RUN_CONFIG/" \
-    || Error "Cannot copy the image's configuration $TESTRESCUE_RUN_ROOTFS/etc/rear to $TESTRECOVER_RUN_CONFIG"
+if ! mkdir -p "$TESTRECOVER_RUN_CONFIG" || ! cp -a "$TESTRESCUE_RUN_ROOTFS/etc/rear/." "$TESTRECOVER_RUN_CONFIG/" ; then
+    Error "Cannot copy the image's configuration $TESTRESCUE_RUN_ROOTFS/etc/rear to $TESTRECOVER_RUN_CONFIG"
+fi
 cat >>"$TESTRECOVER_RUN_CONFIG/rescue.conf" <<CONF
 
 # Added by 'rear testrecover' for its rehearsal (the image keeps BACKUP_URL=$TESTRECOVER_RUN_BACKUP_URL):
