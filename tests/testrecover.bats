@@ -74,9 +74,14 @@ function assert_nothing_left () {
     test -z "$left" || fail_with "loop devices left: $left"
     ! grep -qF "$REAR_ENV_DIR" /proc/self/mounts || fail_with "mounts left: $( grep -F "$REAR_ENV_DIR" /proc/self/mounts )"
     test -z "$( find "$REAR_ENV_DIR/tmp" -name '*.img' )" || fail_with "scratch files left: $( find "$REAR_ENV_DIR/tmp" -name '*.img' )"
-    # (the scratch files have no name while they are used: none may stay open either)
-    left="$( find /proc/[0-9]*/fd -lname "$REAR_ENV_DIR/*" 2>/dev/null || true )"
-    test -z "$left" || fail_with "files of the rehearsal still open: $left"
+    # (the scratch files have no name while they are used: none may stay open either,
+    # once the helper's guard or the watchdog of a killed rear has finished)
+    for i in $( seq 100 ) ; do
+        left="$( find /proc/[0-9]*/fd -lname "$REAR_ENV_DIR/*" 2>/dev/null || true )"
+        test -z "$left" && break
+        sleep 0.2
+    done
+    test -z "$left" || fail_with "files of the rehearsal still open: $left ($( for i in $left ; do i="${i#/proc/}" ; ps -o pid=,args= -p "${i%%/*}" ; done ))"
     rear_env_tmp_is_empty || fail_with "left in the build area: $( ls -A "$REAR_ENV_DIR/tmp" )"
     diff "$BATS_TEST_TMPDIR/host.before" <( host_snapshot ) >&2 || fail_with "the host's disks, /dev/disk or mounts changed"
 }
@@ -211,10 +216,18 @@ function fixture_tree_with_conf () {
 # shows in FILE (a glob below the report directories) and two seconds more.
 function kill_rear_when () {
     local signal="$1" line="$2" file="$3" i
-    # (its build area below the private tree, as rear_env_rear has it)
-    TMPDIR="$REAR_ENV_DIR/tmp" setsid "$REAR_ENV_DIR/usr/sbin/rear" -c "$REAR_ENV_DIR/etc/rear" testrecover "$FIXTURE/rootfs" >"$work/rear.out" 2>&1 &
-    pid=$!
+    pid=""
+    # (its build area below the private tree, as rear_env_rear has it; started again
+    # while another rear runs on this machine, which ReaR refuses)
     for i in $( seq 900 ) ; do
+        if test -z "$pid" || ! kill -0 "$pid" 2>/dev/null ; then
+            if test -n "$pid" ; then
+                grep -qs "is already running with PID" "$work/rear.out" || break
+                sleep 5
+            fi
+            TMPDIR="$REAR_ENV_DIR/tmp" setsid "$REAR_ENV_DIR/usr/sbin/rear" -c "$REAR_ENV_DIR/etc/rear" testrecover "$FIXTURE/rootfs" >"$work/rear.out" 2>&1 &
+            pid=$!
+        fi
         grep -qs "$line" "$REAR_ENV_DIR"/var/lib/rear/testrecover/*/$file && break
         sleep 0.2
     done
