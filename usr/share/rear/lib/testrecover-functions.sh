@@ -176,14 +176,15 @@ function testrecover_watchdog_start () {
     AddExitTask "kill $TESTRECOVER_RUN_WATCHDOG_PID"
 }
 
-# Tell the watchdog what to undo: "loop /dev/loopN" or "mount DIR".
+# Tell the watchdog of a loop device to detach (/dev/loopN; the mounts below the
+# build area it finds itself).
 function testrecover_watchdog_add () {
     echo "$1" >>"$TESTRECOVER_RUN_WATCHDOG_TASKS"
 }
 
 # The watchdog itself (in the background): REAR_PID TASKS BUILD_DIR KEEP_BUILD_DIR.
 function testrecover_watchdog () {
-    local rear_pid="$1" tasks="$2" build_dir="$3" keep="$4" fd kind what
+    local rear_pid="$1" tasks="$2" build_dir="$3" keep="$4" fd what
     # Nothing of rear's stays open here (a reader of rear's output must see its end):
     for fd in "/proc/$BASHPID/fd/"* ; do
         fd="${fd##*/}"
@@ -197,11 +198,8 @@ function testrecover_watchdog () {
     echo "rear (PID $rear_pid) ended without its exit tasks: cleaning up"
     awk -v dir="$build_dir/" 'index($5, dir) == 1 { print length($5), $5 }' /proc/self/mountinfo \
         | sort -rn | cut -d ' ' -f 2- | while read -r what ; do umount -l "$what" ; done
-    while read -r kind what ; do
-        case "$kind" in
-            (loop) losetup -n -O BACK-FILE "$what" 2>/dev/null | grep -q "/testrecover-$rear_pid-" && losetup -d "$what" ;;
-            (mount) umount -l "$what" ;;
-        esac
+    while read -r what ; do
+        losetup -n -O BACK-FILE "$what" 2>/dev/null | grep -q "/testrecover-$rear_pid-" && losetup -d "$what"
     done <"$tasks"
     is_true "$keep" || rm -rf --one-file-system "$build_dir"
 }

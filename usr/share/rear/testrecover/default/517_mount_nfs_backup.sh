@@ -2,7 +2,8 @@
 #
 # BACKUP_URL=nfs://HOST/PATH: the container gets no network, so the share is mounted
 # here, read-only (nosuid, nodev, noexec, no locks), below ReaR's build area, and
-# bound read-only into the container like a file:// backup; unmounted at the end.
+# bound read-only into the container like a file:// backup; unmounted at the end
+# (also by the watchdog of 105 should rear be killed: it is below the build area).
 # A machine whose kernel cannot mount NFS (no nfs module: this project's CI) gets
 # one line. Not when TESTRECOVER_BACKUP_URL names the backup (e.g. a copy, or the
 # share mounted by the admin).
@@ -20,6 +21,5 @@ mkdir -p "$mountpoint" || Error "Cannot create $mountpoint"
 mount -t nfs -o ro,nosuid,nodev,noexec,nolock "$( url_host "$TESTRECOVER_RUN_BACKUP_URL" ):$( url_path "$TESTRECOVER_RUN_BACKUP_URL" )" "$mountpoint" \
     || Error "Cannot mount $TESTRECOVER_RUN_BACKUP_URL read-only on this machine (mount it yourself and set TESTRECOVER_BACKUP_URL=file:///MOUNTPOINT)"
 AddExitTask "umount -l $mountpoint"
-testrecover_watchdog_add "mount $mountpoint"
 TESTRECOVER_RUN_BACKUP_DIR="$mountpoint"
 LogPrint "Mounted $TESTRECOVER_RUN_BACKUP_URL read-only at $mountpoint"

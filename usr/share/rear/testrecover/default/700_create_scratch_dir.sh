@@ -10,14 +10,11 @@
 # read-only loop devices of 720 likewise. With 'rear -d' the files are named and
 # kept in a directory of their own. A 0-byte file left by a SIGKILL between the
 # open and the unlink is removed by the next run.
-# Also starts the watchdog (testrecover_watchdog_start), which does what the exit
-# tasks would do should rear be killed: unmount, detach, remove the build area.
 # Sets TESTRECOVER_RUN_SCRATCH_FILES ("NAME:/dev/fd/N" of each disk).
 # shellcheck disable=SC2168 # ReaR sources stage scripts inside a function: local is valid
 
 local base="$TESTRECOVER_RUN_SCRATCH_BASE/rescue-spawn-scratch" dir disk name file fd stale pid
 TESTRECOVER_RUN_SCRATCH_FILES=()
-testrecover_watchdog_start
 # The base exists (520 checked its space): only the last directory is made here.
 mkdir -p -m 0700 "$base" || Error "Cannot create $base"
 for stale in "$base"/testrecover-*-*.img ; do
