@@ -185,6 +185,13 @@ function testrecover_watchdog_add () {
 # The watchdog itself (in the background): REAR_PID TASKS BUILD_DIR KEEP_BUILD_DIR.
 function testrecover_watchdog () {
     local rear_pid="$1" tasks="$2" build_dir="$3" keep="$4" fd what
+    # Never anything but a build area of ReaR's (an absolute directory, not /), never
+    # while its rear may run:
+    test "$rear_pid" -gt 1 2>/dev/null || return 1
+    case "$build_dir" in
+        (/?*/rear.*) test -d "$build_dir" || return 1 ;;
+        (*) return 1 ;;
+    esac
     # Nothing of rear's stays open here (a reader of rear's output must see its end):
     for fd in "/proc/$BASHPID/fd/"* ; do
         fd="${fd##*/}"
