@@ -339,8 +339,9 @@ TESTRECOVER_BACKUP_URL=file://$FIXTURE/backup"
 
 # A real 'rear mkbackup' takes minutes: in the private rear its workflow runs only its
 # backup and output stages (as ReaR runs them: SourceStage), each with nothing but this
-# package's hook, with the fixture's rescue tree as ROOTFS_DIR (what a real mkbackup
-# has made when they run).
+# package's hook, with a copy of the fixture's rescue tree in ROOTFS_DIR (what a real
+# mkbackup has made when they run; ReaR removes ROOTFS_DIR at its end: never the
+# fixture's own tree).
 function mkbackup_with_only_the_hook () {
     find "$REAR_ENV_DIR/usr/share/rear/backup" "$REAR_ENV_DIR/usr/share/rear/output" -name '*.sh' \
         ! -name 996_testrecover_after_mkbackup.sh -delete
@@ -348,7 +349,7 @@ function mkbackup_with_only_the_hook () {
 WORKFLOW_mkbackup_DESCRIPTION="create rescue media and backup system"
 WORKFLOWS+=( mkbackup )
 function WORKFLOW_mkbackup () {
-    ROOTFS_DIR="$FIXTURE/rootfs"
+    mkdir -p "\$ROOTFS_DIR" && cp -a "$FIXTURE/rootfs/." "\$ROOTFS_DIR/" || Error "Cannot copy the fixture's rescue tree"
     SourceStage "backup"
     SourceStage "output"
 }
