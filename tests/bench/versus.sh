@@ -6,8 +6,9 @@
 # helper side by side with rescue-spawn 0.2.1 (commit 52f19ff, built in the scratch dir
 # from 'git archive'), in one run, alternating:
 #   - the helper's start, main() to init's exec and exec to exec, on the busybox fixture:
-#     OVERHEAD_RUNS (default 60) runs each, in blocks of 10 that alternate (measure.py
-#     overhead); this tree also with the limits and the uid range switched off
+#     OVERHEAD_RUNS (default 60) runs each, in blocks of 10 that alternate, 50 ms apart
+#     (measure.py overhead: the kernel frees a run's cgroups after it ended, which must
+#     not slow the next start); this tree also with the limits and the uid range switched off
 #     (--private-users=no --pids-max=0 --memory-max=0 --writable-max=0 --cpu-weight=0), to
 #     tell them apart
 #   - the system calls on the start's critical path (the main thread until PID 1 has
@@ -64,7 +65,7 @@ for (( b = 1 ; b <= blocks ; b++ )) ; do
             (new) h="$new_helper" ;;
             (off) h="$plain_new" ;;
         esac
-        out="$( python3 "$BENCH_MEASURE" overhead --helper "$h" --fixture "$fixture" --runs 10 2>/dev/null )"
+        out="$( python3 "$BENCH_MEASURE" overhead --helper "$h" --fixture "$fixture" --runs 10 --pause 0.05 2>/dev/null )"
         m="$( sed -n 's/^overhead.main_us.median=//p' <<<"$out" )"
         e="$( sed -n 's/^overhead.exec_us.median=//p' <<<"$out" )"
         eval "o_$which+=( $m ) ; e_$which+=( $e )"
