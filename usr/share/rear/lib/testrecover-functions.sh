@@ -18,7 +18,7 @@
 #   TESTRECOVER_RUN_LOOPS      "NAME:/dev/loopN" read-only loop devices of the restored disks
 #   TESTRECOVER_RUN_TARGET     where the restored file systems are mounted (read-only)
 #   TESTRECOVER_RUN_RECOVERED  yes when 'rear recover' finished successfully
-#   TESTRECOVER_RUN_HELPER_PID the running helper; TESTRECOVER_RUN_HELPER_INPUT its stdin (fd);
+#   TESTRECOVER_RUN_HELPER_PID the running helper ("" once stopped); TESTRECOVER_RUN_HELPER_INPUT its stdin (fd);
 #                              TESTRECOVER_RUN_HELPER_STATUS its exit code once it ended
 
 # Seconds since the epoch with milliseconds.
@@ -111,6 +111,14 @@ function testrecover_helper_start () {
     Log "Running: $TESTRESCUE_RUN_HELPER $*"
     "${with_parent[@]}" "$TESTRESCUE_RUN_HELPER" "$@" <&$TESTRECOVER_RUN_HELPER_INPUT >"$output" 2>&1 &
     TESTRECOVER_RUN_HELPER_PID=$!
+    # rear ended early (an Error, SIGTERM): it waits for the helper's own cleanup.
+    AddExitTask "testrecover_helper_stop_at_exit $TESTRECOVER_RUN_HELPER_PID"
+}
+
+# The exit task of the helper PID: stop it unless it was stopped already.
+function testrecover_helper_stop_at_exit () {
+    test "$1" = "$TESTRECOVER_RUN_HELPER_PID" || return 0
+    testrecover_helper_stop
 }
 
 # Type TEXT on the console of the running helper (its stdin goes to the console).
@@ -138,6 +146,7 @@ function testrecover_helper_stop () {
     fi
     wait "$TESTRECOVER_RUN_HELPER_PID"
     TESTRECOVER_RUN_HELPER_STATUS=$?
+    TESTRECOVER_RUN_HELPER_PID=""
     exec {TESTRECOVER_RUN_HELPER_INPUT}>&-
 }
 
