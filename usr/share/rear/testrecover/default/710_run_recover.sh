@@ -13,7 +13,8 @@
 #     the container is powered off (ReaR would reboot after 30 seconds);
 #   - BACKUP=REQUESTRESTORE (ReaR's "Please restore your backup in the provided
 #     shell" and a shell): nothing can be restored here, the shell is left with
-#     'exit' and 'y' (logged in questions.txt), ReaR goes on with the boot loader;
+#     'exit' and 'y' (logged in questions.txt), ReaR goes on (its finalize finds
+#     no restored system to install the boot loader into);
 #   - the deadline of the whole run (TESTRECOVER_TIMEOUT) ends it with FAIL.
 # Sets TESTRECOVER_RUN_RECOVERED (yes/no).
 # shellcheck disable=SC2168 # ReaR sources stage scripts inside a function: local is valid
