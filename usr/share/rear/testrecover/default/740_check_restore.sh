@@ -6,9 +6,12 @@
 # file the recovery itself wrote afterwards, like the initrd and grub.cfg that
 # ReaR's finalize makes, is counted as rewritten), and a sample of
 # TESTRECOVER_RESTORE_SAMPLE files compared byte for byte with the archive's.
+# The listing and the sample were read from the archive while the recovery ran
+# (535_start_archive_reading.sh): here they are waited for and compared. The
+# check's time is what it adds after the recovery.
 # shellcheck disable=SC2168 # ReaR sources stage scripts inside a function: local is valid
 
-local start work="$TMP_DIR/testrecover-restore" listing result entries bytes missing differ rewritten
+local start work="$TESTRECOVER_RUN_ARCHIVE_WORK" listing result entries bytes missing differ rewritten
 local sample_count=0 sample_differ=0 file tar_error
 start="$( testrecover_now )"
 
@@ -20,18 +23,13 @@ if test "$TESTRECOVER_RUN_MOUNTED" != "yes" ; then
     testrecover_record restore FAIL "$( testrecover_seconds_since "$start" )" "no restored file system could be mounted"
     return 0
 fi
-mkdir -p "$work/sample" || Error "Cannot create $work"
-listing="$work/listing"
-# "TYPE<tab>SIZE<tab>NAME" of each entry (tar -tv: perms owner size date time name)
-if ! tar --numeric-owner --quoting-style=literal -tvzf "$TESTRECOVER_RUN_ARCHIVE" 2>"$work/tar.err" \
-        | awk '{ type = substr($1, 1, 1) ; size = $3 ; name = $0
-                 for (i = 0 ; i < 5 ; i++) sub(/^[^ ]+ +/, "", name)
-                 sub(/ -> .*$/, "", name) ; sub(/ link to .*$/, "", name) ; sub(/\/$/, "", name) ; sub(/^\.\//, "", name)
-                 if (name != "" && name != ".") print type "\t" size "\t" name }' >"$listing" \
-        || grep -qv 'Removing leading' "$work/tar.err" ; then
-    tar_error="$( grep -v 'Removing leading' "$work/tar.err" | head -n 1 )"
+# The archive's listing and sample (535), read to their end by now or soon:
+wait "$TESTRECOVER_RUN_ARCHIVE_READER_PID" || {
+    tar_error="$( grep -v 'Removing leading' "$work/tar.err" 2>/dev/null | head -n 1 )"
     test "$tar_error" || tar_error="tar failed"
-fi
+}
+listing="$work/listing"
+touch "$listing"
 # The restored tree: "TYPE<tab>SIZE<tab>MTIME<tab>NAME" (find's %y: f d l b c p s)
 find "$TESTRECOVER_RUN_TARGET" -mindepth 1 -printf '%y\t%s\t%T@\t%P\n' >"$work/restored"
 result="$( awk -F '\t' -v since="${TESTRECOVER_RUN_START%.*}" '
@@ -48,12 +46,8 @@ result="$( awk -F '\t' -v since="${TESTRECOVER_RUN_START%.*}" '
 ' "$work/restored" "$listing" )"
 read -r entries bytes missing differ rewritten <<<"${result%%|*}"
 
-# The sample: every k-th regular file of the archive.
-awk -F '\t' '$1 == "-" && $2 > 0 { print $3 }' "$listing" \
-    | awk -v n="$TESTRECOVER_RESTORE_SAMPLE" -v total="$( grep -c '^-' "$listing" )" \
-        'BEGIN { step = int(total / n) ; if (step < 1) step = 1 } (NR - 1) % step == 0 && ++count <= n' >"$work/sample.list"
+# The sample, extracted from the archive by 535:
 if test -s "$work/sample.list" && test -z "$tar_error" ; then
-    tar --numeric-owner -xzf "$TESTRECOVER_RUN_ARCHIVE" -C "$work/sample" -T "$work/sample.list" 2>>"$work/tar.err"
     while read -r file ; do
         sample_count=$(( sample_count + 1 ))
         cmp -s "$work/sample/$file" "$TESTRECOVER_RUN_TARGET/$file" && continue
