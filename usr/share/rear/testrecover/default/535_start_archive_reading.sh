@@ -40,7 +40,7 @@ Log "Reading the archive $TESTRECOVER_RUN_ARCHIVE ($compression) in the backgrou
                if (name != "" && name != ".") print type "\t" size "\t" name }' >"$work/listing"
     }
     if test "$decompressor" ; then
-        $decompressor <"$archive" 2>>"$work/tar.err" | tar --numeric-owner --quoting-style=literal -tv -f - 2>>"$work/tar.err" | listing_of_tv
+        $decompressor "$archive" 2>>"$work/tar.err" | tar --numeric-owner --quoting-style=literal -tv -f - 2>>"$work/tar.err" | listing_of_tv
         status="${PIPESTATUS[0]}${PIPESTATUS[1]}"
     else
         tar --numeric-owner --quoting-style=literal -tv -f "$archive" 2>>"$work/tar.err" | listing_of_tv
@@ -57,7 +57,7 @@ Log "Reading the archive $TESTRECOVER_RUN_ARCHIVE ($compression) in the backgrou
             'BEGIN { step = int(total / n) ; if (step < 1) step = 1 } (NR - 1) % step == 0 && ++count <= n' >"$work/sample.list"
     test -s "$work/sample.list" || exit 0
     if test "$decompressor" ; then
-        $decompressor <"$archive" | tar --numeric-owner -x -f - -C "$work/sample" -T "$work/sample.list"
+        $decompressor "$archive" | tar --numeric-owner -x -f - -C "$work/sample" -T "$work/sample.list"
     else
         tar --numeric-owner -x -f "$archive" -C "$work/sample" -T "$work/sample.list"
     fi 2>>"$work/sample.err"
