@@ -4,14 +4,17 @@
 # to its end: a truncated or damaged archive fails here) against the restored file
 # systems: every entry there with its type, every regular file with its size (a
 # file the recovery itself wrote afterwards, like the initrd and grub.cfg that
-# ReaR's finalize makes, is counted as rewritten), and a sample of
-# TESTRECOVER_RESTORE_SAMPLE files compared byte for byte with the archive's.
+# ReaR's finalize makes, is counted as rewritten; one it removed afterwards, like
+# the grub.cfg.new that grub-mkconfig renames, is counted as removed when ReaR's own
+# restore log, which the recovery leaves in the restored system, names it as
+# extracted), and a sample of TESTRECOVER_RESTORE_SAMPLE files compared byte for
+# byte with the archive's.
 # The listing and the sample were read from the archive while the recovery ran
 # (535_start_archive_reading.sh): here they are waited for and compared. The
 # check's time is what it adds after the recovery.
 # shellcheck disable=SC2168 # ReaR sources stage scripts inside a function: local is valid
 
-local start work="$TESTRECOVER_RUN_ARCHIVE_WORK" listing result entries bytes missing differ rewritten
+local start work="$TESTRECOVER_RUN_ARCHIVE_WORK" listing result entries bytes missing differ rewritten removed
 local sample_count=0 sample_differ=0 file tar_error
 start="$( testrecover_now )"
 
@@ -32,19 +35,25 @@ listing="$work/listing"
 touch "$listing"
 # The restored tree: "TYPE<tab>SIZE<tab>MTIME<tab>NAME" (find's %y: f d l b c p s)
 find "$TESTRECOVER_RUN_TARGET" -mindepth 1 -printf '%y\t%s\t%T@\t%P\n' >"$work/restored"
+# What ReaR's tar said it extracted ('tar --block-number --verbose': "block N: NAME"),
+# from its restore log that the recovery copied into the restored system:
+cat "$TESTRECOVER_RUN_TARGET"/var/log/rear/recover/restore/*.restore.log 2>/dev/null \
+    | sed -n 's|^block [0-9]*: \(\./\)\{0,1\}\(.*[^/]\)/\{0,1\}$|\2|p' >"$work/extracted"
 result="$( awk -F '\t' -v since="${TESTRECOVER_RUN_START%.*}" '
-    FNR == NR { size[$4] = $2 ; mtime[$4] = $3 ; next }
+    FILENAME == ARGV[1] { extracted[$0] = 1 ; next }
+    FILENAME == ARGV[2] { size[$4] = $2 ; mtime[$4] = $3 ; next }
     {
         entries++ ; if ($1 == "-") bytes += $2
+        if (!($3 in size) && ($3 in extracted)) { removed++ ; next }
         if (!($3 in size)) { missing++ ; if (missing <= 3) first_missing = first_missing " /" $3 ; next }
         if ($1 == "-" && size[$3] != $2) {
             if (mtime[$3] + 0 >= since) rewritten++
             else { differ++ ; if (differ <= 3) first_differ = first_differ " /" $3 }
         }
     }
-    END { printf "%d %d %d %d %d|%s%s\n", entries, bytes, missing, differ, rewritten, first_missing, first_differ }
-' "$work/restored" "$listing" )"
-read -r entries bytes missing differ rewritten <<<"${result%%|*}"
+    END { printf "%d %d %d %d %d %d|%s%s\n", entries, bytes, missing, differ, rewritten, removed, first_missing, first_differ }
+' "$work/extracted" "$work/restored" "$listing" )"
+read -r entries bytes missing differ rewritten removed <<<"${result%%|*}"
 
 # The sample, extracted from the archive by 535:
 if test -s "$work/sample.list" && test -z "$tar_error" ; then
@@ -66,5 +75,5 @@ elif test "$missing" -gt 0 -o "$differ" -gt 0 -o "$sample_differ" -gt 0 ; then
 elif test "$entries" -eq 0 ; then
     testrecover_record restore FAIL "$( testrecover_seconds_since "$start" )" "the archive $TESTRECOVER_RUN_ARCHIVE lists no entry"
 else
-    testrecover_record restore ok "$( testrecover_seconds_since "$start" )" "all $entries entries ($bytes bytes) of the archive restored ($rewritten files rewritten by the recovery afterwards), $sample_count sampled files identical"
+    testrecover_record restore ok "$( testrecover_seconds_since "$start" )" "all $entries entries ($bytes bytes) of the archive restored ($rewritten files rewritten by the recovery afterwards$( test "$removed" -gt 0 && echo ", $removed removed by it" )), $sample_count sampled files identical"
 fi
