@@ -67,8 +67,15 @@ function assert_healthy_pass () {
         show_run
         spawn_fail "a check failed in a PASS"
     fi
-    assert_items_ok init ready-line prompt:tty0 login rear required-progs libraries units \
-        rear-config layout backup kernel-modules
+    if image_init_is_systemd "$( image_of "$1" )" ; then
+        assert_items_ok init ready-line prompt:tty0 login rear required-progs libraries units \
+            rear-config layout backup kernel-modules
+    else
+        # ReaR's inittab: mingetty (agetty) on tty1..tty5; no systemd, no units to judge.
+        assert_items_ok init ready-line prompt:tty1 prompt:tty2 prompt:tty3 prompt:tty4 prompt:tty5 login rear \
+            required-progs libraries rear-config layout backup kernel-modules
+        assert_item units ignored "does not boot with systemd"
+    fi
     # The milestones on stderr.
     assert_contains "$( cat "$CASE_DIR/stderr" )" "ReaR's setup is ready"
     assert_contains "$( cat "$CASE_DIR/stderr" )" "login prompt on tty"
@@ -154,8 +161,15 @@ EOF
 }
 
 @test "the healthy plain image PASSes, run as cron runs it (stdin /dev/null, stdout a file)" {
-    release_skip_unbootable plain
     assert_healthy_pass plain
+    if ! image_init_is_systemd "$IMAGE_PLAIN" ; then
+        # sysvinit (Debian 13's plain image, built on a sysvinit host): ReaR's inittab starts
+        # the gettys and has no serial getty before the boot; 'poweroff' gets runlevel 0,
+        # whose '/etc/scripts/do-shutdown halt' ends in 'halt -f'. Nothing to warn about.
+        assert_item shutdown ok "halted"
+        assert_has_line "$( cat "$CASE_DIR/stdout" )" "VERDICT: PASS"
+        return 0
+    fi
     # It has no systemctl: failed units are read from systemd's messages.
     assert_item units ok "from systemd's messages"
     # Nor systemctl for its poweroff.service: systemd says the power off failed, the
@@ -171,7 +185,6 @@ EOF
 }
 
 @test "the healthy plain image's reports: summary.txt, report.json (schema), junit.xml, tty logs, Prometheus file" {
-    release_skip_unbootable plain
     assert_healthy_reports plain
 }
 
