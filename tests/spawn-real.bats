@@ -78,8 +78,15 @@ function visit_image () {
 
     {
         echo "container 30"
-        # tty1 (and tty0, the active virtual terminal, which is tty1) is on the screen
-        echo "expect '^\\S+ login: ' $LOGIN_TIMEOUT"
+        # tty1 (and tty0, the active virtual terminal, which is tty1) is on the screen, with
+        # the console, as on a machine: a line of systemd's (LogLevel=debug) may come between
+        # agetty's writes of "HOST", " " and "login: ". So the boot is awaited on the screen
+        # by "login: " alone, and the prompt's line is checked in tty1's own output (Ctrl-] 1
+        # shows its last output again, without the console's).
+        echo "expect 'login: ' $LOGIN_TIMEOUT"
+        echo "send '\\x1d1'"
+        echo "expect '\\[rescue-spawn\\] tty1 ' 5"
+        echo "expect '^\\S+ login: ' 30"
         for tty in "${ttys[@]}" ; do
             case "$tty" in
                 (tty0|tty1|ttyS0) ;;        # the screen: just seen; ttyS0: its own test
