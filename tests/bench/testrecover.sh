@@ -54,7 +54,9 @@ function timed_testrecover () {
         rc=0
         TMPDIR="$REAR_ENV_DIR/tmp" "$REAR_ENV_DIR/usr/sbin/rear" -c "$REAR_ENV_DIR/etc/rear" testrecover "$1" >"$work/out" 2>&1 || rc=$?
         total=$( awk -v s="$start" -v e="$EPOCHREALTIME" 'BEGIN { printf "%.3f", e - s }' )
-        test $rc -ne 0 && grep -q "is already running with PID" "$work/out" || break
+        if test $rc -eq 0 || ! grep -q "is already running with PID" "$work/out" ; then
+            break
+        fi
         bench_say "another rear runs: waiting 5 s"
         sleep 5
     done
