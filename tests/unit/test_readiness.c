@@ -174,7 +174,7 @@ static void test_bootfiles(void)
         unsigned char image[0x1000] = {};
         char version[64];
 
-        CHECK(isolinux_boot_names(cfg, strlen(cfg), "isolinux", &m) == 3);
+        CHECK(boot_config_names(cfg, strlen(cfg), "isolinux", &m) == 3);
         CHECK(strcmp(m.kernels[0], "isolinux/chain.c32") == 0 && strcmp(m.kernels[1], "isolinux/kernel") == 0 &&
               strcmp(m.kernels[2], "boot/vmlinuz") == 0);
         CHECK(m.n_initrds == 2 && strcmp(m.initrds[0], "isolinux/initrd.cgz") == 0 && strcmp(m.initrds[1], "boot/initrd.xz") == 0);
