@@ -45,18 +45,15 @@ int boot_medium_read(const char *spec, const char *tftp_root, struct boot_medium
         return boot_medium_read_iso(path, m);
 }
 
-static void add_name(char names[][128], size_t *n, const char *dir, const char *name, size_t len)
+/* Adds the name at the start of name, up to one of the separators seps. */
+static void add_name(char names[][128], size_t *n, const char *dir, const char *name, const char *seps)
 {
         char full[128];
 
         /* GRUB names a file on the boot server as "(tftp)/name" or "(tftp,ADDRESS)/name". */
-        if (len > 0 && name[0] == '(') {
-                const char *end = memchr(name, ')', len);
-                if (end) {
-                        len -= (size_t) (end + 1 - name);
-                        name = end + 1;
-                }
-        }
+        if (name[0] == '(' && strchr(name, ')'))
+                name = strchr(name, ')') + 1;
+        size_t len = strcspn(name, seps);
         if (len == 0)
                 return;
         if (name[0] == '/')
@@ -82,13 +79,13 @@ size_t boot_config_names(const char *text, size_t len, const char *dir, struct b
                 if (strncasecmp(word, "kernel ", 7) == 0 || strncasecmp(word, "linux ", 6) == 0) {
                         char *name = word + strcspn(word, " \t");
                         name += strspn(name, " \t");
-                        add_name(m->kernels, &m->n_kernels, dir, name, strcspn(name, " \t\r"));
+                        add_name(m->kernels, &m->n_kernels, dir, name, " \t\r");
                 } else if (strncasecmp(word, "append ", 7) == 0 || strncasecmp(word, "initrd ", 7) == 0) {
                         char *name = strncasecmp(word, "initrd ", 7) == 0 ? word + 7 : strstr(word, "initrd=");
                         if (!name)
                                 continue;
                         name += strncmp(name, "initrd=", 7) == 0 ? 7 : strspn(name, " \t");
-                        add_name(m->initrds, &m->n_initrds, dir, name, strcspn(name, " \t\r,"));
+                        add_name(m->initrds, &m->n_initrds, dir, name, " \t\r,");
                 }
         }
         return m->n_kernels;
