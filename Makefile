@@ -20,9 +20,10 @@ CC      ?= gcc
 PKGS    := mount blkid libcap libseccomp libelf libarchive
 CFLAGS  ?= -O2 -g
 # What the code needs, kept apart from CFLAGS so that a packager's CFLAGS add to it.
-BUILD_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -DRESCUE_SPAWN_VERSION='"$(VERSION)"' \
+# -pthread: the limits' cgroups are made in a thread of their own (helper/limits.h).
+BUILD_CFLAGS := -std=c11 -D_GNU_SOURCE -pthread -Wall -Wextra -Werror -DRESCUE_SPAWN_VERSION='"$(VERSION)"' \
                 $(shell pkg-config --cflags $(PKGS))
-BUILD_LIBS   := $(shell pkg-config --libs $(PKGS))
+BUILD_LIBS   := -pthread $(shell pkg-config --libs $(PKGS))
 
 HELPER_SRCS := $(wildcard helper/*.c)
 HELPER_OBJS := $(HELPER_SRCS:.c=.o)

@@ -88,12 +88,18 @@ int cgroup_create(char *path, size_t size)
                         return -ENOENT;
                 relative = own + root_len;
         }
-        int n = snprintf(path, size, "%s%s/rescue-spawn-%d", mount_point,
+        char made[PATH_MAX];
+        int n = snprintf(made, sizeof(made), "%s%s/rescue-spawn-%d", mount_point,
                          strcmp(relative, "/") == 0 ? "" : relative, (int) getpid());
-        if (n < 0 || (size_t) n >= size)
+        if (n < 0 || (size_t) n >= sizeof(made) || (size_t) n >= size)
                 return -ENAMETOOLONG;
-        if (mkdir(path, 0755) < 0)
-                return negative_errno();
+        /* Known to the guard before it exists (see cgroup.h). */
+        publish_path(path, made);
+        if (mkdir(made, 0755) < 0) {
+                r = negative_errno();
+                publish_path(path, "");
+                return r;
+        }
         return 0;
 }
 

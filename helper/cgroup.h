@@ -11,7 +11,9 @@
 
 struct ids;
 
-/* Create "rescue-spawn-PID" below the helper's own cgroup2 group; path receives it. */
+/* Create "rescue-spawn-PID" below the helper's own cgroup2 group; path receives it (before
+ * it exists: the guard may be watching path, see guard_start), "" on failure. It logs
+ * nothing and may run in a thread of its own (main.c). */
 int cgroup_create(char *path, size_t size);
 /* Hand it to the container's root (ids.h), as systemd delegates a group: systemd inside
  * makes its own groups below it. -errno. */
@@ -23,8 +25,10 @@ int cgroup_destroy(const char *path);
 int cgroup_v1_destroy(const char *path);
 
 /* A process that outlives the helper: when the helper ends, however it ends
- * (even SIGKILL), it destroys the cgroup, the v1 groups of the limits (those of
- * v1_paths that are not empty when it runs) and removes the runtime directory.
+ * (even SIGKILL), it destroys the cgroup (cgroup_path, if not empty when it runs), the
+ * v1 groups of the limits (those of v1_paths that are not empty) and removes the runtime
+ * directory. The paths may be filled in after it started (publish_path, util.h), even
+ * by a thread of the helper (the guard starts its cleanup once every thread is gone).
  * It runs in the helper's memory (see clone.h): starting it costs no copy of
  * the helper. The helper is made non-dumpable so that a crash of the helper
  * does not take the guard with it on kernels before 5.16. (An out-of-memory

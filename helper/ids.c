@@ -56,11 +56,19 @@ static int user_namespace_new(uid_t base, unsigned long count)
 /* Take the lock of the range at base; 0, or -EBUSY when another run holds it. */
 static int lock_range(struct ids *ids, uid_t base)
 {
-        struct stat held, now;
+        struct stat held;
+        bool dir_made = false;
 
         snprintf(ids->lock_path, sizeof(ids->lock_path), IDS_LOCK_DIR "/%u", (unsigned) base);
         for (;;) {
                 int fd = open(ids->lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+                /* The directory is made by the first run after a boot (not tried each time). */
+                if (fd < 0 && errno == ENOENT && !dir_made) {
+                        dir_made = true;
+                        if (mkdir(IDS_LOCK_DIR, 0700) < 0 && errno != EEXIST)
+                                return negative_errno();
+                        continue;
+                }
                 if (fd < 0)
                         return negative_errno();
                 if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
@@ -68,9 +76,10 @@ static int lock_range(struct ids *ids, uid_t base)
                         close(fd);
                         return r;
                 }
-                /* A run that ended removed the file after we opened it: lock the new one. */
-                if (fstat(fd, &held) == 0 && stat(ids->lock_path, &now) == 0 &&
-                    held.st_dev == now.st_dev && held.st_ino == now.st_ino) {
+                /* A run that ended removed the file after we opened it: lock the new one.
+                 * Only ids_release and ids_fall_back unlink it, nothing renames it: a file
+                 * that is linked at all is still the one at lock_path. */
+                if (fstat(fd, &held) == 0 && held.st_nlink > 0) {
                         ids->lock_fd = fd;
                         return 0;
                 }
@@ -80,8 +89,6 @@ static int lock_range(struct ids *ids, uid_t base)
 
 static int pick_range(struct ids *ids)
 {
-        if (mkdir(IDS_LOCK_DIR, 0700) < 0 && errno != EEXIST)
-                return negative_errno();
         for (unsigned i = 0; i < IDS_RANGES; i++) {
                 uid_t base = IDS_FIRST_BASE + i * IDS_RANGE;
                 int r = lock_range(ids, base);
@@ -105,11 +112,9 @@ int ids_setup(struct ids *ids, bool private_users)
                         log_info("warning: no free range of %u host uids for the container (%s): its root is the "
                                  "host's root", IDS_RANGE, strerror(-r));
                         ids->base = 0;
-                } else if ((ids->userns_fd = user_namespace_new(ids->base, IDS_RANGE)) >= 0) {
-                        log_debug("the container's uids and gids 0-%u are the host's %u-%u", IDS_RANGE - 1,
-                                  (unsigned) ids->base, (unsigned) (ids->base + IDS_RANGE - 1));
+                } else if ((ids->userns_fd = user_namespace_new(ids->base, IDS_RANGE)) >= 0)
                         return 0;
-                } else if (ids->userns_fd != -EINVAL)
+                else if (ids->userns_fd != -EINVAL)
                         return ids->userns_fd;
                 else
                         return ids_fall_back(ids, "the kernel refused the map");

@@ -4,7 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <linux/magic.h>
 #include <sys/statvfs.h>
+#include <sys/vfs.h>
+#include <sys/sysinfo.h>
 
 #include "limits.h"
 #include "log.h"
@@ -77,17 +80,12 @@ void format_bytes(uint64_t bytes, char *buf, size_t size)
                 snprintf(buf, size, "%.*f %s", v < 10 && v != (double) (uint64_t) v ? 1 : 0, v, units[u]);
 }
 
+/* MemTotal of /proc/meminfo, in one system call. */
 static uint64_t host_memory(void)
 {
-        _cleanup_free_ char *meminfo = NULL;
-        unsigned long long kib;
+        struct sysinfo si;
 
-        if (read_file("/proc/meminfo", 65536, &meminfo, NULL) < 0)
-                return 0;
-        const char *line = strstr(meminfo, "MemTotal:");
-        if (!line || sscanf(line, "MemTotal: %llu kB", &kib) != 1)
-                return 0;
-        return (uint64_t) kib * 1024;
+        return sysinfo(&si) == 0 ? (uint64_t) si.totalram * si.mem_unit : 0;
 }
 
 void limits_resolve(struct limits *l)
@@ -104,32 +102,32 @@ void limits_resolve(struct limits *l)
                 l->cpu_weight = DEFAULT_CPU_WEIGHT;
 }
 
-/* Does the file hold word as one of its blank-separated words? */
-static bool file_has_word(const char *path, const char *word)
+/* Does text hold word as one of its blank-separated words? */
+static bool has_word(const char *text, const char *word)
 {
-        _cleanup_free_ char *content = NULL;
         size_t len = strlen(word);
 
-        if (read_file(path, 4096, &content, NULL) < 0)
-                return false;
-        for (const char *p = content; (p = strstr(p, word)); p += len)
-                if ((p == content || p[-1] == ' ' || p[-1] == '\n') && (p[len] == '\0' || p[len] == ' ' || p[len] == '\n'))
+        for (const char *p = text; (p = strstr(p, word)); p += len)
+                if ((p == text || p[-1] == ' ' || p[-1] == '\n') && (p[len] == '\0' || p[len] == ' ' || p[len] == '\n'))
                         return true;
         return false;
 }
 
-/* The controller is delegated to the container's v2 group: enabled in the subtree
- * of the helper's own group (its parent). */
-static bool v2_has(const char *v2_path, const char *controller)
+/* The controllers delegated to the container's v2 group: those enabled in the subtree
+ * of the helper's own group (its parent). NULL: none (or unreadable). */
+static char *v2_delegated(const char *v2_path)
 {
         char parent[PATH_MAX], file[PATH_MAX];
         const char *slash = strrchr(v2_path, '/');
+        char *content = NULL;
 
         if (!slash || (size_t) (slash - v2_path) >= sizeof(parent))
-                return false;
+                return NULL;
         snprintf(parent, sizeof(parent), "%.*s", (int) (slash - v2_path), v2_path);
-        return path_join(file, sizeof(file), parent, "cgroup.subtree_control") == 0 &&
-               file_has_word(file, controller);
+        if (path_join(file, sizeof(file), parent, "cgroup.subtree_control") < 0 ||
+            read_file(file, 4096, &content, NULL) < 0)
+                return NULL;
+        return content;
 }
 
 /* What the v1 groups are made from: the mount table and the helper's own groups, read
@@ -173,7 +171,9 @@ static int v1_own_group(struct v1_context *v, const char *controller, char *path
         const char *target = NULL, *root = "/";
         int r;
 
-        if (!v->mounts && !(v->mounts = mnt_new_table_from_file("/proc/self/mountinfo")))
+        /* thread-self: the mounts of the mount namespace this runs in (the helper's other
+         * thread may have made a namespace of its own, main.c). */
+        if (!v->mounts && !(v->mounts = mnt_new_table_from_file("/proc/thread-self/mountinfo")))
                 return -ENOMEM;
         if (!v->own && (r = read_file("/proc/self/cgroup", 65536, &v->own, NULL)) < 0)
                 return r;
@@ -211,23 +211,61 @@ static int write_in(const char *dir, const char *file, const char *value)
         return r < 0 ? r : write_file(path, value, 0);
 }
 
-static int setup_v1(struct limits_cgroups *lc, struct v1_context *v, enum limit_kind k, const char *value)
+/* The guard removes the v1 groups however the helper ends (cgroup.h), reading v1_path
+ * once the helper is gone, which may be in the middle of this: a path is published
+ * before its group exists (removing a group that is not there is no error), and whole
+ * (publish_path). */
+/* Where systemd and every distribution mount the controller's hierarchy, and the helper's
+ * group in it, if that is there: a cgroup file system at /sys/fs/cgroup/CONTROLLER with
+ * the helper's group at the path /proc/self/cgroup names. Whether it is the controller's
+ * hierarchy tells the limit's file in the group made there (make_v1_group). Only where it
+ * is not is the mount table read (libmount: 0.05-0.2 ms), e.g. in a container that has a
+ * subtree of the hierarchy bound there. */
+static int v1_usual_group(struct v1_context *v, const char *controller, char *path, size_t size)
 {
-        const struct cgroup_limit *cl = &cgroup_limits[k];
-        char own[PATH_MAX], path[PATH_MAX], name[64];
+        char target[64];
+        struct statfs sfs;
+        struct stat st;
         int r;
 
-        if ((r = v1_own_group(v, cl->controller, own, sizeof(own))) < 0)
+        snprintf(target, sizeof(target), "/sys/fs/cgroup/%s", controller);
+        if (statfs(target, &sfs) < 0 || sfs.f_type != CGROUP_SUPER_MAGIC)
+                return -ENOENT;
+        if (!v->own && (r = read_file("/proc/self/cgroup", 65536, &v->own, NULL)) < 0)
                 return r;
+        _cleanup_free_ char *own = own_group_of(v->own, controller);
+        if (!own)
+                return -ENOENT;
+        int n = snprintf(path, size, "%s%s", target, strcmp(own, "/") == 0 ? "" : own);
+        if (n < 0 || (size_t) n >= size)
+                return -ENAMETOOLONG;
+        return stat(path, &st) == 0 && S_ISDIR(st.st_mode) ? 0 : -ENOENT;
+}
+
+/* The limit's group below own, its limit written: 0, -errno; -ENOENT (and no group) where
+ * own is in a hierarchy without the controller. */
+static int make_v1_group(struct limits_cgroups *lc, enum limit_kind k, const char *own, const char *value)
+{
+        const struct cgroup_limit *cl = &cgroup_limits[k];
+        char path[PATH_MAX], name[64];
+        int r;
+
         snprintf(name, sizeof(name), "rescue-spawn-%d", (int) getpid());
         if ((r = path_join(path, sizeof(path), own, name)) < 0)
                 return r;
-        if (mkdir(path, 0755) < 0)
-                return negative_errno();
-        /* Known to the guard from here on: it removes the group however the helper ends. */
-        snprintf(lc->v1_path[k], sizeof(lc->v1_path[k]), "%s", path);
-        if ((r = write_in(path, cl->v1_file, cl->v1_before_exec ?: value)) < 0)
+        publish_path(lc->v1_path[k], path);
+        if (mkdir(path, 0755) < 0) {
+                r = negative_errno();
+                publish_path(lc->v1_path[k], "");
                 return r;
+        }
+        if ((r = write_in(path, cl->v1_file, cl->v1_before_exec ?: value)) < 0) {
+                if (r == -ENOENT) {
+                        (void) rmdir(path);
+                        publish_path(lc->v1_path[k], "");
+                }
+                return r;
+        }
         if (cl->v1_swap_file)
                 (void) write_in(path, cl->v1_swap_file, value);    /* without swap accounting it is not there */
         /* "tasks", not cgroup.procs: moving the one thread of PID 1 takes no global lock
@@ -238,44 +276,69 @@ static int setup_v1(struct limits_cgroups *lc, struct v1_context *v, enum limit_
         return lc->v1_procs_fd[k] < 0 ? negative_errno() : 0;
 }
 
-int limits_cgroups_setup(struct limits_cgroups *lc, const struct limits *l, const char *v2_path)
+static int setup_v1(struct limits_cgroups *lc, struct v1_context *v, enum limit_kind k, const char *value)
+{
+        const char *controller = cgroup_limits[k].controller;
+        char own[PATH_MAX];
+        int r;
+
+        if (v1_usual_group(v, controller, own, sizeof(own)) == 0 && (r = make_v1_group(lc, k, own, value)) != -ENOENT)
+                return r;
+        if ((r = v1_own_group(v, controller, own, sizeof(own))) < 0)
+                return r;
+        return make_v1_group(lc, k, own, value);
+}
+
+void limits_cgroups_setup(struct limits_cgroups *lc, const struct limits *l, const char *v2_path)
 {
         _cleanup_(v1_context_free) struct v1_context v1 = {};
+        _cleanup_free_ char *delegated = v2_path ? v2_delegated(v2_path) : NULL;
 
-        *lc = (struct limits_cgroups) { .v2_path = v2_path };
-        for (size_t k = 0; k < N_CGROUP_LIMITS; k++)
+        *lc = (struct limits_cgroups) { .v2_path = v2_path, .limits = l };
+        for (enum limit_kind k = 0; k < N_CGROUP_LIMITS; k++)
                 lc->v1_procs_fd[k] = -1;
-
         for (enum limit_kind k = 0; k < N_CGROUP_LIMITS; k++) {
                 const struct cgroup_limit *cl = &cgroup_limits[k];
                 uint64_t v = limit_value(l, k);
-                char value[32];
                 int r;
 
                 if (v == LIMIT_NONE)
                         continue;
-                if (v2_path && v2_has(v2_path, cl->controller)) {
-                        format_value(k, v, false, value, sizeof(value));
-                        if ((r = write_in(v2_path, cl->v2_file, cl->v2_before_exec ?: value)) == 0) {
+                if (delegated && has_word(delegated, cl->controller)) {
+                        format_value(k, v, false, lc->value[k], sizeof(lc->value[k]));
+                        if ((r = write_in(v2_path, cl->v2_file, cl->v2_before_exec ?: lc->value[k])) == 0) {
                                 if (cl->v2_swap_file)
                                         (void) write_in(v2_path, cl->v2_swap_file, "0");
                                 lc->in_v2[k] = true;
-                                log_debug("limit of the %s: %s in %s (cgroup v2)", cl->what, value, v2_path);
                                 continue;
                         }
-                        log_debug("cannot set %s in %s: %s", cl->v2_file, v2_path, strerror(-r));
+                        lc->v2_error[k] = r;
                 }
-                format_value(k, v, true, value, sizeof(value));
-                if ((r = setup_v1(lc, &v1, k, value)) == 0) {
-                        log_debug("limit of the %s: %s in %s (cgroup v1)", cl->what, value, lc->v1_path[k]);
-                        continue;
-                }
-                log_info("warning: the container's %s cannot be limited (%s): no '%s' controller delegated to "
-                         "the helper's cgroup%s", cl->what, strerror(-r), cl->controller,
-                         v2_path ? " (systemd: run it in a unit with Delegate=yes)" : "");
-                closep(&lc->v1_procs_fd[k]);
+                format_value(k, v, true, lc->value[k], sizeof(lc->value[k]));
+                if ((lc->error[k] = setup_v1(lc, &v1, k, lc->value[k])) < 0)
+                        closep(&lc->v1_procs_fd[k]);
         }
-        return 0;
+}
+
+/* What limits_cgroups_setup came to: where each limit is set, or a warning. */
+static void say_where(const struct limits_cgroups *lc)
+{
+        for (enum limit_kind k = 0; k < N_CGROUP_LIMITS; k++) {
+                const struct cgroup_limit *cl = &cgroup_limits[k];
+
+                if (!lc->limits || limit_value(lc->limits, k) == LIMIT_NONE)
+                        continue;
+                if (lc->v2_error[k])
+                        log_debug("cannot set %s in %s: %s", cl->v2_file, lc->v2_path, strerror(-lc->v2_error[k]));
+                if (lc->in_v2[k])
+                        log_debug("limit of the %s: %s in %s (cgroup v2)", cl->what, lc->value[k], lc->v2_path);
+                else if (!lc->error[k])
+                        log_debug("limit of the %s: %s in %s (cgroup v1)", cl->what, lc->value[k], lc->v1_path[k]);
+                else
+                        log_info("warning: the container's %s cannot be limited (%s): no '%s' controller delegated "
+                                 "to the helper's cgroup%s", cl->what, strerror(-lc->error[k]), cl->controller,
+                                 lc->v2_path ? " (systemd: run it in a unit with Delegate=yes)" : "");
+        }
 }
 
 int limits_cgroups_enter(const struct limits_cgroups *lc)
@@ -288,6 +351,7 @@ int limits_cgroups_enter(const struct limits_cgroups *lc)
 
 void limits_cgroups_after_exec(const struct limits_cgroups *lc, const struct limits *l)
 {
+        say_where(lc);
         for (enum limit_kind k = 0; k < N_CGROUP_LIMITS; k++) {
                 const struct cgroup_limit *cl = &cgroup_limits[k];
                 char value[32];

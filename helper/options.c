@@ -101,7 +101,8 @@ void options_usage(void)
                "  --memory-max=SIZE     its memory, e.g. 512M, 2G (default 4G or half the host's\n"
                "                        memory if less; 0: no limit)\n"
                "  --writable-max=SIZE   size of the overlay's writable layer (default 2G; 0: no limit)\n"
-               "  --cpu-weight=N        CPU weight 1-%d against the host's processes' 100 (default %d)\n"
+               "  --cpu-weight=N        CPU weight 1-%d against the host's processes' 100 (default %d;\n"
+               "                        0: the host's processes' own)\n"
                "  --private-users=pick|no  root inside is an unprivileged host uid of a free\n"
                "                        range (pick, the default) or the host's root (no)\n"
                "  --fail-on-warning     --check: a warning fails the verdict (default: PASS with\n"
@@ -221,7 +222,7 @@ static int parse_limit(int c, const char *arg, struct limits *l)
                         return -EINVAL;
                 return 0;
         case OPT_CPU_WEIGHT:
-                if (parse_unsigned(arg, 1, MAX_CPU_WEIGHT, &u) < 0)
+                if (parse_unsigned(arg, 0, MAX_CPU_WEIGHT, &u) < 0)
                         return -EINVAL;
                 l->cpu_weight = u;
                 return 0;

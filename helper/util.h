@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -68,6 +69,17 @@ int read_file(const char *path, size_t max, char **ret, size_t *ret_len);
 /* Monotonic clock in milliseconds and microseconds. */
 long long now_ms(void);
 long long now_us(void);
+
+/* Copy path (shorter than slot) into slot for a process that shares our memory and may
+ * read it at any moment, even after we were killed in the middle of this (the guard,
+ * cgroup.h): its first byte last, so that the reader sees "" or the whole path, never
+ * a part of it, which could name a group that is not ours. */
+static inline void publish_path(char *slot, const char *path)
+{
+        if (path[0])
+                memcpy(slot + 1, path + 1, strlen(path));
+        __atomic_store_n(&slot[0], path[0], __ATOMIC_RELEASE);
+}
 
 /* buf = "a/b"; -ENAMETOOLONG when it does not fit. */
 int path_join(char *buf, size_t size, const char *a, const char *b);

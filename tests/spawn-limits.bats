@@ -154,12 +154,13 @@ function available_now () {
 }
 
 @test "0 switches a limit off; a bad value is a usage error (exit 2)" {
-    run --separate-stderr spawn -v --pids-max=0 --memory-max=0 --writable-max=0 "$SPAWN_FIXTURE" -- /bin/true
+    run --separate-stderr spawn -v --pids-max=0 --memory-max=0 --writable-max=0 --cpu-weight=0 "$SPAWN_FIXTURE" -- /bin/true
     [ "$status" -eq 0 ]
     refute_contains "$stderr" "limit of the processes"
     refute_contains "$stderr" "limit of the memory"
+    refute_contains "$stderr" "limit of the CPU weight"
     local bad
-    for bad in --pids-max=3 --pids-max=x --memory-max=1X --memory-max=1M --writable-max=-1 --cpu-weight=0 --cpu-weight=10001 ; do
+    for bad in --pids-max=3 --pids-max=x --memory-max=1X --memory-max=1M --writable-max=-1 --cpu-weight=-1 --cpu-weight=10001 ; do
         run --separate-stderr spawn "$bad" "$SPAWN_FIXTURE" -- /bin/true
         [ "$status" -eq 2 ] || spawn_fail "$bad: exit $status"
         assert_contains "$stderr" "invalid value"

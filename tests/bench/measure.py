@@ -8,6 +8,10 @@ Subcommands (each prints "key=value" lines on stdout, progress on stderr):
       N runs of 'H -v DIR -- /bin/true': the helper's "init started ... us after the helper
       started" line and the wall time of the whole run; with --nspawn also
       'systemd-nspawn ... -D DIR /bin/true' (caller holds the image build lock)
+  syscalls --helper H --fixture DIR --scratch DIR
+      one 'H -v DIR -- /bin/true' under strace -f: the system calls on the start's critical
+      path (the main thread until PID 1 has exec'd, PID 1 until its exec) and those of the
+      helper's other threads and processes meanwhile (skipped without strace)
   boot --helper H --rootfs DIR --name NAME [--runs N] [--window S] [--scratch DIR]
       N rounds, each: rescue-spawn to the first "login:" on tty1 (then SIGTERM) with the
       default (idle sleeps of the image skipped; keys boot.NAME.rs.*), the same with
@@ -701,6 +705,9 @@ def cmd_overhead(a):
         subprocess.run([a.helper, a.fixture, "--", "/bin/true"], stdin=subprocess.DEVNULL,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for i in range(a.runs):
+        # What the kernel still does for the run before (freeing its cgroups: RCU, workqueues)
+        # must not be charged to this one.
+        time.sleep(a.pause)
         t0 = time.monotonic()
         subprocess.run(["/bin/true"])
         base.append(time.monotonic() - t0)
@@ -727,6 +734,57 @@ def cmd_overhead(a):
     out("overhead.true_s.median", median(base))
     log("exec-to-init: median %d us (min %d, max %d); main()-to-init: median %d us; wall median %.1f ms" % (
         median(exec_us), min(exec_us), max(exec_us), median(main_us), median(wall) * 1000))
+
+
+# strace -f lines: "PID syscall(args) = result" (a call another process interrupted comes
+# as "PID syscall(args <unfinished ...>" and later "PID <... syscall resumed>...) = result").
+STRACE_CALL = re.compile(r"^(\d+) +(?:<\.\.\. )?([a-z_0-9]+)(\(| resumed)")
+STRACE_RESULT = re.compile(r"= (\d+|-1 [A-Z]+)")
+
+
+def cmd_syscalls(a):
+    """The system calls of one start on its critical path: the helper's main thread until
+    it starts PID 1 (clone3 with CLONE_NEWPID, which returns once PID 1 has exec'd) and
+    PID 1 until its exec; and those of its other threads and processes (the cgroups'
+    thread, the guard, the user namespace's holder) until then. Counted by strace -f: a
+    number that the machine's load does not change."""
+    if not shutil.which("strace"):
+        out("syscalls.skipped", "no strace")
+        return
+    trace = a.scratch + "/syscalls.strace"
+    subprocess.run(["strace", "-f", "-qq", "-o", trace, a.helper, "-v", a.fixture, "--", "/bin/true"],
+                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    main_pid = init_pid = None
+    counts = {"main": 0, "init": 0, "others": 0}
+    seen = set()            # the processes and threads there before PID 1
+    started = False         # clone3 of PID 1 called (it returns once PID 1 has exec'd)
+    with open(trace, errors="replace") as f:
+        for line in f:
+            m = STRACE_CALL.match(line)
+            if not m or m.group(3) == " resumed":
+                continue    # the end of a call counted at its start
+            pid, call = int(m.group(1)), m.group(2)
+            main_pid = main_pid or pid
+            if started and init_pid is None and pid not in seen:
+                init_pid = pid
+            if not started:
+                seen.add(pid)
+            if pid == main_pid:
+                counts["main"] += 1
+                if call == "execve":
+                    counts["main"] = 1      # what a wrapper (a shell that execs the helper) did does not count
+                started = started or (call == "clone3" and "CLONE_NEWPID" in line)
+            elif pid == init_pid:
+                counts["init"] += 1
+                if call == "execve":
+                    break
+            else:
+                counts["others"] += 1
+    os.unlink(trace)
+    out("syscalls.main", counts["main"])
+    out("syscalls.init", counts["init"])
+    out("syscalls.critical", counts["main"] + counts["init"])
+    out("syscalls.others", counts["others"])
 
 
 def cmd_overhead_nspawn(a):
@@ -860,7 +918,13 @@ def main():
     s.add_argument("--helper", required=True)
     s.add_argument("--fixture", required=True)
     s.add_argument("--runs", type=int, default=30)
+    s.add_argument("--pause", type=float, default=0.0)
     s.set_defaults(func=cmd_overhead)
+    s = sub.add_parser("syscalls")
+    s.add_argument("--helper", required=True)
+    s.add_argument("--fixture", required=True)
+    s.add_argument("--scratch", required=True)
+    s.set_defaults(func=cmd_syscalls)
     s = sub.add_parser("overhead-nspawn")
     s.add_argument("--fixture", required=True)
     s.add_argument("--runs", type=int, default=10)

@@ -182,6 +182,9 @@ if test "$unpack_rc" ; then
 fi
 if test "$( v versus.anchor )" ; then
     echo "| helper's start, main() to init / exec to init, busybox fixture ($( v versus.overhead_runs ) runs each, alternating): this tree (limits and private uid range off: $( ms_from_us "$( v versus.overhead.main_us.off )" ) / $( ms_from_us "$( v versus.overhead.exec_us.off )" )) | $( ms_from_us "$( v versus.overhead.main_us.new )" ) / $( ms_from_us "$( v versus.overhead.exec_us.new )" ) | 0.2.1 ($( v versus.anchor )): $( ms_from_us "$( v versus.overhead.main_us.old )" ) / $( ms_from_us "$( v versus.overhead.exec_us.old )" ) | $( v versus.overhead.main.ratio )× / $( v versus.overhead.exec.ratio )× (against itself without them: $( v versus.overhead.main.ratio_off )×) | ≤ 1.05× |"
+    if test "$( v versus.syscalls.critical.new )" ; then
+        echo "| … system calls on its critical path (main thread until init's exec, PID 1 until its exec; strace, one start each) | $( v versus.syscalls.critical.new ) | without limits and uid range: $( v versus.syscalls.critical.off ); 0.2.1: $( v versus.syscalls.critical.old ) | $( v versus.syscalls.critical.ratio_off )× against without | ≤ 1.05× |"
+    fi
     for i in systemd plain ; do
         echo "| \`--check\` start to verdict, $i image, this tree against 0.2.1 ($( runs_text "$( v versus.runs )" ), alternating) | $( s "$( v "versus.verdict.$i.new.total_s.median" )" ) ($( v "versus.verdict.$i.new.verdicts" )) | $( s "$( v "versus.verdict.$i.old.total_s.median" )" ) ($( v "versus.verdict.$i.old.verdicts" )) | $( v "versus.verdict.$i.ratio" )× (against itself without limits and uid range, $( s "$( v "versus.verdict.$i.off.total_s.median" )" ): $( v "versus.verdict.$i.ratio_off" )×) | ≤ 1.05× |"
     done

@@ -6,21 +6,28 @@
 # helper side by side with rescue-spawn 0.2.1 (commit 52f19ff, built in the scratch dir
 # from 'git archive'), in one run, alternating:
 #   - the helper's start, main() to init's exec and exec to exec, on the busybox fixture:
-#     OVERHEAD_RUNS (default 30) runs each, in blocks of 10 that alternate (measure.py
-#     overhead); this tree also with the limits and the uid range switched off
-#     (--private-users=no --pids-max=0 --memory-max=0 --writable-max=0), to tell them apart
+#     OVERHEAD_RUNS (default 60) runs each, in blocks of 10 that alternate, 50 ms apart
+#     (measure.py overhead: the kernel frees a run's cgroups after it ended, which must
+#     not slow the next start); this tree also with the limits and the uid range switched off
+#     (--private-users=no --pids-max=0 --memory-max=0 --writable-max=0 --cpu-weight=0), to
+#     tell them apart
+#   - the system calls on the start's critical path (the main thread until PID 1 has
+#     exec'd, PID 1 until its exec) of one start each, counted by strace (measure.py
+#     syscalls; skipped without strace): a figure the machine's load does not change,
+#     where the times above are noise on a busy machine
 #   - --check start to verdict (report.json's total_seconds) on both real images, RUNS rounds
 #     (default 5), each round 0.2.1, this tree, this tree without limits and uid range
 # Target: what the limits and the private uid range cost, this tree against itself without
 # them, <= 1.05; and this tree against 0.2.1 (which also counts what other work since 0.2.1
-# added to the start). Runs under the image build lock. Prints key=value
-# lines (versus.*).
+# added to the start). The load (uptime) before and after is printed with them. Runs under
+# the image build lock; about 1.5 minutes on an idle machine. Prints key=value lines
+# (versus.*), and the ratios in words at the end (stderr).
 
 set -e -u -o pipefail
 source "$( dirname "${BASH_SOURCE[0]}" )/lib.bash"
 
 runs="${1:-5}"
-overhead_runs="${2:-30}"
+overhead_runs="${2:-60}"
 anchor_commit=52f19ff
 bench_require
 bench_scratch
@@ -44,9 +51,11 @@ function ratio () { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }' ; }
 
 # A wrapper that gives this tree's helper the options that switch limits and uid range off.
 plain_new="$BENCH_SCRATCH/rescue-spawn-no-limits"
-printf '#!/bin/sh\nexec "%s" --private-users=no --pids-max=0 --memory-max=0 --writable-max=0 "$@"\n' "$new_helper" >"$plain_new"
+printf '#!/bin/sh\nexec "%s" --private-users=no --pids-max=0 --memory-max=0 --writable-max=0 --cpu-weight=0 "$@"\n' \
+    "$new_helper" >"$plain_new"
 chmod 0755 "$plain_new"
 
+load_before="$( cut -d ' ' -f 1-3 /proc/loadavg )"
 declare -a o_old=() o_new=() o_off=() e_old=() e_new=() e_off=()
 blocks=$(( (overhead_runs + 9) / 10 ))
 for (( b = 1 ; b <= blocks ; b++ )) ; do
@@ -56,12 +65,23 @@ for (( b = 1 ; b <= blocks ; b++ )) ; do
             (new) h="$new_helper" ;;
             (off) h="$plain_new" ;;
         esac
-        out="$( python3 "$BENCH_MEASURE" overhead --helper "$h" --fixture "$fixture" --runs 10 2>/dev/null )"
+        out="$( python3 "$BENCH_MEASURE" overhead --helper "$h" --fixture "$fixture" --runs 10 --pause 0.05 2>/dev/null )"
         m="$( sed -n 's/^overhead.main_us.median=//p' <<<"$out" )"
         e="$( sed -n 's/^overhead.exec_us.median=//p' <<<"$out" )"
         eval "o_$which+=( $m ) ; e_$which+=( $e )"
     done
     bench_say "versus: overhead block $b: main() to init 0.2.1 ${o_old[-1]} us, now ${o_new[-1]} us (limits and uid range off: ${o_off[-1]} us)"
+done
+
+declare -A syscalls=()
+for which in old new off ; do
+    case "$which" in
+        (old) h="$old_helper" ;;
+        (new) h="$new_helper" ;;
+        (off) h="$plain_new" ;;
+    esac
+    syscalls[$which]="$( python3 "$BENCH_MEASURE" syscalls --helper "$h" --fixture "$fixture" --scratch "$BENCH_SCRATCH" |
+        sed -n 's/^syscalls.critical=//p' )"
 done
 
 # check HELPER ROOTFS DIR: --check; prints total_seconds and the verdict
@@ -90,7 +110,11 @@ for (( r = 1 ; r <= runs ; r++ )) ; do
 done
 bench_unlock
 
+load_after="$( cut -d ' ' -f 1-3 /proc/loadavg )"
+
 echo "versus.anchor=$anchor_commit"
+echo "versus.load_before=$load_before"
+echo "versus.load_after=$load_after"
 echo "versus.overhead_runs=$(( blocks * 10 ))"
 echo "versus.overhead.main_us.old=$( median "${o_old[@]}" )"
 echo "versus.overhead.main_us.new=$( median "${o_new[@]}" )"
@@ -101,6 +125,12 @@ echo "versus.overhead.exec_us.off=$( median "${e_off[@]}" )"
 echo "versus.overhead.main.ratio=$( ratio "$( median "${o_new[@]}" )" "$( median "${o_old[@]}" )" )"
 echo "versus.overhead.exec.ratio=$( ratio "$( median "${e_new[@]}" )" "$( median "${e_old[@]}" )" )"
 echo "versus.overhead.main.ratio_off=$( ratio "$( median "${o_new[@]}" )" "$( median "${o_off[@]}" )" )"
+if test "${syscalls[new]}" -a "${syscalls[off]}" -a "${syscalls[old]}" ; then
+    echo "versus.syscalls.critical.old=${syscalls[old]}"
+    echo "versus.syscalls.critical.new=${syscalls[new]}"
+    echo "versus.syscalls.critical.off=${syscalls[off]}"
+    echo "versus.syscalls.critical.ratio_off=$( ratio "${syscalls[new]}" "${syscalls[off]}" )"
+fi
 echo "versus.runs=$runs"
 for image in systemd plain ; do
     for which in old new off ; do
@@ -115,3 +145,12 @@ for image in systemd plain ; do
     echo "versus.verdict.$image.ratio=$( ratio "$( median "${a_new[@]}" )" "$( median "${a_old[@]}" )" )"
     echo "versus.verdict.$image.ratio_off=$( ratio "$( median "${a_new[@]}" )" "$( median "${a_off[@]}" )" )"
 done
+
+bench_say "versus: load $load_before before, $load_after after"
+bench_say "versus: helper start main() to init: $( median "${o_new[@]}" ) us with the limits and uid range," \
+    "$( median "${o_off[@]}" ) us without: $( ratio "$( median "${o_new[@]}" )" "$( median "${o_off[@]}" )" )x (target <= 1.05);" \
+    "0.2.1 $( median "${o_old[@]}" ) us"
+if test "${syscalls[new]}" -a "${syscalls[off]}" ; then
+    bench_say "versus: system calls on the start's critical path: ${syscalls[new]} with, ${syscalls[off]} without:" \
+        "$( ratio "${syscalls[new]}" "${syscalls[off]}" )x; 0.2.1 ${syscalls[old]}"
+fi

@@ -96,7 +96,7 @@ TESTRESCUE_FAIL_ON_WARNING="no"
 # Processes (--pids-max, default 4096), memory (--memory-max, default 4G or half of
 # this machine's memory if less), the writable layer (--writable-max, default 2G) and
 # the CPU weight against this machine's other processes (--cpu-weight, 1-10000 where
-# a normal process has 100; default 50).
+# a normal process has 100; default 50; 0: none of its own).
 TESTRESCUE_PIDS_MAX=""
 TESTRESCUE_MEMORY_MAX=""
 TESTRESCUE_WRITABLE_MAX=""
