@@ -145,16 +145,7 @@ function make_iso () {
 
 @test "broken: an ISO whose kernel is of another version than the module tree -> FAIL boot-files and kernel-modules" {
     local iso
-    # A bzImage's setup header as the boot protocol has it: "HdrS" at 0x202, the version
-    # string's offset - 0x200 at 0x20e.
-    python3 - "$SPAWN_TMP/other-kernel" <<'EOF'
-import struct, sys
-image = bytearray(0x1000)
-image[0x202:0x206] = b'HdrS'
-struct.pack_into('<H', image, 0x20e, 0x600 - 0x200)
-image[0x600:0x600 + 40] = b'5.10.0-99-amd64 (debian-kernel@lists) #1'
-open(sys.argv[1], 'wb').write(image)
-EOF
+    make_other_kernel "$SPAWN_TMP/other-kernel"
     iso="$( make_iso other-kernel "$SPAWN_TMP/other-kernel" )"
     run_check "$SPAWN_TMP/iso-other-kernel" "$IMAGE_PLAIN" --boot-medium="$iso"
     assert_verdict_fail
