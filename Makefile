@@ -51,7 +51,7 @@ FUZZ_BINS    := $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
 # make fuzz: seconds per target
 FUZZ_SECONDS ?= 120
 
-.PHONY: all check unit bench install uninstall clean dist deb rpm run unit-san fuzz-build fuzz
+.PHONY: all check unit bench bench-testrecover install uninstall clean dist deb rpm run unit-san fuzz-build fuzz
 
 all: helper/rescue-spawn
 
@@ -93,6 +93,9 @@ check: all unit unit-san fuzz-build
 
 bench: all
 	tests/bench/run-bench
+
+bench-testrecover: all
+	tests/bench/run-bench testrecover
 
 install: all
 	install -D -m 0755 helper/rescue-spawn $(DESTDIR)$(SBINDIR)/rescue-spawn

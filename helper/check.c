@@ -271,7 +271,7 @@ int check_new(const struct options *o, const struct rootfs_info *info, struct ch
                 free(c);
                 return r;
         }
-        if (o->boot_medium && boot_medium_read_iso(o->boot_medium, &c->boot) < 0 && !c->boot.error[0])
+        if (o->boot_medium && boot_medium_read(o->boot_medium, o->tftp_root, &c->boot) < 0 && !c->boot.error[0])
                 snprintf(c->boot.error, sizeof(c->boot.error), "cannot read %s: out of memory", o->boot_medium);
         c->env = (struct probe_env) {
                 .has_systemctl = c->facts.has_systemctl,

@@ -164,29 +164,33 @@ static bool module_tree_exists(const char *rootfs, const char *version)
         return fd >= 0;
 }
 
-/* What the boot medium's boot loader names is there, and its kernel is the module tree's. */
+/* What the boot medium's boot loader names is there, and its kernel is the module tree's:
+ * the same judgement for an ISO, a PXE and a RAMDISK output (bootfiles.h). */
 static void judge_boot_files(const struct judge_input *in, const struct item_sink *sink)
 {
         const struct boot_medium *m = in->boot;
+        /* A RAMDISK output has no configuration: ReaR's naming pairs its files. */
+        const char *names = m->kind == BOOT_RAMDISK ? "goes with" : "names";
 
         if (!in->boot_medium)
                 return;
         if (m->error[0] || !m->config[0] || m->n_kernels == 0) {
                 item_add(sink, "boot-files", CHECK_FAIL, -1, NULL, "%s", m->error[0] ? m->error
                          : !m->config[0] ? "the ISO has no isolinux/isolinux.cfg: nothing boots it"
-                                         : "the ISO's isolinux.cfg names no kernel");
+                                         : m->kind == BOOT_ISO ? "the ISO's isolinux.cfg names no kernel"
+                                                               : "the PXE configuration names no kernel");
                 return;
         }
         for (size_t i = 0; i < m->n_kernels; i++)
                 if (!m->kernel_present[i]) {
-                        item_add(sink, "boot-files", CHECK_FAIL, -1, NULL, "%s names the kernel %s, which the ISO lacks", m->config,
-                                 m->kernels[i]);
+                        item_add(sink, "boot-files", CHECK_FAIL, -1, NULL, "%s %s the kernel %s, which %s lacks", m->config, names,
+                                 m->kernels[i], m->holder);
                         return;
                 }
         for (size_t i = 0; i < m->n_initrds; i++)
                 if (!m->initrd_present[i]) {
-                        item_add(sink, "boot-files", CHECK_FAIL, -1, NULL, "%s names the initrd %s, which the ISO lacks", m->config,
-                                 m->initrds[i]);
+                        item_add(sink, "boot-files", CHECK_FAIL, -1, NULL, "%s names the initrd %s, which %s lacks", m->config,
+                                 m->initrds[i], m->holder);
                         return;
                 }
         const char *linux_kernel = boot_medium_linux(m);
@@ -196,11 +200,11 @@ static void judge_boot_files(const struct judge_input *in, const struct item_sin
                 item_add(sink, "boot-files", CHECK_FAIL, -1, NULL, "%s is no Linux kernel (no bzImage header)", linux_kernel);
         else if (!module_tree_exists(in->rootfs, m->kernel_version))
                 item_add(sink, "boot-files", CHECK_FAIL, -1, NULL,
-                         "the ISO's kernel %s is %s, but the image has no /lib/modules/%s: the rescue system would find no driver",
-                         linux_kernel, m->kernel_version, m->kernel_version);
+                         "the kernel %s in %s is %s, but the image has no /lib/modules/%s: the rescue system would find no driver",
+                         linux_kernel, m->holder, m->kernel_version, m->kernel_version);
         else
-                item_add(sink, "boot-files", CHECK_OK, -1, NULL, "%s names %s (kernel %s, the module tree's) and %s: all on the ISO",
-                         m->config, linux_kernel, m->kernel_version, m->n_initrds ? m->initrds[0] : "no initrd");
+                item_add(sink, "boot-files", CHECK_OK, -1, NULL, "%s %s %s (kernel %s, the module tree's) and %s: all in %s",
+                         m->config, names, linux_kernel, m->kernel_version, m->n_initrds ? m->initrds[0] : "no initrd", m->holder);
 }
 
 /* The limits of limits.h: "limits" FAILs when the image ran into one (it would have

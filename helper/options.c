@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bootfiles.h"
 #include "options.h"
 
 enum {
@@ -29,6 +30,7 @@ enum {
         OPT_PRIVATE_USERS,
         OPT_FAIL_ON_WARNING,
         OPT_BOOT_MEDIUM,
+        OPT_TFTP_ROOT,
         OPT_SCRATCH_DISK,
         OPT_BIND_RO,
         OPT_BIND,
@@ -58,6 +60,7 @@ static const struct option long_options[] = {
         { "private-users", required_argument, NULL, OPT_PRIVATE_USERS },
         { "fail-on-warning", no_argument,    NULL, OPT_FAIL_ON_WARNING },
         { "boot-medium",  required_argument, NULL, OPT_BOOT_MEDIUM },
+        { "tftp-root",    required_argument, NULL, OPT_TFTP_ROOT },
         { "scratch-disk", required_argument, NULL, OPT_SCRATCH_DISK },
         { "bind-ro",      required_argument, NULL, OPT_BIND_RO },
         { "bind",         required_argument, NULL, OPT_BIND },
@@ -104,7 +107,12 @@ void options_usage(void)
                "                        range (pick, the default) or the host's root (no)\n"
                "  --fail-on-warning     --check: a warning fails the verdict (default: PASS with\n"
                "                        warnings)\n"
-               "  --boot-medium=ISO     --check: the ISO ROOTFS came from: check its boot files\n"
+               "  --boot-medium=[iso:]ISO | pxe:CONFIG | ramdisk:INITRD\n"
+               "                        --check: the output ROOTFS came from (an ISO, the PXE\n"
+               "                        configuration ReaR wrote, a RAMDISK output's initrd):\n"
+               "                        check the kernel and initrd it boots\n"
+               "  --tftp-root=DIR       with pxe: where the configuration's names are (default:\n"
+               "                        its directory, the parent of a pxelinux.cfg directory)\n"
                "  --scratch-disk=NAME:SIZE[:FILE]\n"
                "                        a disk /dev/NAME inside (sda, vda, nvme0n1) of SIZE bytes\n"
                "                        (K, M, G, T) on the sparse FILE (default: a temporary\n"
@@ -280,6 +288,7 @@ static int parse_option(int c, const char *arg, struct options *o, char *error, 
         case OPT_REAL_SLEEPS:     o->real_sleeps = true;          return 0;
         case OPT_FAIL_ON_WARNING: o->fail_on_warning = true;      return 0;
         case OPT_BOOT_MEDIUM:     o->boot_medium = arg;           return 0;
+        case OPT_TFTP_ROOT:       o->tftp_root = arg;             return 0;
         case OPT_KEYS_TO_CONSOLE: o->keys_to_console = true;      return 0;
         case OPT_SCRATCH_LAYOUT:  o->scratch_layout = arg;        return 0;
         case 'q':                 o->verbosity = -1;              return 0;
@@ -341,6 +350,11 @@ static int parse_operands(int argc, char **argv, struct options *o, char *error,
         }
         if (o->mode == RUN_CHECK && o->command) {
                 snprintf(error, error_size, "--check boots the image's init; it takes no COMMAND");
+                return -EINVAL;
+        }
+        const char *path;
+        if (o->tftp_root && (!o->boot_medium || boot_medium_kind(o->boot_medium, &path) != BOOT_PXE)) {
+                snprintf(error, error_size, "--tftp-root goes with --boot-medium=pxe:CONFIG");
                 return -EINVAL;
         }
         return OPTIONS_RUN;

@@ -45,7 +45,9 @@ struct options {
         bool real_sleeps;       /* no skipping of the image's sleeps while it idles */
         bool keys_to_console;   /* stdin goes to the console, never to a getty's tty */
         bool fail_on_warning;   /* --check: a warning makes the verdict FAIL */
-        const char *boot_medium;        /* --check: the ISO the image came from (boot-files); NULL none */
+        const char *boot_medium;        /* --check: the output the image came from (boot-files,
+                                         * bootfiles.h: "[iso:]FILE", "pxe:CONFIG", "ramdisk:INITRD"); NULL none */
+        const char *tftp_root;          /* --tftp-root: where a PXE configuration's names are; NULL default */
         struct limits limits;   /* LIMIT_DEFAULT: the default (limits_resolve), LIMIT_NONE: none */
         bool private_users;     /* the container's root is an unprivileged host uid (ids.h) */
         int verbosity;          /* -1 quiet, 0 normal, 1 verbose */

@@ -272,8 +272,12 @@ static void send_input(struct supervisor *s, const char *buf, size_t len)
         if (len == 0)
                 return;
         /* Someone works in the rescue system now: a "sleep 5" typed at its shell
-         * must last five seconds. */
-        sleeps_stop_skipping(&s->sleeps);
+         * must last five seconds. Not so for the answers a program types on the
+         * console in passive mode (--keys-to-console: 'rear testrecover' answering
+         * ReaR's questions with their defaults): nobody works there, the sleeps of
+         * the recovery that follows are skipped as before it. */
+        if (s->console == CONSOLE_INTERACTIVE)
+                sleeps_stop_skipping(&s->sleeps);
         (void) write_all(s->terminals->items[input_target(s)].master, buf, len);
 }
 

@@ -14,7 +14,7 @@
 #
 # Needs root and the real images: tests/fixtures/build-rear-image.sh builds and caches them
 # (minutes the first time, well under a second afterwards). Runtime: about 3 minutes
-# (16 tests; the healthy plain image alone takes ~45 s: ReaR waits for a udevd it lacks).
+# (21 tests, 5 of them for an inittab image alone; the healthy plain image alone takes ~45 s: ReaR waits for a udevd it lacks).
 # REAR_TEST_SUITE=bullseye|trixie runs the same tests on that Debian release's images
 # (tests/lib/releases.bash; tests/run-tests does it for each release of REAR_TEST_SUITES).
 
@@ -67,8 +67,15 @@ function assert_healthy_pass () {
         show_run
         spawn_fail "a check failed in a PASS"
     fi
-    assert_items_ok init ready-line prompt:tty0 login rear required-progs libraries units \
-        rear-config layout backup kernel-modules
+    if image_init_is_systemd "$( image_of "$1" )" ; then
+        assert_items_ok init ready-line prompt:tty0 login rear required-progs libraries units \
+            rear-config layout backup kernel-modules
+    else
+        # ReaR's inittab: mingetty (agetty) on tty1..tty5; no systemd, no units to judge.
+        assert_items_ok init ready-line prompt:tty1 prompt:tty2 prompt:tty3 prompt:tty4 prompt:tty5 login rear \
+            required-progs libraries rear-config layout backup kernel-modules
+        assert_item units ignored "does not boot with systemd"
+    fi
     # The milestones on stderr.
     assert_contains "$( cat "$CASE_DIR/stderr" )" "ReaR's setup is ready"
     assert_contains "$( cat "$CASE_DIR/stderr" )" "login prompt on tty"
@@ -154,8 +161,15 @@ EOF
 }
 
 @test "the healthy plain image PASSes, run as cron runs it (stdin /dev/null, stdout a file)" {
-    release_skip_unbootable plain
     assert_healthy_pass plain
+    if ! image_init_is_systemd "$IMAGE_PLAIN" ; then
+        # sysvinit (Debian 13's plain image, built on a sysvinit host): ReaR's inittab starts
+        # the gettys and has no serial getty before the boot; 'poweroff' gets runlevel 0,
+        # whose '/etc/scripts/do-shutdown halt' ends in 'halt -f'. Nothing to warn about.
+        assert_item shutdown ok "halted"
+        assert_has_line "$( cat "$CASE_DIR/stdout" )" "VERDICT: PASS"
+        return 0
+    fi
     # It has no systemctl: failed units are read from systemd's messages.
     assert_item units ok "from systemd's messages"
     # Nor systemctl for its poweroff.service: systemd says the power off failed, the
@@ -171,7 +185,6 @@ EOF
 }
 
 @test "the healthy plain image's reports: summary.txt, report.json (schema), junit.xml, tty logs, Prometheus file" {
-    release_skip_unbootable plain
     assert_healthy_reports plain
 }
 
@@ -295,6 +308,65 @@ BREAK_REAR_REMOVED='
     assert_verdict_fail
     assert_item rear FAIL "rear -V"
     assert_items_ok init ready-line prompt:tty0 login libraries
+}
+
+# ---- the same defects on an image that boots from ReaR's inittab ----
+#
+# Debian 13's plain image is a sysvinit host's: sysvinit's init runs ReaR's inittab, whose
+# gettys are mingetty (agetty) on tty1..tty5. Each defect above that is not systemd's own
+# gives the same FAIL there, on tty1. The images of a systemd host have no such init.
+
+function skip_unless_inittab_plain () {
+    ! image_init_is_systemd "$IMAGE_PLAIN" || skip "the plain image boots with systemd (the cases above are its)"
+}
+
+@test "broken, inittab image: a library agetty needs is missing -> FAIL libraries (names it), no prompt on tty1" {
+    skip_unless_inittab_plain
+    break_image plain agetty-library-inittab "$BREAK_AGETTY_LIBRARY"
+    assert_verdict_fail
+    assert_item libraries FAIL "libncursesw.so.6" "/bin/agetty"
+    # The loader's word, as init's child printed it on tty1.
+    assert_item prompt:tty1 FAIL "no login prompt" "libncursesw.so.6"
+    assert_items_ok init ready-line rear required-progs
+    # ttyS0's getty (added at boot by 45-serial-console.sh) is /sbin/getty, a copy of
+    # agetty of its own in ReaR's image: root still logs in there.
+    assert_item login ok "ttyS0"
+}
+
+@test "broken, inittab image: agetty is removed -> FAIL: no login prompt on tty1" {
+    skip_unless_inittab_plain
+    break_image plain agetty-removed-inittab "$BREAK_AGETTY_REMOVED"
+    assert_verdict_fail
+    assert_item prompt:tty1 FAIL "no login prompt" "/etc/inittab line 15"
+    assert_item prompt:tty5 FAIL "no login prompt" "/etc/inittab line 19"
+    assert_items_ok init ready-line rear libraries
+    assert_item login ok "ttyS0"
+}
+
+@test "broken, inittab image: system-setup dies before its ready line -> FAIL ready-line, with its last words" {
+    skip_unless_inittab_plain
+    break_image plain setup-dies-inittab "$BREAK_SETUP_DIES"
+    assert_verdict_fail
+    assert_item ready-line FAIL "never said it is ready" "00-functions.sh: simulated error"
+    assert_items_ok init rear libraries
+}
+
+@test "broken, inittab image: a file no longer matches md5sums.txt -> FAIL ready-line (Possibly corrupted), naming the file" {
+    skip_unless_inittab_plain
+    break_image plain md5-mismatch-inittab "$BREAK_MD5_MISMATCH"
+    assert_verdict_fail
+    file="$( sed -n 's/^changed byte 100 of \(.*\) from .*/\1/p' "$CASE_DIR/breakage.log" )"
+    test -n "$file"
+    assert_item ready-line FAIL "Possibly corrupted Relax-and-Recover rescue system" "$file: FAILED"
+    assert_contains "$( cat "$CASE_DIR/report/summary.txt" )" "checks failed: ready-line)"
+}
+
+@test "broken, inittab image: rear is removed -> FAIL rear" {
+    skip_unless_inittab_plain
+    break_image plain rear-removed-inittab "$BREAK_REAR_REMOVED"
+    assert_verdict_fail
+    assert_item rear FAIL "rear -V"
+    assert_items_ok init ready-line prompt:tty1 login libraries
 }
 
 # ---- bad input ----

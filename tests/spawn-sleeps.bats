@@ -2,8 +2,9 @@
 #
 # The image's sleeps (nanosleep, clock_nanosleep) are held by the helper: while nobody
 # types, one ends as soon as nothing else in the container runs; one that waits while
-# other processes work lasts its full time; --real-sleeps and the first typed key make
-# every sleep last its full time. The helper says what it did with each sleep in a
+# other processes work lasts its full time; --real-sleeps and the first key typed at an
+# interactive console make every sleep last its full time (what a program types for the
+# boot scripts with --keys-to-console does not). The helper says what it did with each sleep in a
 # debug line (-v): "a sleep of S s ended after T s[ (the container idled)]". Needs root.
 
 load lib/spawn
@@ -96,5 +97,19 @@ gone 0
 EOF
     # and it was skipping before: the fixture's boot has a 'sleep 1' of its own
     grep -q 'a sleep of .* (the container idled)' "$BATS_TEST_TMPDIR/screen.log"
+    assert_no_leftovers
+}
+
+@test "--keys-to-console in passive mode: an answer typed by a program leaves the sleeps skipped" {
+    # as 'rear testrecover' answers ReaR's questions: the sleeps after the answer are
+    # still those of an unattended recovery
+    run --separate-stderr sh -c 'echo yes | "$0" -v --keys-to-console "$1" -- /bin/sh -c "read answer && sleep 3 && echo got:\$answer"' \
+        "$RESCUE_SPAWN" "$ROOT"
+    [ "$status" -eq 0 ] || spawn_fail "status $status: $stderr"
+    assert_contains "$output" "got:yes"
+    lines_of_sleeps="$( sleep_lines )"
+    assert_contains "$lines_of_sleeps" "a sleep of 3.000 s ended after 0."
+    assert_contains "$lines_of_sleeps" "(the container idled)"
+    refute_contains "$stderr" "from now on the image's sleeps take their full time"
     assert_no_leftovers
 }

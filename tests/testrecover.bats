@@ -47,13 +47,14 @@ function teardown () {
 # What a rehearsal must never change: the host's block devices (loop devices of other
 # work on this machine left out), its /dev/disk links, and its mounts of block devices
 # and below this test's and the fixture's directories (other work on this machine
-# mounts tmpfs elsewhere meanwhile).
+# mounts tmpfs elsewhere meanwhile, and other rehearsals their loop devices: a loop
+# device's mount counts only below this test's directory).
 function host_snapshot () {
     lsblk -d -n -o NAME,MAJ:MIN,SIZE,TYPE 2>/dev/null | grep -v '^loop' || true
     ls -l /dev/disk/by-uuid /dev/disk/by-label 2>/dev/null || true
     awk -v test_dir="$BATS_TEST_TMPDIR" -v fixture="$FIXTURE" '
         { split($0, halves, " - ") ; split(halves[2], fs, " ") }
-        fs[2] ~ "^/dev/" || index($5, test_dir) == 1 || index($5, fixture) == 1 { print $4, $5, $6, halves[2] }' /proc/self/mountinfo
+        (fs[2] ~ "^/dev/" && fs[2] !~ "^/dev/loop") || index($5, test_dir) == 1 || index($5, fixture) == 1 { print $4, $5, $6, halves[2] }' /proc/self/mountinfo
 }
 
 function fail_with () {

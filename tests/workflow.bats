@@ -169,6 +169,43 @@ TESTRESCUE_UNPACK_IN_MEMORY=no"
     assert_nothing_left
 }
 
+@test "the boot medium of a PXE or RAMDISK output is passed to the helper (--boot-medium, --tftp-root)" {
+    make_initrd "$work/initrd.cgz" b
+    # PXE as ReaR writes it: HOST.kernel and HOST.initrd.cgz in the TFTP directory, the
+    # configuration rear-HOST in its pxelinux.cfg/, with a MAC link to it.
+    mkdir -p "$work/tftp/pxelinux.cfg"
+    cp "$work/initrd.cgz" "$work/tftp/$HOST.initrd.cgz"
+    echo kernel >"$work/tftp/$HOST.kernel"
+    printf 'label rear\n\tkernel /%s.kernel\n\tappend initrd=/%s.initrd.cgz root=/dev/ram0\n' "$HOST" "$HOST" \
+        >"$work/tftp/pxelinux.cfg/rear-$HOST"
+    ln -s "rear-$HOST" "$work/tftp/pxelinux.cfg/01-02-00-00-00-00-01"
+    run rear_env_rear -v testrescue "$work/tftp"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"$HOST.initrd.cgz is a PXE output: its boot files are checked as $work/tftp/pxelinux.cfg/rear-$HOST names them (TFTP root $work/tftp)"* ]]
+    grep -qx -- "--boot-medium=pxe:$work/tftp/pxelinux.cfg/rear-$HOST" "$REAR_ENV_DIR/fake-helper.args"
+    grep -qx -- "--tftp-root=$work/tftp" "$REAR_ENV_DIR/fake-helper.args"
+    # Its configuration gone: where ReaR's naming has it, so that boot-files FAILs on it.
+    rm "$work/tftp/pxelinux.cfg/rear-$HOST"
+    run rear_env_rear testrescue "$work/tftp"
+    [ "$status" -eq 0 ]
+    grep -qx -- "--boot-medium=pxe:$OUT/rear-$HOST" "$REAR_ENV_DIR/fake-helper.args"
+    # RAMDISK: initramfs-SUFFIX.img; and with RAMDISK_SUFFIX="" the initrd next to a vmlinuz.
+    mkdir "$work/ramdisk" "$work/ramdisk-nosuffix"
+    cp "$work/initrd.cgz" "$work/ramdisk/initramfs-$HOST.img"
+    echo kernel >"$work/ramdisk/kernel-$HOST"
+    run rear_env_rear testrescue "$work/ramdisk"
+    [ "$status" -eq 0 ]
+    grep -qx -- "--boot-medium=ramdisk:$work/ramdisk/initramfs-$HOST.img" "$REAR_ENV_DIR/fake-helper.args"
+    run grep -q -- "--tftp-root" "$REAR_ENV_DIR/fake-helper.args"
+    [ "$status" -eq 1 ]
+    cp "$work/initrd.cgz" "$work/ramdisk-nosuffix/initrd.cgz"
+    echo kernel >"$work/ramdisk-nosuffix/vmlinuz-6.1.0-57-amd64"
+    run rear_env_rear testrescue "$work/ramdisk-nosuffix"
+    [ "$status" -eq 0 ]
+    grep -qx -- "--boot-medium=ramdisk:$work/ramdisk-nosuffix/initrd.cgz" "$REAR_ENV_DIR/fake-helper.args"
+    assert_nothing_left
+}
+
 @test "source order: PATH argument, then TESTRESCUE_SOURCE, then the newest found" {
     make_rescue_tree "$work/arg" arg
     make_rescue_tree "$work/conf" conf

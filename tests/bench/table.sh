@@ -129,79 +129,91 @@ u_plain="$( printf '%s\n' $u_extract $u_stream | sort -n | head -n 1 )"
 {
 echo "| Measurement (median of the runs) | rescue-spawn | systemd-nspawn / plain pipeline | ratio | target |"
 echo "| --- | --- | --- | --- | --- |"
-for i in systemd plain ; do
-    t="" ; test "$i" = systemd && t="$( target "$( v "boot.$i.rs.prompt_s.median" )" 2 "≤ 2 s" )"
-    echo "| Boot to first \`login:\` on tty1, $i image, default: idle sleeps skipped ($( runs_text "$( v "boot.$i.runs" )" )) | $( boot_rs_cell "$i" rs ) | $( nspawn_prompt_cell "$i" ) | — | $t |"
-    echo "| Boot to first \`login:\` on tty1, $i image, \`--real-sleeps\` | $( boot_rs_cell "$i" rs_real ) | (the nspawn runs above) | — | |"
-done
-for i in systemd plain ; do
-    r1="$( ratio "$( v "boot.$i.ns.ready_s.median" )" "$( v "boot.$i.rs.ready_s.median" )" )"
-    r2="$( ratio "$( v "boot.$i.ns.ready_s.median" )" "$( v "boot.$i.rs_real.ready_s.median" )" )"
-    test "$r1$r2" = "——" && r1="—" || r1="$r1 / $r2"
-    echo "| ReaR's ready line on the console, $i image, default / \`--real-sleeps\` (boot runs) | $( s "$( v "boot.$i.rs.ready_s.median" )" ) / $( s "$( v "boot.$i.rs_real.ready_s.median" )" ) | $( ready_cell "$i" ) | $r1 | |"
-done
-for i in systemd plain ; do
-    for k in "" .real ; do
-        t="" ; t2=""
-        if test "$k" ; then
-            what="\`--real-sleeps\`"
-            anchor=""
-        else
-            what="default: idle sleeps skipped"
-            anchor="no verdict; ready line: $( ready_cell "$i" )"
-            test "$i" = systemd && t="$( target "$( v "verdict.$i.total_seconds.median" )" 3 "≤ 3 s" )" && t2="$( target "$( v "verdict.$i.net_seconds.median" )" 3 "≤ 3 s" )"
-        fi
-        echo "| \`--check\` start to verdict, $i image, $what ($( runs_text "$( v "verdict.$i.runs" )" )) | $( verdict_cell "$i" "$k" ) | $anchor | — | $t |"
-        echo "| … the image's sleeps before its first prompt, asked / taken; ready line at; first prompt at; power off took | $( sleeps_cell "$i" "$k" ) | | | |"
-        echo "| … verdict minus the time the image's sleeps took, $i image, $what | $( s "$( v "verdict.$i$k.net_seconds.median" )" ) | | | $t2 |"
-    done
-done
-for i in systemd plain ; do
-    test "$( v "anchor.$i.ratio" )" || continue
-    echo "| \`--check\` start to verdict, $i image, this build ($( v "anchor.$i.checks.this" ) checks) against 0.2.1 ($( v "anchor.$i.checks.anchor" ) checks), alternating runs ($( runs_text "$( v "anchor.$i.this.seconds" | wc -w )" ) each) | $( s "$( v "anchor.$i.this.median" )" ) ($( v "anchor.$i.this.verdicts" )) | $( s "$( v "anchor.$i.anchor.median" )" ) (0.2.1: $( v "anchor.$i.anchor.verdicts" )) | $( v "anchor.$i.ratio" )× | $( target "$( v "anchor.$i.ratio" )" 1.10 "≤ 1.10×" ) |"
-done
-echo "| exec-to-init overhead of the helper: its main() to init's exec (busybox fixture, $( runs_text "$( v overhead.runs )" ); min–max) | $( ms_from_us "$( v overhead.main_us.median )" ) ($( ms_from_us "$( v overhead.main_us.min )" )–$( ms_from_us "$( v overhead.main_us.max )" )) | | | $( target "$( num "$( v overhead.main_us.median )" "%.3f" 0.001 | tr -d '—' )" 10 "≤ 10 ms" ) |"
-echo "| … counted from the helper's exec: the kernel's exec and the dynamic loading of seven libraries included (min–max) | $( ms_from_us "$( v overhead.exec_us.median )" ) ($( ms_from_us "$( v overhead.exec_us.min )" )–$( ms_from_us "$( v overhead.exec_us.max )" )) | | | $( target "$( num "$( v overhead.exec_us.median )" "%.3f" 0.001 | tr -d '—' )" 10 "≤ 10 ms" ) |"
-echo "| exec-to-init overhead on the real images, from main() / from exec (systemd; plain; default boot runs) | $( ms_from_us "$( v boot.systemd.rs.main_us.median )" ) / $( ms_from_us "$( v boot.systemd.rs.exec_us.median )" ); $( ms_from_us "$( v boot.plain.rs.main_us.median )" ) / $( ms_from_us "$( v boot.plain.rs.exec_us.median )" ) | | | |"
-echo "| Wall time of a whole run of \`-- /bin/true\` on the busybox fixture (fork + exec of a bare /bin/true: $( ms_from_s "$( v overhead.true_s.median )" )) | $( ms_from_s "$( v overhead.wall_s.median )" ) | $( ms_from_s "$( v overhead.nspawn_wall_s.median )" ) (\`-D FIXTURE /bin/true\`, $( runs_text "$( v overhead.nspawn_runs )" )) | $( ratio "$( v overhead.nspawn_wall_s.median )" "$( v overhead.wall_s.median )" ) | |"
-echo "| Setting up scratch disks: one 1 GiB disk / four (1 GiB, 1 GiB, 256 GiB, 2 TiB) ($( runs_text "$( v scratch.setup_runs )" )) | $( ms_from_us "$( v scratch.setup_one_us.median )" ) / $( ms_from_us "$( v scratch.setup_four_us.median )" ) | | | $( target "$( num "$( v scratch.setup_one_us.median )" "%.3f" 0.001 | tr -d '—' )" 50 "≤ 50 ms a disk" ) |"
-scratch_extra="$( awk -v c="$( v scratch.container_mount_us.median )" -v h="$( v scratch.host_mount_us.median )" 'BEGIN { if (c != "" && h != "") printf "%.3f", (c - h) / 1000 }' )"
-echo "| mount(2) of an ext4 made for the container (seccomp, checks, worker, fsmount, move_mount) / by root on the host (min–max, $( runs_text "$( v scratch.container_mount_us.runs )" )) | $( ms_from_us "$( v scratch.container_mount_us.median )" ) ($( ms_from_us "$( v scratch.container_mount_us.min )" )–$( ms_from_us "$( v scratch.container_mount_us.max )" )) | $( ms_from_us "$( v scratch.host_mount_us.median )" ) ($( ms_from_us "$( v scratch.host_mount_us.min )" )–$( ms_from_us "$( v scratch.host_mount_us.max )" )) | +$( or_dash "$scratch_extra" ) ms | $( target "$scratch_extra" 5 "≤ +5 ms" ) |"
-hwm_sd="$( maxof "$( v boot.systemd.rs.hwm_kb.max )" "$( v boot.systemd.rs_real.hwm_kb.max )" )"
-hwm_plain="$( maxof "$( v boot.plain.rs.hwm_kb.max )" "$( v boot.plain.rs_real.hwm_kb.max )" )"
-echo "| Peak RSS (VmHWM) of the helper at the login prompt, systemd / plain image (max of the runs, default and \`--real-sleeps\`) | $( mb_from_kb "$hwm_sd" ) / $( mb_from_kb "$hwm_plain" ) | | | $( target "$( num "$hwm_sd" "%.3f" 0.0009765625 | tr -d '—' )" 4 "≤ 4 MB" ) |"
-echo "| Peak RSS (VmHWM) of the helper through \`--check\`, systemd / plain image (default; \`--real-sleeps\`) | $( mb_from_kb "$( v verdict.systemd.hwm_kb.median )" ) / $( mb_from_kb "$( v verdict.plain.hwm_kb.median )" ) ($( mb_from_kb "$( v verdict.systemd.real.hwm_kb.median )" ) / $( mb_from_kb "$( v verdict.plain.real.hwm_kb.median )" )) | | | $( target "$( num "$( v verdict.systemd.hwm_kb.median )" "%.3f" 0.0009765625 | tr -d '—' )" 4 "≤ 4 MB" ) |"
-echo "| CPU time of the helper process itself: boot to prompt / whole \`--check\`, systemd image (default; \`--real-sleeps\`) | $( s "$( v boot.systemd.rs.cpu_s.median )" ) / $( s "$( v verdict.systemd.cpu_s.median )" ) ($( s "$( v boot.systemd.rs_real.cpu_s.median )" ) / $( s "$( v verdict.systemd.real.cpu_s.median )" )) | | | |"
-if test "$unpack_rc" ; then
-    if test "$u_ours" ; then
-        echo "| ISO → rootfs unpack, plain image's ISO ($( runs_text "$u_runs" )) | $( s "$u_ours" ) | $( s "$u_plain" ) (xorriso + gzip -dc + cpio: to a file $( s "$u_extract" ), streamed $( s "$u_stream" )) | $( ratio "$u_ours" "$u_plain" ) | $( target "$( ratio "$u_ours" "$u_plain" | tr -d '×—' )" 1.0 "≤ 1.0×" ) |"
-        echo "| \`rear testrescue ISO\` end to end (stand-in helper: find + unpack + workflow, no boot) | $( s "$u_rear" ) | | | |"
-    else
-        echo "| ISO → rootfs unpack (tests/bench/unpack.sh) | failed (exit $unpack_rc) | | | |"
-    fi
-fi
-if test "$( v versus.anchor )" ; then
-    echo "| helper's start, main() to init / exec to init, busybox fixture ($( v versus.overhead_runs ) runs each, alternating): this tree (limits and private uid range off: $( ms_from_us "$( v versus.overhead.main_us.off )" ) / $( ms_from_us "$( v versus.overhead.exec_us.off )" )) | $( ms_from_us "$( v versus.overhead.main_us.new )" ) / $( ms_from_us "$( v versus.overhead.exec_us.new )" ) | 0.2.1 ($( v versus.anchor )): $( ms_from_us "$( v versus.overhead.main_us.old )" ) / $( ms_from_us "$( v versus.overhead.exec_us.old )" ) | $( v versus.overhead.main.ratio )× / $( v versus.overhead.exec.ratio )× (against itself without them: $( v versus.overhead.main.ratio_off )×) | ≤ 1.05× |"
-    if test "$( v versus.syscalls.critical.new )" ; then
-        echo "| … system calls on its critical path (main thread until init's exec, PID 1 until its exec; strace, one start each) | $( v versus.syscalls.critical.new ) | without limits and uid range: $( v versus.syscalls.critical.off ); 0.2.1: $( v versus.syscalls.critical.old ) | $( v versus.syscalls.critical.ratio_off )× against without | ≤ 1.05× |"
-    fi
+# (run-bench testrecover: only the rehearsal and its anchor)
+if test "$( v meta.parts )" != testrecover ; then
     for i in systemd plain ; do
-        echo "| \`--check\` start to verdict, $i image, this tree against 0.2.1 ($( runs_text "$( v versus.runs )" ), alternating) | $( s "$( v "versus.verdict.$i.new.total_s.median" )" ) ($( v "versus.verdict.$i.new.verdicts" )) | $( s "$( v "versus.verdict.$i.old.total_s.median" )" ) ($( v "versus.verdict.$i.old.verdicts" )) | $( v "versus.verdict.$i.ratio" )× (against itself without limits and uid range, $( s "$( v "versus.verdict.$i.off.total_s.median" )" ): $( v "versus.verdict.$i.ratio_off" )×) | ≤ 1.05× |"
+        t="" ; test "$i" = systemd && t="$( target "$( v "boot.$i.rs.prompt_s.median" )" 2 "≤ 2 s" )"
+        echo "| Boot to first \`login:\` on tty1, $i image, default: idle sleeps skipped ($( runs_text "$( v "boot.$i.runs" )" )) | $( boot_rs_cell "$i" rs ) | $( nspawn_prompt_cell "$i" ) | — | $t |"
+        echo "| Boot to first \`login:\` on tty1, $i image, \`--real-sleeps\` | $( boot_rs_cell "$i" rs_real ) | (the nspawn runs above) | — | |"
     done
-fi
-if test "$( v iso.runs )" ; then
-    echo "| ISO path's own cost: \`rear testrescue ISO\` $( s "$( v iso.iso_s.median )" ) minus \`rear testrescue TREE\` $( s "$( v iso.tree_s.median )" ), plain image ($( runs_text "$( v iso.runs )" ); unpacked to $( v iso.area ) with \`$( v iso.decompressor )\`) | $( s "$( v iso.own_s )" ) | \`bsdtar -xOf \| gzip -dc \| cpio -idm\` to disk: $( s "$( v iso.plain_disk_s.median )" ) | $( v iso.own_ratio )× (rounds: $( v iso.own_ratio.all )) | $( target "$( v iso.own_ratio )" 0.6 "≤ 0.6×" ) |"
-    echo "| … the unpack alone, into memory | $( s "$( v iso.unpack_memory_s.median )" ) | | | |"
+    for i in systemd plain ; do
+        r1="$( ratio "$( v "boot.$i.ns.ready_s.median" )" "$( v "boot.$i.rs.ready_s.median" )" )"
+        r2="$( ratio "$( v "boot.$i.ns.ready_s.median" )" "$( v "boot.$i.rs_real.ready_s.median" )" )"
+        test "$r1$r2" = "——" && r1="—" || r1="$r1 / $r2"
+        echo "| ReaR's ready line on the console, $i image, default / \`--real-sleeps\` (boot runs) | $( s "$( v "boot.$i.rs.ready_s.median" )" ) / $( s "$( v "boot.$i.rs_real.ready_s.median" )" ) | $( ready_cell "$i" ) | $r1 | |"
+    done
+    for i in systemd plain ; do
+        for k in "" .real ; do
+            t="" ; t2=""
+            if test "$k" ; then
+                what="\`--real-sleeps\`"
+                anchor=""
+            else
+                what="default: idle sleeps skipped"
+                anchor="no verdict; ready line: $( ready_cell "$i" )"
+                test "$i" = systemd && t="$( target "$( v "verdict.$i.total_seconds.median" )" 3 "≤ 3 s" )" && t2="$( target "$( v "verdict.$i.net_seconds.median" )" 3 "≤ 3 s" )"
+            fi
+            echo "| \`--check\` start to verdict, $i image, $what ($( runs_text "$( v "verdict.$i.runs" )" )) | $( verdict_cell "$i" "$k" ) | $anchor | — | $t |"
+            echo "| … the image's sleeps before its first prompt, asked / taken; ready line at; first prompt at; power off took | $( sleeps_cell "$i" "$k" ) | | | |"
+            echo "| … verdict minus the time the image's sleeps took, $i image, $what | $( s "$( v "verdict.$i$k.net_seconds.median" )" ) | | | $t2 |"
+        done
+    done
+    for i in systemd plain ; do
+        test "$( v "anchor.$i.ratio" )" || continue
+        echo "| \`--check\` start to verdict, $i image, this build ($( v "anchor.$i.checks.this" ) checks) against 0.2.1 ($( v "anchor.$i.checks.anchor" ) checks), alternating runs ($( runs_text "$( v "anchor.$i.this.seconds" | wc -w )" ) each) | $( s "$( v "anchor.$i.this.median" )" ) ($( v "anchor.$i.this.verdicts" )) | $( s "$( v "anchor.$i.anchor.median" )" ) (0.2.1: $( v "anchor.$i.anchor.verdicts" )) | $( v "anchor.$i.ratio" )× | $( target "$( v "anchor.$i.ratio" )" 1.10 "≤ 1.10×" ) |"
+    done
+    echo "| exec-to-init overhead of the helper: its main() to init's exec (busybox fixture, $( runs_text "$( v overhead.runs )" ); min–max) | $( ms_from_us "$( v overhead.main_us.median )" ) ($( ms_from_us "$( v overhead.main_us.min )" )–$( ms_from_us "$( v overhead.main_us.max )" )) | | | $( target "$( num "$( v overhead.main_us.median )" "%.3f" 0.001 | tr -d '—' )" 10 "≤ 10 ms" ) |"
+    echo "| … counted from the helper's exec: the kernel's exec and the dynamic loading of seven libraries included (min–max) | $( ms_from_us "$( v overhead.exec_us.median )" ) ($( ms_from_us "$( v overhead.exec_us.min )" )–$( ms_from_us "$( v overhead.exec_us.max )" )) | | | $( target "$( num "$( v overhead.exec_us.median )" "%.3f" 0.001 | tr -d '—' )" 10 "≤ 10 ms" ) |"
+    echo "| exec-to-init overhead on the real images, from main() / from exec (systemd; plain; default boot runs) | $( ms_from_us "$( v boot.systemd.rs.main_us.median )" ) / $( ms_from_us "$( v boot.systemd.rs.exec_us.median )" ); $( ms_from_us "$( v boot.plain.rs.main_us.median )" ) / $( ms_from_us "$( v boot.plain.rs.exec_us.median )" ) | | | |"
+    echo "| Wall time of a whole run of \`-- /bin/true\` on the busybox fixture (fork + exec of a bare /bin/true: $( ms_from_s "$( v overhead.true_s.median )" )) | $( ms_from_s "$( v overhead.wall_s.median )" ) | $( ms_from_s "$( v overhead.nspawn_wall_s.median )" ) (\`-D FIXTURE /bin/true\`, $( runs_text "$( v overhead.nspawn_runs )" )) | $( ratio "$( v overhead.nspawn_wall_s.median )" "$( v overhead.wall_s.median )" ) | |"
+    echo "| Setting up scratch disks: one 1 GiB disk / four (1 GiB, 1 GiB, 256 GiB, 2 TiB) ($( runs_text "$( v scratch.setup_runs )" )) | $( ms_from_us "$( v scratch.setup_one_us.median )" ) / $( ms_from_us "$( v scratch.setup_four_us.median )" ) | | | $( target "$( num "$( v scratch.setup_one_us.median )" "%.3f" 0.001 | tr -d '—' )" 50 "≤ 50 ms a disk" ) |"
+    scratch_extra="$( awk -v c="$( v scratch.container_mount_us.median )" -v h="$( v scratch.host_mount_us.median )" 'BEGIN { if (c != "" && h != "") printf "%.3f", (c - h) / 1000 }' )"
+    echo "| mount(2) of an ext4 made for the container (seccomp, checks, worker, fsmount, move_mount) / by root on the host (min–max, $( runs_text "$( v scratch.container_mount_us.runs )" )) | $( ms_from_us "$( v scratch.container_mount_us.median )" ) ($( ms_from_us "$( v scratch.container_mount_us.min )" )–$( ms_from_us "$( v scratch.container_mount_us.max )" )) | $( ms_from_us "$( v scratch.host_mount_us.median )" ) ($( ms_from_us "$( v scratch.host_mount_us.min )" )–$( ms_from_us "$( v scratch.host_mount_us.max )" )) | +$( or_dash "$scratch_extra" ) ms | $( target "$scratch_extra" 5 "≤ +5 ms" ) |"
+    hwm_sd="$( maxof "$( v boot.systemd.rs.hwm_kb.max )" "$( v boot.systemd.rs_real.hwm_kb.max )" )"
+    hwm_plain="$( maxof "$( v boot.plain.rs.hwm_kb.max )" "$( v boot.plain.rs_real.hwm_kb.max )" )"
+    echo "| Peak RSS (VmHWM) of the helper at the login prompt, systemd / plain image (max of the runs, default and \`--real-sleeps\`) | $( mb_from_kb "$hwm_sd" ) / $( mb_from_kb "$hwm_plain" ) | | | $( target "$( num "$hwm_sd" "%.3f" 0.0009765625 | tr -d '—' )" 4 "≤ 4 MB" ) |"
+    echo "| Peak RSS (VmHWM) of the helper through \`--check\`, systemd / plain image (default; \`--real-sleeps\`) | $( mb_from_kb "$( v verdict.systemd.hwm_kb.median )" ) / $( mb_from_kb "$( v verdict.plain.hwm_kb.median )" ) ($( mb_from_kb "$( v verdict.systemd.real.hwm_kb.median )" ) / $( mb_from_kb "$( v verdict.plain.real.hwm_kb.median )" )) | | | $( target "$( num "$( v verdict.systemd.hwm_kb.median )" "%.3f" 0.0009765625 | tr -d '—' )" 4 "≤ 4 MB" ) |"
+    echo "| CPU time of the helper process itself: boot to prompt / whole \`--check\`, systemd image (default; \`--real-sleeps\`) | $( s "$( v boot.systemd.rs.cpu_s.median )" ) / $( s "$( v verdict.systemd.cpu_s.median )" ) ($( s "$( v boot.systemd.rs_real.cpu_s.median )" ) / $( s "$( v verdict.systemd.real.cpu_s.median )" )) | | | |"
+    if test "$unpack_rc" ; then
+        if test "$u_ours" ; then
+            echo "| ISO → rootfs unpack, plain image's ISO ($( runs_text "$u_runs" )) | $( s "$u_ours" ) | $( s "$u_plain" ) (xorriso + gzip -dc + cpio: to a file $( s "$u_extract" ), streamed $( s "$u_stream" )) | $( ratio "$u_ours" "$u_plain" ) | $( target "$( ratio "$u_ours" "$u_plain" | tr -d '×—' )" 1.0 "≤ 1.0×" ) |"
+            echo "| \`rear testrescue ISO\` end to end (stand-in helper: find + unpack + workflow, no boot) | $( s "$u_rear" ) | | | |"
+        else
+            echo "| ISO → rootfs unpack (tests/bench/unpack.sh) | failed (exit $unpack_rc) | | | |"
+        fi
+    fi
+    if test "$( v versus.anchor )" ; then
+        echo "| helper's start, main() to init / exec to init, busybox fixture ($( v versus.overhead_runs ) runs each, alternating): this tree (limits and private uid range off: $( ms_from_us "$( v versus.overhead.main_us.off )" ) / $( ms_from_us "$( v versus.overhead.exec_us.off )" )) | $( ms_from_us "$( v versus.overhead.main_us.new )" ) / $( ms_from_us "$( v versus.overhead.exec_us.new )" ) | 0.2.1 ($( v versus.anchor )): $( ms_from_us "$( v versus.overhead.main_us.old )" ) / $( ms_from_us "$( v versus.overhead.exec_us.old )" ) | $( v versus.overhead.main.ratio )× / $( v versus.overhead.exec.ratio )× (against itself without them: $( v versus.overhead.main.ratio_off )×) | ≤ 1.05× |"
+        if test "$( v versus.syscalls.critical.new )" ; then
+            echo "| … system calls on its critical path (main thread until init's exec, PID 1 until its exec; strace, one start each) | $( v versus.syscalls.critical.new ) | without limits and uid range: $( v versus.syscalls.critical.off ); 0.2.1: $( v versus.syscalls.critical.old ) | $( v versus.syscalls.critical.ratio_off )× against without | ≤ 1.05× |"
+        fi
+        for i in systemd plain ; do
+            echo "| \`--check\` start to verdict, $i image, this tree against 0.2.1 ($( runs_text "$( v versus.runs )" ), alternating) | $( s "$( v "versus.verdict.$i.new.total_s.median" )" ) ($( v "versus.verdict.$i.new.verdicts" )) | $( s "$( v "versus.verdict.$i.old.total_s.median" )" ) ($( v "versus.verdict.$i.old.verdicts" )) | $( v "versus.verdict.$i.ratio" )× (against itself without limits and uid range, $( s "$( v "versus.verdict.$i.off.total_s.median" )" ): $( v "versus.verdict.$i.ratio_off" )×) | ≤ 1.05× |"
+        done
+    fi
+    if test "$( v iso.runs )" ; then
+        echo "| ISO path's own cost: \`rear testrescue ISO\` $( s "$( v iso.iso_s.median )" ) minus \`rear testrescue TREE\` $( s "$( v iso.tree_s.median )" ), plain image ($( runs_text "$( v iso.runs )" ); unpacked to $( v iso.area ) with \`$( v iso.decompressor )\`) | $( s "$( v iso.own_s )" ) | \`bsdtar -xOf \| gzip -dc \| cpio -idm\` to disk: $( s "$( v iso.plain_disk_s.median )" ) | $( v iso.own_ratio )× (rounds: $( v iso.own_ratio.all )) | $( target "$( v iso.own_ratio )" 0.6 "≤ 0.6×" ) |"
+        echo "| … the unpack alone, into memory | $( s "$( v iso.unpack_memory_s.median )" ) | | | |"
+    fi
 fi
 # 'rear testrecover' of the recovery fixture (testrecover.sh, testrecover.*): end to end and per check
 if test "$( v testrecover.runs )" ; then
-    echo "| \`rear testrecover\` of the recovery fixture end to end, from the kept tree / from the ISO ($( runs_text "$( v testrecover.runs )" ): $( v testrecover.verdicts )) | $( s "$( v testrecover.rootfs.total_s )" ) / $( s "$( v testrecover.iso.total_s )" ) | | | $( target "$( v testrecover.total_s )" 60 "≤ 60 s" ) |"
+    echo "| \`rear testrecover\` of the recovery fixture end to end, from the kept tree / from the ISO ($( runs_text "$( v testrecover.runs )" ): $( v testrecover.verdicts ); load at each start: $( or_dash "$( v testrecover.loads )" )) | $( s "$( v testrecover.rootfs.total_s )" ) / $( s "$( v testrecover.iso.total_s )" ) | | | $( target "$( v testrecover.total_s )" 60 "≤ 60 s" ) |"
+    # tree / ISO of testrecover.SOURCE.KEY_s
+    function tree_iso () {
+        echo "$( s "$( v "testrecover.rootfs.${1}_s" )" ) / $( s "$( v "testrecover.iso.${1}_s" )" )"
+    }
     for check in rescue-boots recover layout restore bootloader restored-boots ; do
-        echo "| … \`$check\`, tree / ISO | $( s "$( v "testrecover.rootfs.check.${check}_s" )" ) / $( s "$( v "testrecover.iso.check.${check}_s" )" ) | | | |"
+        echo "| … check \`$check\`, tree / ISO | $( tree_iso "check.$check" ) | | | |"
     done
-    for stage in layout-recreate restore finalize ; do
-        echo "| … inside \`recover\`, ReaR's stage $stage, tree / ISO | $( s "$( v "testrecover.rootfs.rear.${stage}_s" )" ) / $( s "$( v "testrecover.iso.rear.${stage}_s" )" ) | | | |"
+    echo "| … inside \`recover\`: the rescue boot until ReaR logs its first line, tree / ISO | $( tree_iso recover.boot ) | | | |"
+    for stage in init setup verify layout-prepare layout-recreate restore finalize wrapup ; do
+        echo "| … inside \`recover\`, ReaR's stage $stage, tree / ISO | $( tree_iso "rear.$stage" ) | | | |"
+        test "$stage" = finalize && echo "| … … of it update-initramfs in the restored system (550_rebuild_initramfs.sh), tree / ISO | $( tree_iso rear.initramfs ) | | | |"
     done
+    echo "| … inside \`recover\`: after ReaR's last line until the container is gone (its exit, the power off), tree / ISO | $( tree_iso recover.end ) | | | |"
+    echo "| … meanwhile, in the background: the archive's listing and sample for the check \`restore\`, tree / ISO | $( tree_iso restore-reading ) | | | |"
+    echo "| … outside the rehearsal's own report: rear's start and end, tree / ISO | $( tree_iso outside-report ) | | | |"
 fi
 # The recovery fixture recovered in a VM (vm-recover.sh, vm.*), the anchor of 'rear testrecover'
 # (its end to end figure testrecover.total_s, from tests/bench/testrecover.sh); target >= 10x
@@ -218,38 +230,40 @@ if test "$( v vm.result )" ; then
     echo "| … VM \`rear recover\` inside: disk layout created after; restore took (ReaR: $( or_dash "$( v vm.recover.restore_line )" )); initramfs rebuilt after; ReaR's \"Finished\" after; rear's exit status | | $( s "$( v vm.recover.layout_at_s )" ); $( s "$( v vm.recover.restore_s )" ); $( s "$( v vm.recover.initramfs_at_s )" ); $( s "$( v vm.recover.finished_at_s )" ); $( or_dash "$( v vm.recover_exit )" ) | | |"
     echo "| … VM reboot after the recovery | | $( or_dash "$( v vm.reboot )" ) | | |"
 fi
-echo
-echo "systemd-nspawn $( systemd-nspawn --version 2>/dev/null | sed -n '1s/^systemd \([0-9]*\).*/\1/p' ) \`--register=no --keep-unit --private-network --volatile=overlay -bD ROOTFS\` on a pty, watched $window_text per run, then SIGTERM, 15 s, cgroup.kill:"
-echo
-echo "| nspawn, median (each run) | systemd image | plain image |"
-echo "| --- | --- | --- |"
-function both () {
-    local key="$1" fmt="${2:-plain}" i a out=""
-    for i in systemd plain ; do
-        a="$( v "boot.$i.ns.$key.median" )"
-        if test "$fmt" = s ; then a="$( s "$a" )" ; else a="$( or_dash "$a" )" ; fi
-        out="$out | $a ($( or_dash "$( v "boot.$i.ns.$key.all" )" ))"
-    done
-    echo "${out# | }"
-}
-echo "| agetty deaths (\`getty@…: Main process exited\`) | $( both getty_deaths ) |"
-echo "| highest restart counter / start limit hits | $( v boot.systemd.ns.getty_restart_counter.median ) / $( v boot.systemd.ns.getty_limit_hits.median ) | $( v boot.plain.ns.getty_restart_counter.median ) / $( v boot.plain.ns.getty_limit_hits.median ) |"
-echo "| getty failure lines (\`getty@\` + Failed / failed / start request repeated / Scheduled restart) | $( both getty_failures ) |"
-echo "| first getty failure after | $( both first_getty_failure_s s ) |"
-echo "| \"Failed to start\" lines (any unit) / \`219/CGROUP\` lines | $( v boot.systemd.ns.units_failed.median ) / $( v boot.systemd.ns.cgroup_errors.median ) | $( v boot.plain.ns.units_failed.median ) / $( v boot.plain.ns.cgroup_errors.median ) |"
-echo "| ReaR ready line after | $( both ready_s s ) |"
-echo "| ReaR's sysinit.service (runs system-setup, which prints the ready line) ended with / after | $( or_dash "$( v boot.systemd.ns.sysinit_status )" ) / $( s "$( v boot.systemd.ns.sysinit_exit_s.median )" ) | $( or_dash "$( v boot.plain.ns.sysinit_status )" ) / $( s "$( v boot.plain.ns.sysinit_exit_s.median )" ) |"
-echo "| \"Possibly corrupted\" (nspawn's /tmp hides ReaR's log) after | $( both corrupted_s s ) |"
-echo "| container processes at the end of the window (outside our cgroup) | $( v boot.systemd.ns.container_processes.median ) ($( v boot.systemd.ns.outside_cgroup.median )) | $( v boot.plain.ns.container_processes.median ) ($( v boot.plain.ns.outside_cgroup.median )) |"
-echo "| SIGTERM → nspawn exited after (— = not within 15 s) | $( both stop_s s ) |"
-echo "| processes killed by cgroup.kill / alive afterwards (all runs) | $( v boot.systemd.ns.killed_by_cgroup_kill.median ) / $( or_dash "$( v boot.systemd.ns.survivors.total )" ) | $( v boot.plain.ns.killed_by_cgroup_kill.median ) / $( or_dash "$( v boot.plain.ns.survivors.total )" ) |"
-echo "| host files nspawn left (image lock, /run/systemd/nspawn/…; removed by the bench) | $( both host_files_removed ) |"
-function rs_stop_cell () {
-    local i="$1"
-    echo "$( s "$( v "boot.$i.rs.stop_s.median" )" ) / $( or_dash "$( v "boot.$i.rs.survivors.total" )" ) (\`--real-sleeps\`: $( s "$( v "boot.$i.rs_real.stop_s.median" )" ) / $( or_dash "$( v "boot.$i.rs_real.survivors.total" )" ))"
-}
-echo "| rescue-spawn for comparison: SIGTERM at the prompt → exit after / processes alive afterwards | $( rs_stop_cell systemd ) | $( rs_stop_cell plain ) |"
-echo "| cached rootfs unchanged after all runs | $( or_dash "$( v boot.systemd.rootfs_unchanged )" ) | $( or_dash "$( v boot.plain.rootfs_unchanged )" ) |"
+if test "$( v meta.parts )" != testrecover ; then
+    echo
+    echo "systemd-nspawn $( systemd-nspawn --version 2>/dev/null | sed -n '1s/^systemd \([0-9]*\).*/\1/p' ) \`--register=no --keep-unit --private-network --volatile=overlay -bD ROOTFS\` on a pty, watched $window_text per run, then SIGTERM, 15 s, cgroup.kill:"
+    echo
+    echo "| nspawn, median (each run) | systemd image | plain image |"
+    echo "| --- | --- | --- |"
+    function both () {
+        local key="$1" fmt="${2:-plain}" i a out=""
+        for i in systemd plain ; do
+            a="$( v "boot.$i.ns.$key.median" )"
+            if test "$fmt" = s ; then a="$( s "$a" )" ; else a="$( or_dash "$a" )" ; fi
+            out="$out | $a ($( or_dash "$( v "boot.$i.ns.$key.all" )" ))"
+        done
+        echo "${out# | }"
+    }
+    echo "| agetty deaths (\`getty@…: Main process exited\`) | $( both getty_deaths ) |"
+    echo "| highest restart counter / start limit hits | $( v boot.systemd.ns.getty_restart_counter.median ) / $( v boot.systemd.ns.getty_limit_hits.median ) | $( v boot.plain.ns.getty_restart_counter.median ) / $( v boot.plain.ns.getty_limit_hits.median ) |"
+    echo "| getty failure lines (\`getty@\` + Failed / failed / start request repeated / Scheduled restart) | $( both getty_failures ) |"
+    echo "| first getty failure after | $( both first_getty_failure_s s ) |"
+    echo "| \"Failed to start\" lines (any unit) / \`219/CGROUP\` lines | $( v boot.systemd.ns.units_failed.median ) / $( v boot.systemd.ns.cgroup_errors.median ) | $( v boot.plain.ns.units_failed.median ) / $( v boot.plain.ns.cgroup_errors.median ) |"
+    echo "| ReaR ready line after | $( both ready_s s ) |"
+    echo "| ReaR's sysinit.service (runs system-setup, which prints the ready line) ended with / after | $( or_dash "$( v boot.systemd.ns.sysinit_status )" ) / $( s "$( v boot.systemd.ns.sysinit_exit_s.median )" ) | $( or_dash "$( v boot.plain.ns.sysinit_status )" ) / $( s "$( v boot.plain.ns.sysinit_exit_s.median )" ) |"
+    echo "| \"Possibly corrupted\" (nspawn's /tmp hides ReaR's log) after | $( both corrupted_s s ) |"
+    echo "| container processes at the end of the window (outside our cgroup) | $( v boot.systemd.ns.container_processes.median ) ($( v boot.systemd.ns.outside_cgroup.median )) | $( v boot.plain.ns.container_processes.median ) ($( v boot.plain.ns.outside_cgroup.median )) |"
+    echo "| SIGTERM → nspawn exited after (— = not within 15 s) | $( both stop_s s ) |"
+    echo "| processes killed by cgroup.kill / alive afterwards (all runs) | $( v boot.systemd.ns.killed_by_cgroup_kill.median ) / $( or_dash "$( v boot.systemd.ns.survivors.total )" ) | $( v boot.plain.ns.killed_by_cgroup_kill.median ) / $( or_dash "$( v boot.plain.ns.survivors.total )" ) |"
+    echo "| host files nspawn left (image lock, /run/systemd/nspawn/…; removed by the bench) | $( both host_files_removed ) |"
+    function rs_stop_cell () {
+        local i="$1"
+        echo "$( s "$( v "boot.$i.rs.stop_s.median" )" ) / $( or_dash "$( v "boot.$i.rs.survivors.total" )" ) (\`--real-sleeps\`: $( s "$( v "boot.$i.rs_real.stop_s.median" )" ) / $( or_dash "$( v "boot.$i.rs_real.survivors.total" )" ))"
+    }
+    echo "| rescue-spawn for comparison: SIGTERM at the prompt → exit after / processes alive afterwards | $( rs_stop_cell systemd ) | $( rs_stop_cell plain ) |"
+    echo "| cached rootfs unchanged after all runs | $( or_dash "$( v boot.systemd.rootfs_unchanged )" ) | $( or_dash "$( v boot.plain.rootfs_unchanged )" ) |"
+fi
 echo
 echo "Measured $( v meta.started ) on Linux $( uname -r ), $( nproc ) CPUs, load average $( v meta.load_start ) at the start and $( v meta.load_end ) at the end (other jobs ran on the machine);"
 echo "rear $( dpkg-query -W -f='${Version}' rear 2>/dev/null ), rescue-spawn $( "$BENCH_HELPER" --version 2>/dev/null | cut -d ' ' -f 2 ); the whole bench took $( v meta.seconds ) s."

@@ -82,6 +82,17 @@ def rec(status, name, detail, excerpt):
 sys.stdout.buffer.write(rec(1, b"layout", b"line 3: bad", b"excerpt\n") + rec(0, b"rear", b"rear runs", None))' \
         >"$dir/two-records"
 fi
+# The boot configurations and the start of a kernel: the cached ISO's isolinux.cfg and
+# kernel, the PXE output's pxelinux configuration (tests/fixtures/build-rear-output.sh).
+if test "$target" = boot_config ; then
+    add "$cache"/plain-pxe/tftp/pxelinux.cfg/rear-*
+    for iso in "$cache"/plain/rear.iso ; do
+        test -f "$iso" || continue
+        bsdtar -xOf "$iso" isolinux/isolinux.cfg >"$dir/isolinux.cfg" 2>/dev/null
+        bsdtar -xOf "$iso" isolinux/kernel 2>/dev/null | head -c 65536 >"$dir/kernel-head"
+    done
+    add_names $'menuentry x {\nlinux (tftp)/vm.kernel rw\ninitrd (tftp,192.0.2.1)/vm.initrd.cgz\n}\n' 'initramfs-vm.img'
+fi
 test -d "$here/regressions/$target" && cp "$here/regressions/$target"/* "$dir/" 2>/dev/null
 # libFuzzer needs at least one input to start from:
 test -n "$( ls -A "$dir" )" || printf '\n' >"$dir/empty"

@@ -160,6 +160,20 @@ function break_image () {
     echo "$status" >"$CASE/status"
 }
 
+# make_other_kernel FILE: a kernel of another version than the images' module trees, as
+# far as boot-files reads one: a bzImage setup header as the boot protocol has it ("HdrS"
+# at 0x202, the version string's offset - 0x200 at 0x20e) for 5.10.0-99-amd64.
+function make_other_kernel () {
+    python3 - "$1" <<'EOF'
+import struct, sys
+image = bytearray(0x1000)
+image[0x202:0x206] = b'HdrS'
+struct.pack_into('<H', image, 0x20e, 0x600 - 0x200)
+image[0x600:0x600 + 40] = b'5.10.0-99-amd64 (debian-kernel@lists) #1'
+open(sys.argv[1], 'wb').write(image)
+EOF
+}
+
 # item_status NAME: ok, FAIL, ignored or warn, as summary.txt of the last run says for check NAME.
 function item_status () {
     awk -v name="$1" '$2 == name && ($1 == "ok" || $1 == "FAIL" || $1 == "ignored" || $1 == "warn") { print $1 }' \

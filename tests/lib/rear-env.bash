@@ -6,7 +6,7 @@
 #                            (its LOG_DIR is DIR/var/log/rear because it runs "from a checkout")
 #   DIR/usr/share/rear       a copy of /usr/share/rear with usr/share/rear of the work tree on top
 #   DIR/etc/rear             the config dir (rear -c): os.conf, local.conf (see rear_env_config)
-#   DIR/var/lib/rear         VAR_DIR (ISO_DIR, PXE_TFTP_PATH and TESTRESCUE_REPORT_DIR are below it)
+#   DIR/var/lib/rear         VAR_DIR (ISO_DIR, PXE_TFTP_PATH, PXE_CONFIG_PATH and TESTRESCUE_REPORT_DIR are below it)
 #   DIR/tmp                  TMPDIR for rear (build directories), the only place searched for
 #                            kept build directories (TESTRESCUE_BUILD_AREAS)
 # rear_env_run ARGS...   runs that rear with -c DIR/etc/rear; sets $status and $output like bats 'run'
@@ -41,6 +41,7 @@ function rear_env_setup () {
 function rear_env_config () {
     {
         echo "PXE_TFTP_PATH=\$VAR_DIR/output"
+        echo "PXE_CONFIG_PATH=\$VAR_DIR/output"
         echo "TESTRESCUE_BUILD_AREAS=( $REAR_ENV_DIR/tmp )"
         echo "TESTRESCUE_REPORT_DIR=\$VAR_DIR/testrescue"
         echo "$1"

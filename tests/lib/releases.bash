@@ -9,9 +9,11 @@
 #   release_image VARIANT    build (or take from the cache) the VARIANT image of
 #                            REAR_TEST_SUITE; prints the rootfs path (build-rear-image.sh's
 #                            messages on stderr)
-#   release_skip_unbootable VARIANT
-#                            skip the test when that image cannot boot on any machine, with
-#                            the reason; tests/releases.bats shows that --check FAILs it
+#   release_unbootable_reason ROOT
+#                            why the image at ROOT cannot boot on any machine; nothing when
+#                            it can (tests/releases.bats: no release image is such)
+#   image_init_is_systemd ROOT
+#                            is ROOT's init systemd? (Debian 13's plain image: sysvinit)
 
 function release_image () {
     "$SPAWN_WORK_TREE/tests/fixtures/build-rear-image.sh" ${REAR_TEST_SUITE:+--suite="$REAR_TEST_SUITE"} "$1"
@@ -33,9 +35,24 @@ function release_unbootable_reason () {
     done
 }
 
-function release_skip_unbootable () {
-    local root reason
-    root="$( release_image "$1" 2>/dev/null )" || return 0
-    reason="$( release_unbootable_reason "$root" )"
-    test -z "$reason" || skip "the ${REAR_TEST_SUITE:-host} $1 image: $reason (tests/releases.bats checks that --check FAILs it)"
+# Is ROOT's /init (or /sbin/init) systemd? The ReaR images of a systemd host: /init ->
+# bin/init, a copy of systemd, so their /etc/inittab is not used; Debian 13's plain image
+# (a sysvinit host): sysvinit's init, which reads ReaR's /etc/inittab. One level of
+# relative or absolute symlink is followed inside ROOT.
+function image_init_is_systemd () {
+    local root="$1" init target
+    for init in "$root/init" "$root/sbin/init" ; do
+        test -e "$init" -o -L "$init" || continue
+        if test -L "$init" ; then
+            target="$( readlink "$init" )"
+            case "$target" in
+                (/*) init="$root$target" ;;
+                (*) init="$( dirname "$init" )/$target" ;;
+            esac
+        fi
+        # Debian's systemd binary is small: most of it is in libsystemd-core
+        grep -qaE 'libsystemd-(core|shared)|systemd\.unit=' "$init" 2>/dev/null
+        return
+    done
+    return 1
 }

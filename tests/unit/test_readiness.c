@@ -174,7 +174,7 @@ static void test_bootfiles(void)
         unsigned char image[0x1000] = {};
         char version[64];
 
-        CHECK(isolinux_boot_names(cfg, strlen(cfg), "isolinux", &m) == 3);
+        CHECK(boot_config_names(cfg, strlen(cfg), "isolinux", &m) == 3);
         CHECK(strcmp(m.kernels[0], "isolinux/chain.c32") == 0 && strcmp(m.kernels[1], "isolinux/kernel") == 0 &&
               strcmp(m.kernels[2], "boot/vmlinuz") == 0);
         CHECK(m.n_initrds == 2 && strcmp(m.initrds[0], "isolinux/initrd.cgz") == 0 && strcmp(m.initrds[1], "boot/initrd.xz") == 0);
@@ -190,9 +190,44 @@ static void test_bootfiles(void)
         CHECK(bzimage_version(image, 0x100, version, sizeof(version)) == -EINVAL);
 }
 
+/* PXE: what output/PXE/default/810_create_pxelinux_cfg.sh writes (legacy and GRUB style),
+ * named relative to the TFTP root; RAMDISK: ReaR's naming of 900_copy_ramdisk.sh. */
+static void test_bootfiles_pxe_ramdisk(void)
+{
+        static const char pxelinux[] =
+                "    default hd\nprompt 1\ntimeout 300\n\nlabel hd\nlocalboot -1\n    display /vm.message\n"
+                "    label rear\n\tkernel /vm.kernel\n\tappend initrd=/vm.initrd.cgz root=/dev/ram0 vga=normal rw  selinux=0 \n";
+        static const char grub[] =
+                "menuentry 'Relax-and-Recover v2.7' {\ninsmod tftp\nset net_default_server=192.0.2.1\n"
+                "linux (tftp)/rear/vm.kernel root=/dev/ram0 vga=normal rw\necho 'Loading initial ramdisk ...'\n"
+                "initrd (tftp,192.0.2.1)/rear/vm.initrd.cgz\n}\n";
+        const char *listing[] = { "README", "initrd.cgz", "vmlinuz-6.1.0-57-amd64" };
+        const char *two[] = { "vmlinuz-6.1.0-56-amd64", "initrd.cgz", "vmlinuz-6.1.0-57-amd64" };
+        struct boot_medium m = {};
+        const char *path;
+        char name[128];
+
+        CHECK(boot_config_names(pxelinux, strlen(pxelinux), "", &m) == 1);
+        CHECK(strcmp(m.kernels[0], "vm.kernel") == 0 && m.n_initrds == 1 && strcmp(m.initrds[0], "vm.initrd.cgz") == 0);
+        m = (struct boot_medium) {};
+        CHECK(boot_config_names(grub, strlen(grub), "", &m) == 1);
+        CHECK(strcmp(m.kernels[0], "rear/vm.kernel") == 0 && m.n_initrds == 1 && strcmp(m.initrds[0], "rear/vm.initrd.cgz") == 0);
+        CHECK(ramdisk_kernel_name("initramfs-vm.img", NULL, 0, name, sizeof(name)) == 0 && strcmp(name, "kernel-vm") == 0);
+        CHECK(ramdisk_kernel_name("initrd.cgz", listing, 3, name, sizeof(name)) == 0 && strcmp(name, "vmlinuz-6.1.0-57-amd64") == 0);
+        CHECK(ramdisk_kernel_name("initrd.cgz", listing, 2, name, sizeof(name)) == -ENOENT);
+        CHECK(ramdisk_kernel_name("initrd.cgz", two, 3, name, sizeof(name)) == -EEXIST &&
+              strcmp(name, "vmlinuz-6.1.0-56-amd64, vmlinuz-6.1.0-57-amd64") == 0);
+        CHECK(ramdisk_kernel_name("initramfs-.img", listing, 3, name, sizeof(name)) == 0 && strcmp(name, "vmlinuz-6.1.0-57-amd64") == 0);
+        CHECK(boot_medium_kind("pxe:/srv/tftp/pxelinux.cfg/rear-vm", &path) == BOOT_PXE && strcmp(path, "/srv/tftp/pxelinux.cfg/rear-vm") == 0);
+        CHECK(boot_medium_kind("ramdisk:/x/initramfs-vm.img", &path) == BOOT_RAMDISK && strcmp(path, "/x/initramfs-vm.img") == 0);
+        CHECK(boot_medium_kind("iso:/x/rear.iso", &path) == BOOT_ISO && strcmp(path, "/x/rear.iso") == 0);
+        CHECK(boot_medium_kind("/x/rear.iso", &path) == BOOT_ISO && strcmp(path, "/x/rear.iso") == 0);
+}
+
 int main(void)
 {
         test_bootfiles();
+        test_bootfiles_pxe_ramdisk();
         test_ldlist();
         test_layout();
         test_kmodules();

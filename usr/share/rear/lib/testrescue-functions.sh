@@ -337,8 +337,10 @@ function testrescue_run_check () {
     fi
     test "$TESTRESCUE_LAYOUT_CHANGED" && options+=( "--layout-changed=$TESTRESCUE_LAYOUT_CHANGED" )
     is_true "$TESTRESCUE_FAIL_ON_WARNING" && options+=( "--fail-on-warning" )
-    # An ISO: its boot files are checked too (boot-files, and kernel-modules for its kernel).
-    test "$TESTRESCUE_RUN_KIND" = "iso" && options+=( "--boot-medium=$TESTRESCUE_RUN_INPUT" )
+    # An ISO, PXE or RAMDISK output: its boot files are checked too (boot-files, and
+    # kernel-modules for its kernel); see 350_find_boot_medium.sh.
+    test "$TESTRESCUE_RUN_BOOT_MEDIUM" && options+=( "--boot-medium=$TESTRESCUE_RUN_BOOT_MEDIUM" )
+    test "$TESTRESCUE_RUN_TFTP_ROOT" && options+=( "--tftp-root=$TESTRESCUE_RUN_TFTP_ROOT" )
     testrescue_add_common_options
     LogPrint "Testing the rescue system $rootfs unattended (timeout $TESTRESCUE_TIMEOUT seconds)"
     Log "Running: $TESTRESCUE_RUN_HELPER ${options[*]} ${TESTRESCUE_HELPER_OPTIONS[*]} $rootfs"

@@ -4,11 +4,17 @@
 # to its end: a truncated or damaged archive fails here) against the restored file
 # systems: every entry there with its type, every regular file with its size (a
 # file the recovery itself wrote afterwards, like the initrd and grub.cfg that
-# ReaR's finalize makes, is counted as rewritten), and a sample of
-# TESTRECOVER_RESTORE_SAMPLE files compared byte for byte with the archive's.
+# ReaR's finalize makes, is counted as rewritten; one it removed afterwards, like
+# the grub.cfg.new that grub-mkconfig renames, is counted as removed when ReaR's own
+# restore log, which the recovery leaves in the restored system, names it as
+# extracted), and a sample of TESTRECOVER_RESTORE_SAMPLE files compared byte for
+# byte with the archive's.
+# The listing and the sample were read from the archive while the recovery ran
+# (535_start_archive_reading.sh): here they are waited for and compared. The
+# check's time is what it adds after the recovery.
 # shellcheck disable=SC2168 # ReaR sources stage scripts inside a function: local is valid
 
-local start work="$TMP_DIR/testrecover-restore" listing result entries bytes missing differ rewritten
+local start work="$TESTRECOVER_RUN_ARCHIVE_WORK" listing result entries bytes missing differ rewritten removed
 local sample_count=0 sample_differ=0 file tar_error
 start="$( testrecover_now )"
 
@@ -20,40 +26,37 @@ if test "$TESTRECOVER_RUN_MOUNTED" != "yes" ; then
     testrecover_record restore FAIL "$( testrecover_seconds_since "$start" )" "no restored file system could be mounted"
     return 0
 fi
-mkdir -p "$work/sample" || Error "Cannot create $work"
-listing="$work/listing"
-# "TYPE<tab>SIZE<tab>NAME" of each entry (tar -tv: perms owner size date time name)
-if ! tar --numeric-owner --quoting-style=literal -tvzf "$TESTRECOVER_RUN_ARCHIVE" 2>"$work/tar.err" \
-        | awk '{ type = substr($1, 1, 1) ; size = $3 ; name = $0
-                 for (i = 0 ; i < 5 ; i++) sub(/^[^ ]+ +/, "", name)
-                 sub(/ -> .*$/, "", name) ; sub(/ link to .*$/, "", name) ; sub(/\/$/, "", name) ; sub(/^\.\//, "", name)
-                 if (name != "" && name != ".") print type "\t" size "\t" name }' >"$listing" \
-        || grep -qv 'Removing leading' "$work/tar.err" ; then
-    tar_error="$( grep -v 'Removing leading' "$work/tar.err" | head -n 1 )"
+# The archive's listing and sample (535), read to their end by now or soon:
+wait "$TESTRECOVER_RUN_ARCHIVE_READER_PID" || {
+    tar_error="$( grep -v 'Removing leading' "$work/tar.err" 2>/dev/null | head -n 1 )"
     test "$tar_error" || tar_error="tar failed"
-fi
+}
+listing="$work/listing"
+touch "$listing"
 # The restored tree: "TYPE<tab>SIZE<tab>MTIME<tab>NAME" (find's %y: f d l b c p s)
 find "$TESTRECOVER_RUN_TARGET" -mindepth 1 -printf '%y\t%s\t%T@\t%P\n' >"$work/restored"
+# What ReaR's tar said it extracted ('tar --block-number --verbose': "block N: NAME"),
+# from its restore log that the recovery copied into the restored system:
+cat "$TESTRECOVER_RUN_TARGET"/var/log/rear/recover/restore/*.restore.log 2>/dev/null \
+    | sed -n 's|^block [0-9]*: \(\./\)\{0,1\}\(.*[^/]\)/\{0,1\}$|\2|p' >"$work/extracted"
 result="$( awk -F '\t' -v since="${TESTRECOVER_RUN_START%.*}" '
-    FNR == NR { size[$4] = $2 ; mtime[$4] = $3 ; next }
+    FILENAME == ARGV[1] { extracted[$0] = 1 ; next }
+    FILENAME == ARGV[2] { size[$4] = $2 ; mtime[$4] = $3 ; next }
     {
         entries++ ; if ($1 == "-") bytes += $2
+        if (!($3 in size) && ($3 in extracted)) { removed++ ; next }
         if (!($3 in size)) { missing++ ; if (missing <= 3) first_missing = first_missing " /" $3 ; next }
         if ($1 == "-" && size[$3] != $2) {
             if (mtime[$3] + 0 >= since) rewritten++
             else { differ++ ; if (differ <= 3) first_differ = first_differ " /" $3 }
         }
     }
-    END { printf "%d %d %d %d %d|%s%s\n", entries, bytes, missing, differ, rewritten, first_missing, first_differ }
-' "$work/restored" "$listing" )"
-read -r entries bytes missing differ rewritten <<<"${result%%|*}"
+    END { printf "%d %d %d %d %d %d|%s%s\n", entries, bytes, missing, differ, rewritten, removed, first_missing, first_differ }
+' "$work/extracted" "$work/restored" "$listing" )"
+read -r entries bytes missing differ rewritten removed <<<"${result%%|*}"
 
-# The sample: every k-th regular file of the archive.
-awk -F '\t' '$1 == "-" && $2 > 0 { print $3 }' "$listing" \
-    | awk -v n="$TESTRECOVER_RESTORE_SAMPLE" -v total="$( grep -c '^-' "$listing" )" \
-        'BEGIN { step = int(total / n) ; if (step < 1) step = 1 } (NR - 1) % step == 0 && ++count <= n' >"$work/sample.list"
+# The sample, extracted from the archive by 535:
 if test -s "$work/sample.list" && test -z "$tar_error" ; then
-    tar --numeric-owner -xzf "$TESTRECOVER_RUN_ARCHIVE" -C "$work/sample" -T "$work/sample.list" 2>>"$work/tar.err"
     while read -r file ; do
         sample_count=$(( sample_count + 1 ))
         cmp -s "$work/sample/$file" "$TESTRECOVER_RUN_TARGET/$file" && continue
@@ -72,5 +75,5 @@ elif test "$missing" -gt 0 -o "$differ" -gt 0 -o "$sample_differ" -gt 0 ; then
 elif test "$entries" -eq 0 ; then
     testrecover_record restore FAIL "$( testrecover_seconds_since "$start" )" "the archive $TESTRECOVER_RUN_ARCHIVE lists no entry"
 else
-    testrecover_record restore ok "$( testrecover_seconds_since "$start" )" "all $entries entries ($bytes bytes) of the archive restored ($rewritten files rewritten by the recovery afterwards), $sample_count sampled files identical"
+    testrecover_record restore ok "$( testrecover_seconds_since "$start" )" "all $entries entries ($bytes bytes) of the archive restored ($rewritten files rewritten by the recovery afterwards$( test "$removed" -gt 0 && echo ", $removed removed by it" )), $sample_count sampled files identical"
 fi
