@@ -67,7 +67,9 @@ function fail_with () {
 # of it, no scratch file, the host as before.
 function assert_nothing_left () {
     local i left
-    for i in $( seq 30 ) ; do
+    # (a loop device goes when the last process of the container that used it has
+    # ended, after the helper's guard killed them: seconds on a busy machine)
+    for i in $( seq 150 ) ; do
         left="$( losetup -l -n -O NAME,BACK-FILE | grep -F "$REAR_ENV_DIR" || true )"
         test -z "$left" && break
         sleep 0.1

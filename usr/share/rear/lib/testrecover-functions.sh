@@ -185,15 +185,29 @@ function testrecover_watchdog_start () {
     AddExitTask "kill $TESTRECOVER_RUN_WATCHDOG_PID"
 }
 
-# Tell the watchdog of a loop device to detach (/dev/loopN; the mounts below the
-# build area it finds itself).
+# Tell the watchdog what to undo beyond the mounts below the build area (which it
+# finds itself): "loop /dev/loopN" to detach, "process PID" to end (with what it
+# started) should rear be killed. A process is recorded with its start time, so
+# that a later process under the same PID is never touched.
 function testrecover_watchdog_add () {
-    echo "$1" >>"$TESTRECOVER_RUN_WATCHDOG_TASKS"
+    local entry="$1"
+    case "$entry" in
+        ("process "*) entry+=" $( testrecover_process_start "${entry#process }" )" ;;
+    esac
+    echo "$entry" >>"$TESTRECOVER_RUN_WATCHDOG_TASKS"
+}
+
+# The start time of process PID (field 22 of /proc/PID/stat; "" when it is gone).
+function testrecover_process_start () {
+    local stat
+    stat="$( cat "/proc/$1/stat" 2>/dev/null )" || return 0
+    stat="${stat##*) }"
+    awk '{ print $20 }' <<<"$stat"
 }
 
 # The watchdog itself (in the background): REAR_PID TASKS BUILD_DIR KEEP_BUILD_DIR.
 function testrecover_watchdog () {
-    local rear_pid="$1" tasks="$2" build_dir="$3" keep="$4" fd what
+    local rear_pid="$1" tasks="$2" build_dir="$3" keep="$4" fd kind what
     # Never anything but a build area of ReaR's (an absolute directory, not /), never
     # while its rear may run:
     test "$rear_pid" -gt 1 2>/dev/null || return 1
@@ -212,10 +226,26 @@ function testrecover_watchdog () {
     # rear is gone without its exit tasks:
     exec >>"$build_dir/testrecover-watchdog.log" 2>&1
     echo "rear (PID $rear_pid) ended without its exit tasks: cleaning up"
+    while read -r kind what start ; do
+        test "$kind" = "process" -a -n "$start" || continue
+        test "$( testrecover_process_start "$what" )" = "$start" && testrecover_watchdog_kill_tree "$what"
+    done <"$tasks"
     awk -v dir="$build_dir/" 'index($5, dir) == 1 { print length($5), $5 }' /proc/self/mountinfo \
         | sort -rn | cut -d ' ' -f 2- | while read -r what ; do umount -l "$what" ; done
-    while read -r what ; do
+    while read -r kind what ; do
+        test "$kind" = "loop" || continue
         losetup -n -O BACK-FILE "$what" 2>/dev/null | grep -q "/testrecover-$rear_pid-" && losetup -d "$what"
     done <"$tasks"
     is_true "$keep" || rm -rf --one-file-system "$build_dir"
+}
+
+# End process PID and its descendants (SIGKILL, children first found, by PID).
+function testrecover_watchdog_kill_tree () {
+    local pid="$1" child
+    test "$pid" -gt 1 2>/dev/null || return 0
+    kill -STOP "$pid" 2>/dev/null || return 0
+    for child in $( cat /proc/"$pid"/task/*/children 2>/dev/null ) ; do
+        testrecover_watchdog_kill_tree "$child"
+    done
+    kill -KILL "$pid" 2>/dev/null
 }

@@ -12,7 +12,8 @@
 # The decompressor is the fastest one installed (igzip, pigz: as for an initrd,
 # testrescue_decompressor). The reading runs at nice 19: when the CPUs are busy
 # the recovery comes first. Should rear end before it is done, ReaR's exit ends
-# it with every other descendant process of rear.
+# it with every other descendant process of rear (the watchdog, should rear be
+# killed with SIGKILL).
 # Sets TESTRECOVER_RUN_ARCHIVE_READER_PID ("" when there is no archive) and
 # TESTRECOVER_RUN_ARCHIVE_WORK (the directory of what it writes).
 # shellcheck disable=SC2168 # ReaR sources stage scripts inside a function: local is valid
@@ -65,3 +66,5 @@ Log "Reading the archive $TESTRECOVER_RUN_ARCHIVE ($compression) in the backgrou
     exit 0
 ) </dev/null &
 TESTRECOVER_RUN_ARCHIVE_READER_PID=$!
+# (a SIGKILLed rear runs no exit task: then the watchdog of 105 ends it)
+testrecover_watchdog_add "process $TESTRECOVER_RUN_ARCHIVE_READER_PID"

@@ -14,7 +14,7 @@ for entry in "${TESTRECOVER_RUN_SCRATCH_FILES[@]}" ; do
     test -s "$file" || { Log "The scratch disk $name is empty (the recovery did not start?)" ; continue ; }
     loop="$( losetup -f --show -r -P "$file" )" || Error "Cannot attach the scratch disk $name ($file) read-only to a loop device"
     AddExitTask "losetup -d $loop"
-    testrecover_watchdog_add "$loop"
+    testrecover_watchdog_add "loop $loop"
     # A kernel without the partition table's parser (this project's CI) shows none:
     partx -a "$loop" 2>/dev/null
     TESTRECOVER_RUN_LOOPS+=( "$name:$loop" )
