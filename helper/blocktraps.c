@@ -276,8 +276,10 @@ static int apply_options(int fd, char *options, const char *fstype)
                             (!refused_options[i].value || (value && strcmp(value, refused_options[i].value) == 0)))
                                 return -EPERM;
                 /* The mount's idmapping (ids.h), which /proc/mounts shows and libmount passes
-                 * back on a remount: a property of the mount, not a file system option. */
-                if (strcmp(opt, "idmapped") == 0)
+                 * back on a remount (fstype NULL): a property of the mount, not a file system
+                 * option. On a new mount it goes to the file system, which refuses it as a
+                 * machine's kernel would (a layout that recorded it cannot be mounted there). */
+                if (!fstype && strcmp(opt, "idmapped") == 0)
                         continue;
                 errors_given = errors_given || strcmp(opt, "errors") == 0;
                 if (fsconfig(fd, value ? FSCONFIG_SET_STRING : FSCONFIG_SET_FLAG, opt, value, 0) < 0)

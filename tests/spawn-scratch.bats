@@ -455,6 +455,22 @@ echo "disks [$( ls /sys/block | tr "\n" " " )] [$( cat /sys/block/vda/size ) $( 
     assert_no_leftovers
 }
 
+# "idmapped" is what /proc/mounts shows of the helper's own mounts with the private uid
+# range: ReaR records it in disklayout.conf when its mkbackup runs in such a container, and
+# a machine's kernel refuses it as a mount option. So does the helper on a new mount; on a
+# remount (libmount passes /proc/mounts back) it is the mount's property and stays.
+@test "a new scratch mount with -o idmapped is refused as a machine's kernel refuses it; a remount keeps working" {
+    run --separate-stderr spawn --scratch-disk=sda:64M "$TOOLS" -- /bin/sh -c '
+mkfs.ext4 -q /dev/sda && mkdir -p /mnt/local
+/usr/bin/mount -o rw,idmapped /dev/sda /mnt/local 2>/dev/null || echo "idmapped refused"
+/usr/bin/mount /dev/sda /mnt/local && /usr/bin/mount -o remount,sync /dev/sda /mnt/local && echo "remounted"
+/usr/bin/umount /mnt/local'
+    [ "$status" -eq 0 ] || spawn_fail "status $status: $stderr"
+    assert_has_line "$output" "idmapped refused"
+    assert_has_line "$output" "remounted"
+    assert_no_leftovers
+}
+
 @test "a scratch file system is remounted sync, async, ro and rw as ReaR does; other remounts stay the kernel's" {
     run --separate-stderr spawn --scratch-disk=sda:64M "$TOOLS" -- /bin/sh -c '
 mkfs.ext4 -q /dev/sda && mkdir -p /mnt/local /tmp/t && /usr/bin/mount /dev/sda /mnt/local
