@@ -86,11 +86,10 @@ fi
 # kernel, the PXE output's pxelinux configuration (tests/fixtures/build-rear-output.sh).
 if test "$target" = boot_config ; then
     add "$cache"/plain-pxe/tftp/pxelinux.cfg/rear-*
-    for iso in "$cache"/plain/rear.iso ; do
-        test -f "$iso" || continue
-        bsdtar -xOf "$iso" isolinux/isolinux.cfg >"$dir/isolinux.cfg" 2>/dev/null
-        bsdtar -xOf "$iso" isolinux/kernel 2>/dev/null | head -c 65536 >"$dir/kernel-head"
-    done
+    if test -f "$cache/plain/rear.iso" ; then
+        bsdtar -xOf "$cache/plain/rear.iso" isolinux/isolinux.cfg >"$dir/isolinux.cfg" 2>/dev/null
+        bsdtar -xOf "$cache/plain/rear.iso" isolinux/kernel 2>/dev/null | head -c 65536 >"$dir/kernel-head"
+    fi
     add_names $'menuentry x {\nlinux (tftp)/vm.kernel rw\ninitrd (tftp,192.0.2.1)/vm.initrd.cgz\n}\n' 'initramfs-vm.img'
 fi
 test -d "$here/regressions/$target" && cp "$here/regressions/$target"/* "$dir/" 2>/dev/null

@@ -324,7 +324,7 @@ function testrescue_unpack () {
 function testrescue_run_check () {
     local rootfs="$1" image_name="$2"
     local -a options=()
-    testrescue_make_report_dir || return 1
+    testrescue_make_report_dir "$TESTRESCUE_REPORT_DIR" || return 1
     options=( --check "--timeout=$TESTRESCUE_TIMEOUT" "--report-dir=$TESTRESCUE_RUN_REPORT" "--image-name=$image_name" )
     if test "$TESTRESCUE_PROMETHEUS_FILE" ; then
         # No node_exporter here (its textfile directory is missing): say so rather than
@@ -360,7 +360,7 @@ function testrescue_run_check () {
 function testrescue_run_interactive () {
     local rootfs="$1" image_name="$2"
     local -a options=()
-    testrescue_make_report_dir || return 1
+    testrescue_make_report_dir "$TESTRESCUE_REPORT_DIR" || return 1
     options=( "--log-dir=$TESTRESCUE_RUN_REPORT" "--image-name=$image_name" )
     testrescue_add_common_options
     LogPrint "Booting the rescue system $rootfs interactively (escape key: Ctrl-] then '?' for help, 'p' power off, 'q' quit)"

@@ -16,7 +16,7 @@
 local base="$TESTRECOVER_RUN_SCRATCH_BASE/rescue-spawn-scratch" dir disk name file fd stale pid
 TESTRECOVER_RUN_SCRATCH_FILES=()
 # The base exists (520 checked its space): only the last directory is made here.
-mkdir -p -m 0700 "$base" || Error "Cannot create $base"
+test -d "$base" || mkdir -m 0700 "$base" || Error "Cannot create $base"
 for stale in "$base"/testrecover-*-*.img ; do
     test -f "$stale" || continue
     pid="${stale##*/testrecover-}"
