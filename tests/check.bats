@@ -54,7 +54,10 @@ function healthy_run () {
         status="$( cat "$dir/status" )"
         return 0
     fi
-    run_check "$dir" "$( image_of "$1" )" --image-name="healthy-$1" --prometheus="$dir/metrics.prom"
+    # The plain image's own power off fails at once (no systemctl), and the test wants to see
+    # systemd say so: the immediate power off that ends a power off which does not finish
+    # (at half the stop timeout) comes late enough for a loaded machine.
+    run_check "$dir" "$( image_of "$1" )" --image-name="healthy-$1" --prometheus="$dir/metrics.prom" --stop-timeout=60
     echo "$status" >"$dir/status"
 }
 
@@ -186,6 +189,33 @@ EOF
 
 @test "the healthy plain image's reports: summary.txt, report.json (schema), junit.xml, tty logs, Prometheus file" {
     assert_healthy_reports plain
+}
+
+# A unit whose stop never finishes: systemd's power off waits for it (TimeoutStopSec=infinity),
+# as it would on a machine. The helper asks for the immediate power off at half the stop
+# timeout (15 s) and says so; the shutdown is reported, not judged.
+BREAK_STOP_HANGS='
+    cat >etc/systemd/system/hold-stop.service <<UNIT
+[Unit]
+Description=A service whose stop never finishes
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/bin/true
+ExecStop=/bin/sh -c "mkfifo /run/hold-stop && exec cat /run/hold-stop"
+TimeoutStopSec=infinity
+[Install]
+WantedBy=multi-user.target
+UNIT
+    mkdir -p etc/systemd/system/multi-user.target.wants
+    ln -s ../hold-stop.service etc/systemd/system/multi-user.target.wants/hold-stop.service'
+
+@test "a power off that does not finish: the helper's immediate power off at half the stop timeout, reported as such" {
+    break_image systemd stop-hangs "$BREAK_STOP_HANGS"
+    assert_status 0
+    assert_item shutdown ignored "the image's power off did not finish within 7.5 s; systemd's immediate power off ended it"
+    assert_contains "$( cat "$CASE_DIR/stderr" )" "the image's power off does not finish: asking systemd to power off at once"
+    assert_has_line "$( cat "$CASE_DIR/stdout" )" "VERDICT: PASS"
 }
 
 # ---- broken copies: FAIL, with the right reason ----
