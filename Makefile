@@ -23,7 +23,8 @@ CFLAGS  ?= -O2 -g
 # -pthread: the limits' cgroups are made in a thread of their own (helper/limits.h).
 BUILD_CFLAGS := -std=c11 -D_GNU_SOURCE -pthread -Wall -Wextra -Werror -DRESCUE_SPAWN_VERSION='"$(VERSION)"' \
                 $(shell pkg-config --cflags $(PKGS))
-BUILD_LIBS   := -pthread $(shell pkg-config --libs $(PKGS))
+# libarchive: its header only; bootfiles-iso.c loads it when an ISO is read (why: there).
+BUILD_LIBS   := -pthread $(shell pkg-config --libs $(filter-out libarchive,$(PKGS)))
 
 HELPER_SRCS := $(wildcard helper/*.c)
 HELPER_OBJS := $(HELPER_SRCS:.c=.o)

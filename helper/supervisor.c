@@ -150,7 +150,7 @@ static void force_poweroff(struct supervisor *s, const char *why)
         log_info("%s: asking systemd to power off at once", why);
         kill(s->container->pid, SIGRTMIN + 14);
         s->force_at_ms = 0;
-        s->forced_ms = now_ms();
+        s->forced = true;
 }
 
 const char *end_reason_describe(enum end_reason end, int status, char *buf, size_t size)

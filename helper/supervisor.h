@@ -92,7 +92,7 @@ struct supervisor {
         long long stop_requested_ms;
         long long kill_at_ms;
         long long force_at_ms;  /* systemd: ask for the immediate power off (0: not pending) */
-        long long forced_ms;    /* when the helper asked for it because the power off did not finish, 0: it did not */
+        bool forced;            /* the helper asked for it: the power off did not finish in time */
         bool init_gone;
         int init_status;        /* wait status */
         enum end_reason end;

@@ -153,6 +153,26 @@ function make_iso () {
     assert_item kernel-modules FAIL "5.10.0-99-amd64"
 }
 
+@test "a machine without libarchive: an ISO's boot-files FAIL with one line naming it, the rest is checked" {
+    # libarchive is loaded only to read an ISO; here it is an empty file (a private mount
+    # namespace, so nothing of the host changes) and the dynamic loader refuses it.
+    local lib
+    lib="$( readlink -f "$( ldconfig -p | awk '$1 == "libarchive.so.13" { print $NF ; exit }' )" )"
+    test -f "$lib" || spawn_fail "no libarchive.so.13 on this machine" || return 1
+    mkdir -p "$SPAWN_TMP/no-libarchive"
+    : >"$SPAWN_TMP/no-libarchive/empty.so"
+    status=0
+    unshare --mount --propagation private bash -c 'mount --bind "$1" "$2" && shift 2 && exec "$@"' no-libarchive \
+        "$SPAWN_TMP/no-libarchive/empty.so" "$lib" \
+        "$RESCUE_SPAWN" --check --timeout="$CHECK_TIMEOUT" --report-dir="$SPAWN_TMP/no-libarchive/report" \
+        --boot-medium="$( dirname "$IMAGE_PLAIN" )/rear.iso" "$IMAGE_PLAIN" \
+        </dev/null >"$SPAWN_TMP/no-libarchive/stdout" 2>"$SPAWN_TMP/no-libarchive/stderr" || status=$?
+    CASE_DIR="$SPAWN_TMP/no-libarchive"
+    assert_verdict_fail
+    assert_item boot-files FAIL "cannot read an ISO without libarchive.so.13"
+    assert_items_ok init ready-line login rear
+}
+
 # ---- warnings ----
 
 @test "broken: the systemd image without udevd and systemd-shutdown -> PASS (2 warnings), exit 0" {

@@ -213,7 +213,7 @@ UNIT
 @test "a power off that does not finish: the helper's immediate power off at half the stop timeout, reported as such" {
     break_image systemd stop-hangs "$BREAK_STOP_HANGS"
     assert_status 0
-    assert_item shutdown ignored "the image's power off did not finish within 7.5 s; systemd's immediate power off ended it"
+    assert_item shutdown ignored "the image's power off did not finish within 7.5 s (half the stop timeout); systemd's immediate power off ended it"
     assert_contains "$( cat "$CASE_DIR/stderr" )" "the image's power off does not finish: asking systemd to power off at once"
     assert_has_line "$( cat "$CASE_DIR/stdout" )" "VERDICT: PASS"
 }

@@ -28,6 +28,8 @@ teardown_file () {
     assert_contains "$output" "libblkid1"
     assert_contains "$output" "libcap2"
     assert_contains "$output" "libseccomp2"
+    # libarchive is loaded with dlopen() (shlibs cannot see it): named in control.
+    assert_contains "$output" "libarchive13"
     assert_contains "$output" "rear"
 }
 

@@ -702,7 +702,7 @@ def cmd_overhead(a):
     exec_us, main_us, wall = [], [], []
     base = []
     for _ in range(3):      # warm-up: the fixture's and the helper's pages into the caches
-        subprocess.run([a.helper, a.fixture, "--", "/bin/true"], stdin=subprocess.DEVNULL,
+        subprocess.run([a.helper] + a.helper_arg + [a.fixture, "--", "/bin/true"], stdin=subprocess.DEVNULL,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for i in range(a.runs):
         # What the kernel still does for the run before (freeing its cgroups: RCU, workqueues)
@@ -712,7 +712,7 @@ def cmd_overhead(a):
         subprocess.run(["/bin/true"])
         base.append(time.monotonic() - t0)
         t0 = time.monotonic()
-        p, exec_at_us = popen_timed([a.helper, "-v", a.fixture, "--", "/bin/true"], stdin=subprocess.DEVNULL,
+        p, exec_at_us = popen_timed([a.helper, "-v"] + a.helper_arg + [a.fixture, "--", "/bin/true"], stdin=subprocess.DEVNULL,
                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         stderr = p.communicate()[1].decode(errors="replace")
         wall.append(time.monotonic() - t0)
@@ -752,7 +752,7 @@ def cmd_syscalls(a):
         out("syscalls.skipped", "no strace")
         return
     trace = a.scratch + "/syscalls.strace"
-    subprocess.run(["strace", "-f", "-qq", "-o", trace, a.helper, "-v", a.fixture, "--", "/bin/true"],
+    subprocess.run(["strace", "-f", "-qq", "-o", trace, a.helper, "-v"] + a.helper_arg + [a.fixture, "--", "/bin/true"],
                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
     main_pid = init_pid = None
     counts = {"main": 0, "init": 0, "others": 0}
@@ -916,12 +916,15 @@ def main():
     s.set_defaults(func=cmd_wait_clear)
     s = sub.add_parser("overhead")
     s.add_argument("--helper", required=True)
+    # Options given to the helper itself (no wrapper: its exec would count as the helper's).
+    s.add_argument("--helper-arg", action="append", default=[])
     s.add_argument("--fixture", required=True)
     s.add_argument("--runs", type=int, default=30)
     s.add_argument("--pause", type=float, default=0.0)
     s.set_defaults(func=cmd_overhead)
     s = sub.add_parser("syscalls")
     s.add_argument("--helper", required=True)
+    s.add_argument("--helper-arg", action="append", default=[])
     s.add_argument("--fixture", required=True)
     s.add_argument("--scratch", required=True)
     s.set_defaults(func=cmd_syscalls)

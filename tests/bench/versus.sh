@@ -49,23 +49,32 @@ sync
 function median () { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }' ; }
 function ratio () { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }' ; }
 
-# A wrapper that gives this tree's helper the options that switch limits and uid range off.
-plain_new="$BENCH_SCRATCH/rescue-spawn-no-limits"
-printf '#!/bin/sh\nexec "%s" --private-users=no --pids-max=0 --memory-max=0 --writable-max=0 --cpu-weight=0 "$@"\n' \
-    "$new_helper" >"$plain_new"
-chmod 0755 "$plain_new"
+# The options that switch limits and uid range off, given to this tree's helper itself (a
+# wrapper's own exec would count as the helper's start).
+off_options=( --private-users=no --pids-max=0 --memory-max=0 --writable-max=0 --cpu-weight=0 )
+
+# helper_of WHICH: the command of old (0.2.1), new (this tree) or off (this tree with
+# limits and uid range off) in the array helper, and its --helper-arg options in measured.
+function helper_of () {
+    case "$1" in
+        (old) helper=( "$old_helper" ) ;;
+        (new) helper=( "$new_helper" ) ;;
+        (off) helper=( "$new_helper" "${off_options[@]}" ) ;;
+    esac
+    measured=( --helper "${helper[0]}" )
+    local option
+    for option in "${helper[@]:1}" ; do
+        measured+=( "--helper-arg=$option" )
+    done
+}
 
 load_before="$( cut -d ' ' -f 1-3 /proc/loadavg )"
 declare -a o_old=() o_new=() o_off=() e_old=() e_new=() e_off=()
 blocks=$(( (overhead_runs + 9) / 10 ))
 for (( b = 1 ; b <= blocks ; b++ )) ; do
     for which in old new off ; do
-        case "$which" in
-            (old) h="$old_helper" ;;
-            (new) h="$new_helper" ;;
-            (off) h="$plain_new" ;;
-        esac
-        out="$( python3 "$BENCH_MEASURE" overhead --helper "$h" --fixture "$fixture" --runs 10 --pause 0.05 2>/dev/null )"
+        helper_of "$which"
+        out="$( python3 "$BENCH_MEASURE" overhead "${measured[@]}" --fixture "$fixture" --runs 10 --pause 0.05 2>/dev/null )"
         m="$( sed -n 's/^overhead.main_us.median=//p' <<<"$out" )"
         e="$( sed -n 's/^overhead.exec_us.median=//p' <<<"$out" )"
         eval "o_$which+=( $m ) ; e_$which+=( $e )"
@@ -75,19 +84,15 @@ done
 
 declare -A syscalls=()
 for which in old new off ; do
-    case "$which" in
-        (old) h="$old_helper" ;;
-        (new) h="$new_helper" ;;
-        (off) h="$plain_new" ;;
-    esac
-    syscalls[$which]="$( python3 "$BENCH_MEASURE" syscalls --helper "$h" --fixture "$fixture" --scratch "$BENCH_SCRATCH" |
+    helper_of "$which"
+    syscalls[$which]="$( python3 "$BENCH_MEASURE" syscalls "${measured[@]}" --fixture "$fixture" --scratch "$BENCH_SCRATCH" |
         sed -n 's/^syscalls.critical=//p' )"
 done
 
-# check HELPER ROOTFS DIR: --check; prints total_seconds and the verdict
+# check ROOTFS DIR: --check by "${helper[@]}"; prints total_seconds and the verdict
 function check () {
-    "$1" --check --report-dir="$3" "$2" </dev/null >/dev/null 2>&1 || true
-    python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); print(r.get("timings", r)["total_seconds"], r["verdict"])' "$3/report.json" \
+    "${helper[@]}" --check --report-dir="$2" "$1" </dev/null >/dev/null 2>&1 || true
+    python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); print(r.get("timings", r)["total_seconds"], r["verdict"])' "$2/report.json" \
         2>/dev/null || echo "nan none"
 }
 
@@ -96,12 +101,8 @@ declare -A totals=() verdicts=()
 for (( r = 1 ; r <= runs ; r++ )) ; do
     for image in systemd plain ; do
         for which in old new off ; do
-            case "$which" in
-                (old) h="$old_helper" ;;
-                (new) h="$new_helper" ;;
-                (off) h="$plain_new" ;;
-            esac
-            read -r t v < <( check "$h" "$( bench_image "$image" )" "$BENCH_SCRATCH/versus-$which-$image-$r" )
+            helper_of "$which"
+            read -r t v < <( check "$( bench_image "$image" )" "$BENCH_SCRATCH/versus-$which-$image-$r" )
             totals[$which.$image]+="$t "
             verdicts[$which.$image]+="$v "
         done
