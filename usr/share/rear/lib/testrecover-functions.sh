@@ -186,23 +186,41 @@ function testrecover_watchdog_start () {
 }
 
 # Tell the watchdog what to undo beyond the mounts below the build area (which it
-# finds itself): "loop /dev/loopN" to detach, "process PID" to end (with what it
-# started) should rear be killed. A process is recorded with its start time, so
-# that a later process under the same PID is never touched.
+# finds itself): "loop /dev/loopN" to detach, "group PGID" (a process group of
+# testrecover_start_group) to end should rear be killed.
 function testrecover_watchdog_add () {
-    local entry="$1"
-    case "$entry" in
-        ("process "*) entry+=" $( testrecover_process_start "${entry#process }" )" ;;
-    esac
-    echo "$entry" >>"$TESTRECOVER_RUN_WATCHDOG_TASKS"
+    echo "$1" >>"$TESTRECOVER_RUN_WATCHDOG_TASKS"
 }
 
-# The start time of process PID (field 22 of /proc/PID/stat; "" when it is gone).
-function testrecover_process_start () {
-    local stat
-    stat="$( cat "/proc/$1/stat" 2>/dev/null )" || return 0
-    stat="${stat##*) }"
-    awk '{ print $20 }' <<<"$stat"
+# Start COMMAND... in the background in a process group of its own, its PID (the
+# group's ID) in TESTRECOVER_RUN_GROUP_PID, still a child of rear (wait works).
+# ReaR's exit ends rear's descendants one by one, a second apart: a process that a
+# descendant starts meanwhile escapes it, and would go on writing into the build
+# area while ReaR removes it. A group is ended at once, whatever it started since:
+# by the exit task added here, which waits until the group is gone (ahead of the
+# build area's removal), and by the watchdog should rear be killed.
+function testrecover_start_group () {
+    set -m
+    "$@" </dev/null &
+    TESTRECOVER_RUN_GROUP_PID=$!
+    set +m
+    AddExitTask "testrecover_end_group $TESTRECOVER_RUN_GROUP_PID"
+    testrecover_watchdog_add "group $TESTRECOVER_RUN_GROUP_PID"
+}
+
+# End the process group PGID (SIGKILL) and wait up to 10 s until none of it is left.
+# The kernel reuses no PID as long as a process group of that ID exists: the signal
+# reaches this run's processes only.
+function testrecover_end_group () {
+    local pgid="$1" i
+    test "$pgid" -gt 1 2>/dev/null || return 0
+    kill -KILL -- "-$pgid" 2>/dev/null || return 0
+    for (( i = 0 ; i < 100 ; i++ )) ; do
+        kill -0 -- "-$pgid" 2>/dev/null || return 0
+        sleep 0.1
+    done
+    echo "Processes of group $pgid did not end within 10 s" >&2
+    return 1
 }
 
 # The watchdog itself (in the background): REAR_PID TASKS BUILD_DIR KEEP_BUILD_DIR.
@@ -226,9 +244,8 @@ function testrecover_watchdog () {
     # rear is gone without its exit tasks:
     exec >>"$build_dir/testrecover-watchdog.log" 2>&1
     echo "rear (PID $rear_pid) ended without its exit tasks: cleaning up"
-    while read -r kind what start ; do
-        test "$kind" = "process" -a -n "$start" || continue
-        test "$( testrecover_process_start "$what" )" = "$start" && testrecover_watchdog_kill_tree "$what"
+    while read -r kind what ; do
+        test "$kind" = "group" && testrecover_end_group "$what"
     done <"$tasks"
     awk -v dir="$build_dir/" 'index($5, dir) == 1 { print length($5), $5 }' /proc/self/mountinfo \
         | sort -rn | cut -d ' ' -f 2- | while read -r what ; do umount -l "$what" ; done
@@ -239,13 +256,3 @@ function testrecover_watchdog () {
     is_true "$keep" || rm -rf --one-file-system "$build_dir"
 }
 
-# End process PID and its descendants (SIGKILL, children first found, by PID).
-function testrecover_watchdog_kill_tree () {
-    local pid="$1" child
-    test "$pid" -gt 1 2>/dev/null || return 0
-    kill -STOP "$pid" 2>/dev/null || return 0
-    for child in $( cat /proc/"$pid"/task/*/children 2>/dev/null ) ; do
-        testrecover_watchdog_kill_tree "$child"
-    done
-    kill -KILL "$pid" 2>/dev/null
-}

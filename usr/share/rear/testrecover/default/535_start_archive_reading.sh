@@ -11,9 +11,9 @@
 #   - what tar and the decompressor said, in tar.err.
 # The decompressor is the fastest one installed (igzip, pigz: as for an initrd,
 # testrescue_decompressor). The reading runs at nice 19: when the CPUs are busy
-# the recovery comes first. Should rear end before it is done, ReaR's exit ends
-# it with every other descendant process of rear (the watchdog, should rear be
-# killed with SIGKILL).
+# the recovery comes first. It is a process group of its own: should rear end
+# before it is done, an exit task ends all of it before the build area goes (the
+# watchdog, should rear be killed with SIGKILL; testrecover_start_group).
 # Sets TESTRECOVER_RUN_ARCHIVE_READER_PID ("" when there is no archive) and
 # TESTRECOVER_RUN_ARCHIVE_WORK (the directory of what it writes).
 # shellcheck disable=SC2168 # ReaR sources stage scripts inside a function: local is valid
@@ -28,7 +28,7 @@ compression="$( testrescue_compression "$TESTRECOVER_RUN_ARCHIVE" )"
 decompressor="$( testrescue_decompressor "$compression" 2>/dev/null )" || decompressor=""
 test "$compression" = "unknown" && decompressor=""
 Log "Reading the archive $TESTRECOVER_RUN_ARCHIVE ($compression) in the background for the check 'restore' (${decompressor:-tar} at nice 19)"
-(
+function testrecover_read_archive () {
     renice -n 19 -p "$BASHPID" >/dev/null
     start="$( testrecover_now )"
     work="$TESTRECOVER_RUN_ARCHIVE_WORK"
@@ -64,7 +64,6 @@ Log "Reading the archive $TESTRECOVER_RUN_ARCHIVE ($compression) in the backgrou
     fi 2>>"$work/sample.err"
     Log "The archive's listing and sample for the check 'restore' were read in $( testrecover_seconds_since "$start" ) s"
     exit 0
-) </dev/null &
-TESTRECOVER_RUN_ARCHIVE_READER_PID=$!
-# (a SIGKILLed rear runs no exit task: then the watchdog of 105 ends it)
-testrecover_watchdog_add "process $TESTRECOVER_RUN_ARCHIVE_READER_PID"
+}
+testrecover_start_group testrecover_read_archive
+TESTRECOVER_RUN_ARCHIVE_READER_PID="$TESTRECOVER_RUN_GROUP_PID"
