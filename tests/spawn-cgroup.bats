@@ -57,3 +57,19 @@ teardown_file () {
     assert_no_leftovers
     [ ! -d "$cg" ]
 }
+
+@test "the cgroups are made beside the helper's start, not in its place: the image runs on the helper's CPUs, also when it has one" {
+    # The thread that makes the cgroups starts on another of the helper's CPUs (main.c,
+    # cgroups_start); nothing of that may reach the helper itself or the image.
+    local all cpus expected
+    all="$( awk '/^Cpus_allowed_list:/ { print $2 }' /proc/self/status )"
+    for cpus in "$all" 0 ; do
+        expected="$( taskset -c "$cpus" awk '/^Cpus_allowed_list:/ { print $2 }' /proc/self/status )"
+        run --separate-stderr taskset -c "$cpus" "$RESCUE_SPAWN" -v "$SPAWN_FIXTURE" -- \
+            /bin/sh -c 'awk "/^Cpus_allowed_list:/ { print \$2 }" /proc/self/status'
+        [ "$status" -eq 0 ] || spawn_fail "on CPUs $cpus: exit $status" "$stderr"
+        assert_equal "${output//$'\r'/}" "$expected" "the image's CPUs when the helper has $cpus"  # the console's CRs
+        assert_contains "$stderr" "limit of the processes: 4096 in "
+    done
+    assert_no_leftovers
+}
