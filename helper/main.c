@@ -7,7 +7,6 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -55,7 +54,6 @@ struct runtime {
         bool cgroups_running;
         bool cgroups_elsewhere;         /* kept off the helper's CPU (cgroups_start) */
         cpu_set_t cgroups_cpus;         /* the helper's own CPUs */
-        atomic_bool cgroups_done;
 };
 
 /* The run's cgroups: the container's v2 group, then the limits' groups below it or in
@@ -70,7 +68,6 @@ static void *make_cgroups(void *data)
 
         rt->cgroup_error = cgroup_create(rt->cgroup, sizeof(rt->cgroup));
         limits_cgroups_setup(&rt->limits, rt->wanted_limits, rt->cgroup_error == 0 ? rt->cgroup : NULL);
-        atomic_store(&rt->cgroups_done, true);
         return NULL;
 }
 
@@ -110,14 +107,17 @@ static void cgroups_start(struct runtime *rt, const struct limits *l)
 
 static void cgroups_wait(struct runtime *rt)
 {
-        if (rt->cgroups_running) {
-                /* Had it ended meanwhile, this would set the helper's own CPUs on the
-                 * helper, which has them: no change. */
-                if (rt->cgroups_elsewhere && !atomic_load(&rt->cgroups_done))
-                        (void) pthread_setaffinity_np(rt->cgroups_thread, sizeof(rt->cgroups_cpus), &rt->cgroups_cpus);
-                (void) pthread_join(rt->cgroups_thread, NULL);
-                rt->cgroups_running = false;
-        }
+        if (!rt->cgroups_running)
+                return;
+        rt->cgroups_running = false;
+        if (pthread_tryjoin_np(rt->cgroups_thread, NULL) == 0)
+                return;
+        /* Still at work (a busy host): every CPU of the helper's, so that it does not wait
+         * for the one it started on. Had it ended just now, the CPUs would be set on the
+         * helper, which has them: no change. */
+        if (rt->cgroups_elsewhere)
+                (void) pthread_setaffinity_np(rt->cgroups_thread, sizeof(rt->cgroups_cpus), &rt->cgroups_cpus);
+        (void) pthread_join(rt->cgroups_thread, NULL);
 }
 
 static int runtime_prepare(struct runtime *rt, const struct options *o)
