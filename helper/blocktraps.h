@@ -1,32 +1,37 @@
 /* The container's calls on its scratch disks that need privileges of the host's
  * user namespace, made for it by the helper (seccomp user notification, as LXD and
  * Incus do): re-reading a partition table (BLKRRPART), BLKPG, BLKFLSBUF, BLKBSZSET,
- * mounting a disk file system, swapon; and the geometry (HDIO_GETGEO) that a disk
- * has and a loop device lacks.
+ * swapon; and the geometry (HDIO_GETGEO) that a disk has and a loop device lacks.
+ * Mounts are blockmounts.c's; what both need of the trapped call's caller (its memory,
+ * its root, the answer) is here.
  *
  * What is checked is never a path or fd the container could change afterwards:
  * an ioctl's fd is fetched from the caller (pidfd_getfd) and its device number
- * compared with the scratch set; a mount's source path is read once, resolved in
- * the caller's root (openat2 RESOLVE_IN_ROOT), its device number checked, and the
- * file system is then created by a worker from the helper's own device node of that
- * number (fsopen/fsconfig/fsmount, in a private directory) and only then moved onto
- * the target in the caller's mount namespace; a remount reconfigures the superblock
- * that the checked fd of its target holds (fspick). Only file system types of a
- * table, always nosuid and nodev, never an option that reaches beyond the disk (a
- * panic on errors, a journal on another device). A call that names no scratch device is left to the
+ * compared with the scratch set; a path is read once and resolved in the caller's
+ * root (openat2 RESOLVE_IN_ROOT). A call that names no scratch device is left to the
  * kernel, which refuses it as before (the container lacks those privileges), or
  * refused here. */
 #pragma once
 
-#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
 
 #include "scratch.h"
 #include "seccomp.h"
 
-/* A file system type the helper mounts for the container (ext2/3/4, xfs, btrfs). */
-bool blocktraps_mountable(const char *fstype);
-/* Is fstype in filesystems (the text of /proc/filesystems)? */
-bool blocktraps_kernel_has(const char *filesystems, const char *fstype);
 void blocktraps_ioctl(struct seccomp_listener *l, struct scratch_set *set);
-void blocktraps_mount(struct seccomp_listener *l, struct scratch_set *set);
 void blocktraps_swap(struct seccomp_listener *l, struct scratch_set *set);
+
+/* The trapped call's caller, for blockmounts.c: each returns -errno on failure. */
+/* Answer the call: r < 0 as its error, else 0. */
+void blocktraps_reply(struct seccomp_listener *l, int r);
+/* A NUL-terminated string of the caller's at addr. */
+int blocktraps_read_string(struct seccomp_listener *l, uint64_t addr, char *buf, size_t size);
+/* /proc/PID/WHAT opened with flags (O_CLOEXEC added). */
+int blocktraps_open_proc(pid_t pid, const char *what, int flags);
+/* A path of the caller's, resolved in its root (or below its cwd), opened O_PATH. */
+int blocktraps_open_in_caller(struct seccomp_listener *l, const char *path);
+/* The scratch device that the caller's path at addr names (and its partition), or NULL
+ * with *error: -EACCES for another block device, -ENOTBLK for anything else. */
+struct scratch_disk *blocktraps_scratch_of_path(struct seccomp_listener *l, struct scratch_set *set, uint64_t addr,
+                                                struct scratch_part **part, int *error);

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "blocktraps.h"
+#include "blockmounts.h"
 #include "layout.h"
 #include "util.h"
 
@@ -183,11 +183,11 @@ static int check_rehearsable(const struct layout_line *line, const char *filesys
                         *why = "an fs entry without a file system type";
                         return -EINVAL;
                 }
-                if (!blocktraps_kernel_has(filesystems, line->fields[3])) {
+                if (!blockmounts_kernel_has(filesystems, line->fields[3])) {
                         *why = "this host's kernel has no such file system (/proc/filesystems)";
                         return -EINVAL;
                 }
-                if (!blocktraps_mountable(line->fields[3])) {
+                if (!blockmounts_mountable(line->fields[3])) {
                         *why = "rescue-spawn does not mount this file system type for the container";
                         return -EINVAL;
                 }

@@ -36,7 +36,7 @@ static const struct blocked_syscall {
          * and later) falls back to mount(2), which the helper answers (see traps). */
         { "fsopen", ENOSYS }, { "fspick", ENOSYS },
         /* and mount_setattr (libmount and systemd fall back to mount(2) too): it could
-         * take nosuid and nodev off a mount the helper made (see blocktraps.c) */
+         * take nosuid and nodev off a mount the helper made (see blockmounts.c) */
         { "mount_setattr", ENOSYS },
 };
 

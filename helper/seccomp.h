@@ -17,7 +17,7 @@
  * restart and kexec (how the helper learns that the image powered itself off, and
  * which way), the sleeps (see sleeps.h), the console's keyboard-mode ioctl (see
  * terminals.h: what makes a getty treat /dev/ttyN as a virtual terminal), and the
- * block device calls that need the host's privileges (see blocktraps.h). */
+ * block device calls and mounts that need the host's privileges (see blocktraps.h, blockmounts.h). */
 int seccomp_compile(bool traps, struct sock_fprog *program);
 void seccomp_program_free(struct sock_fprog *program);
 /* Installs program on the calling thread; with listener_fd (a program with traps),

@@ -9,6 +9,7 @@
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 
+#include "blockmounts.h"
 #include "blocktraps.h"
 #include "log.h"
 #include "seccomp.h"
@@ -479,7 +480,7 @@ static void handle_trap(struct supervisor *s)
                 blocktraps_ioctl(&s->traps, s->scratch);
                 break;
         case SECCOMP_TRAP_MOUNT:
-                blocktraps_mount(&s->traps, s->scratch);
+                blockmounts_mount(&s->traps, s->scratch);
                 break;
         case SECCOMP_TRAP_SWAP:
                 blocktraps_swap(&s->traps, s->scratch);
