@@ -22,6 +22,7 @@
 #include "mounts.h"
 #include "notify.h"
 #include "seccomp.h"
+#include "timeline.h"
 #include "util.h"
 
 /* libmount and libcap run on it: generous, and only touched pages cost. */
@@ -225,21 +226,27 @@ static int child_main(void *data)
          * helper have died before this, its pipe tells before the exec. */
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         reset_signals();
+        timeline_mark(step_names[STEP_START]);
 
         if (cfg->limits && (r = limits_cgroups_enter(cfg->limits)) < 0)
                 fail(to_parent, STEP_LIMITS, r, NULL);
+        timeline_mark(step_names[STEP_LIMITS]);
         if (cfg->cgroup_path && unshare(CLONE_NEWCGROUP) < 0)
                 fail(to_parent, STEP_CGROUP_NS, errno, NULL);
+        timeline_mark(step_names[STEP_CGROUP_NS]);
         r = mounts_setup_api(cfg->root_dir, cfg->cmdline_file, cfg->cgroup_path != NULL, cfg->view_dir, &failed_path);
         if (r < 0)
                 fail(to_parent, STEP_API_MOUNTS, r, failed_path);
+        timeline_mark(step_names[STEP_API_MOUNTS]);
         if ((r = loopback_up()) < 0)
                 fail(to_parent, STEP_LOOPBACK, r, NULL);
+        timeline_mark(step_names[STEP_LOOPBACK]);
         /* Bound before init starts, which may use it at once. */
         _cleanup_close_ int notify_fd = notify_open();
         if ((r = send_fd(to_parent, STEP_NOTIFY_SOCKET, notify_fd < 0 ? -notify_fd : 0, notify_fd)) < 0)
                 fail(to_parent, STEP_NOTIFY_SOCKET, r, NULL);
         closep(&notify_fd);
+        timeline_mark(step_names[STEP_NOTIFY_SOCKET]);
 
         /* pivot_root(".", ".") stacks the old root on the new one; detaching it leaves
          * nothing of the host's tree in this mount namespace. umount2 directly: libmount
@@ -247,24 +254,30 @@ static int child_main(void *data)
         if (chdir(cfg->root_dir) < 0 || syscall(SYS_pivot_root, ".", ".") < 0 ||
             umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
                 fail(to_parent, STEP_PIVOT_ROOT, errno, NULL);
+        timeline_mark(step_names[STEP_PIVOT_ROOT]);
 
         if (setns(ctx->user_ns_fd, CLONE_NEWUSER) < 0)
                 fail(to_parent, STEP_USER_NS, errno, NULL);
         become_root(to_parent);
+        timeline_mark(step_names[STEP_USER_NS]);
 
         /* Owned by the new user namespace: every mount inherited here is locked. */
         if (unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC) < 0)
                 fail(to_parent, STEP_NAMESPACES, errno, NULL);
+        timeline_mark(step_names[STEP_NAMESPACES]);
         if (sethostname(cfg->hostname, strlen(cfg->hostname)) < 0)
                 fail(to_parent, STEP_HOSTNAME, errno, NULL);
+        timeline_mark(step_names[STEP_HOSTNAME]);
         if ((r = console_as_stdio()) < 0)
                 fail(to_parent, STEP_CONSOLE, r, NULL);
+        timeline_mark(step_names[STEP_CONSOLE]);
         _cleanup_close_ int listener_fd = -1;
         if ((r = restrict_self(&step, ctx->seccomp_program, &listener_fd)) < 0)
                 fail(to_parent, step, r, NULL);
         if ((r = send_fd(to_parent, STEP_TRAP_LISTENER, 0, listener_fd)) < 0)
                 fail(to_parent, STEP_TRAP_LISTENER, r, NULL);
         closep(&listener_fd);
+        timeline_mark(step_names[STEP_SECCOMP]);
 
         struct pollfd pfd = { .fd = ctx->helper_alive_fd, .events = POLLIN };
         if (poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLHUP | POLLERR)))
@@ -314,6 +327,7 @@ static int wait_for_exec(int from_child_r, struct container *c, struct child_rep
                         continue;
                 if (n == 0) {   /* EOF: the socket was closed by a successful exec */
                         c->exec_us = now_us();
+                        timeline_mark(step_names[STEP_EXEC]);
                         c->exec_ms = c->exec_us / 1000;
                         /* For the processes the helper runs inside: no traps, nobody
                          * would answer them. */
@@ -360,6 +374,7 @@ int container_start(const struct container_config *cfg, struct container *c,
                 snprintf(error, error_size, "could not compile the seccomp filter: %s", strerror(-r));
                 return r;
         }
+        timeline_mark("compile the seccomp filter");
         if (pipe2(fds, O_CLOEXEC) < 0)
                 return negative_errno();
         alive_r = fds[0], alive_w = fds[1];

@@ -27,6 +27,7 @@
 #include "scratch.h"
 #include "supervisor.h"
 #include "terminals.h"
+#include "timeline.h"
 #include "util.h"
 
 enum exit_code {
@@ -136,6 +137,7 @@ static int runtime_prepare(struct runtime *rt, const struct options *o)
                 log_error("cannot create a runtime directory in /run or /tmp: %s", strerror(-r));
                 return r;
         }
+        timeline_mark("make the runtime directory");
 
         if ((r = ids_setup(&rt->ids, o->private_users)) < 0) {
                 log_error("could not create a user namespace: %s%s", strerror(-r),
@@ -144,13 +146,16 @@ static int runtime_prepare(struct runtime *rt, const struct options *o)
                 rmdir(rt->dir);
                 return r;
         }
+        timeline_mark("make the user namespace");
         /* From here on, whatever happens to us, the guard removes the cgroups and the directory. */
         if ((r = guard_start(&rt->guard, rt->cgroup, rt->limits.v1_path, N_CGROUP_LIMITS, rt->dir)) < 0) {
                 log_error("cannot start the cleanup guard: %s", strerror(-r));
                 rmdir(rt->dir);
                 return r;
         }
+        timeline_mark("start the cleanup guard");
         cgroups_start(rt, &o->limits);
+        timeline_mark("start the cgroups' thread");
 
         /* All mounts of this run live in a mount namespace that dies with us. */
         if (unshare(CLONE_NEWNS) < 0) {
@@ -163,6 +168,7 @@ static int runtime_prepare(struct runtime *rt, const struct options *o)
                 log_error("cannot prepare the runtime directory: %s", strerror(-r));
                 return r;
         }
+        timeline_mark("make the mount namespace");
         if ((r = path_join(rt->root, sizeof(rt->root), rt->dir, "root")) < 0 ||
             (r = path_join(rt->cmdline_file, sizeof(rt->cmdline_file), rt->dir, "cmdline")) < 0 ||
             (r = path_join(rt->view_dir, sizeof(rt->view_dir), rt->dir, "blockview")) < 0 ||
@@ -175,6 +181,7 @@ static int runtime_prepare(struct runtime *rt, const struct options *o)
                 log_error("cannot write the command line file: %s", strerror(-r));
                 return r;
         }
+        timeline_mark("write the command line file");
         return 0;
 }
 
@@ -340,38 +347,46 @@ static int prepare_container(struct runtime *rt, const struct options *o, struct
                 log_error("cannot mount the image's tree: %s", strerror(-r));
                 return EXIT_CANNOT_RUN;
         }
+        timeline_mark("mount the image's tree");
         if ((r = binds_apply(rt->root, o->binds, o->bind_count, &rt->ids, error, sizeof(error))) < 0) {
                 log_error("%s", error);
                 return r == -EINVAL ? EXIT_BAD_INPUT : EXIT_CANNOT_RUN;
         }
+        timeline_mark("bind the --bind paths");
         if ((r = mounts_setup_dev(rt->root, &rt->ids)) < 0) {
                 log_error("cannot prepare /dev: %s", strerror(-r));
                 return EXIT_CANNOT_RUN;
         }
+        timeline_mark("prepare /dev");
         long long scratch_us = now_us();
         if ((r = scratch_prepare(rt, o, scratch)) < 0)
                 return r == -EINVAL ? EXIT_BAD_INPUT : EXIT_CANNOT_RUN;
         /* "make bench" reads this line (tests/bench/scratch.sh). */
         if (o->scratch_count)
                 log_debug("%zu scratch disks set up in %lld us", o->scratch_count, now_us() - scratch_us);
+        timeline_mark("set up the scratch disks");
         /* Bound on the container's /dev before its first process starts. */
         if ((r = terminals_create(terminals, rt->root, o->ttys, ws, &rt->ids)) < 0) {
                 log_error("cannot prepare the terminals: %s", strerror(-r));
                 return EXIT_CANNOT_RUN;
         }
+        timeline_mark("make the terminals");
         if (log_dir && (r = terminals_open_logs(terminals, log_dir)) < 0) {
                 log_error("cannot write tty logs to %s: %s", log_dir, strerror(-r));
                 return EXIT_CANNOT_RUN;
         }
         /* The cgroups were made meanwhile; the tree's mounts decided the uid map
          * (ids_fall_back): now the cgroup's owner. */
+        timeline_mark("open the tty logs");
         cgroups_wait(rt);
+        timeline_mark("wait for the cgroups");
         if (rt->cgroup_error < 0)
                 log_info("warning: no cgroup for the container (%s): systemd inside may fail", strerror(-rt->cgroup_error));
         else if ((r = cgroup_delegate(rt->cgroup, &rt->ids)) < 0) {
                 log_error("cannot hand the cgroup to the container: %s", strerror(-r));
                 return EXIT_CANNOT_RUN;
         }
+        timeline_mark("hand the cgroup to the container");
         return 0;
 }
 
@@ -434,6 +449,7 @@ static int start_container(struct runtime *rt, const struct options *o, const st
          * (the monotonic clock's reading lets it count from the helper's exec). */
         log_debug("init started (host PID %d) %lld us after the helper started, at %lld us", (int) container->pid,
                   container->exec_us - start_us, container->exec_us);
+        timeline_log(start_us);
         return 0;
 }
 
@@ -523,6 +539,7 @@ int main(int argc, char **argv)
         if (o.mode == RUN_CHECK && check_new(&o, &info, &check) < 0)
                 return EXIT_CANNOT_RUN;
 
+        timeline_mark("read the options and the image");
         exit_code = EXIT_CANNOT_RUN;
         if (runtime_prepare(&rt, &o) < 0)
                 goto out;

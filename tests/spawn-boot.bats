@@ -172,6 +172,25 @@ poweroff -f'
     assert_no_leftovers
 }
 
+@test "-v says what each step of the start took, and the steps add up to the start's time" {
+    run --separate-stderr spawn -v "$ROOT" -- /bin/true
+    [ "$status" -eq 0 ]
+    local steps total sum
+    steps="$( sed -n 's/^rescue-spawn: start: //p' <<<"$stderr" )"
+    total="$( sed -n 's/.*init started (host PID [0-9]*) \([0-9]*\) us after the helper started.*/\1/p' <<<"$stderr" )"
+    # the helper's steps, PID 1's (it marks them in the helper's memory), and the exec last
+    assert_contains "$steps" " us make the user namespace; "
+    assert_contains "$steps" " us mount the image's tree; "
+    assert_contains "$steps" " us enter the cgroups of its limits; "
+    assert_contains "$steps" " us install the seccomp filter; "
+    [[ "$steps" == *" us execute init" ]]
+    sum="$( grep -o '[0-9]* us ' <<<"$steps" | awk '{ s += $1 } END { print s }' )"
+    # Each step's end is a reading of the clock of its own, as is the start's figure: a
+    # few microseconds apart.
+    (( total > 0 && sum >= total - 5 && sum <= total + 5 )) || spawn_fail "steps add up to $sum us, the start took $total us"
+    assert_no_leftovers
+}
+
 @test "the busybox fixture boots with its inittab to a login prompt on tty1..tty4" {
     logs="$BATS_TEST_TMPDIR/logs"
     mkdir -p "$logs"

@@ -8,6 +8,11 @@ Subcommands (each prints "key=value" lines on stdout, progress on stderr):
       N runs of 'H -v DIR -- /bin/true': the helper's "init started ... us after the helper
       started" line and the wall time of the whole run; with --nspawn also
       'systemd-nspawn ... -D DIR /bin/true' (caller holds the image build lock)
+  overhead-versus --fixture DIR --variant 'NAME H [OPTION...]'... [--runs N] [--pause S]
+      N rounds of one such run of each variant in turn: per variant the keys of overhead
+      (overhead.NAME.main_us.median, ...), the median of each step of the helper's start
+      (its -v line "start: ...": overhead.NAME.step.STEP.median) and their sum
+      (overhead.NAME.steps_us.median_sum)
   syscalls --helper H --fixture DIR --scratch DIR
       one 'H -v DIR -- /bin/true' under strace -f: the system calls on the start's critical
       path (the main thread until PID 1 has exec'd, PID 1 until its exec) and those of the
@@ -38,6 +43,7 @@ import fcntl
 import json
 import os
 import re
+import shlex
 import select
 import shutil
 import signal
@@ -553,6 +559,20 @@ def tail_reader(path):
 # loading of libmount, libblkid, libselinux, libpcre2, libseccomp, libcap and libc included).
 EXEC_LINE = re.compile(r"init started \(host PID \d+\) (\d+) us after the helper started, at (\d+) us")
 
+# "start: 412 us make the user namespace; 55 us enter the cgroups of its limits; ...": each
+# step of the helper's start (helper/timeline.h); 0.2.1 has no such line.
+STEPS_LINE = re.compile(r"^rescue-spawn: start: (.*)$", re.M)
+
+
+def start_steps(stderr_text):
+    """{step: us} of the helper's start, or {} without the line."""
+    m = STEPS_LINE.search(stderr_text)
+    steps = {}
+    for part in m.group(1).split("; ") if m else []:
+        us, _, step = part.partition(" us ")
+        steps[step] = steps.get(step, 0) + int(us)
+    return steps
+
 
 def popen_timed(argv, **kwargs):
     """subprocess.Popen of argv through exec-stamp (lib.bash builds it), and the CLOCK_MONOTONIC
@@ -698,42 +718,98 @@ def cmd_wait_clear(a):
     sys.exit(0 if wait_clear(a.max) else RETRY_EXIT)
 
 
-def cmd_overhead(a):
-    exec_us, main_us, wall = [], [], []
-    base = []
-    for _ in range(3):      # warm-up: the fixture's and the helper's pages into the caches
-        subprocess.run([a.helper] + a.helper_arg + [a.fixture, "--", "/bin/true"], stdin=subprocess.DEVNULL,
+def one_start(helper, fixture):
+    """One 'helper -v fixture -- /bin/true' (helper: the command, its options): (from its exec,
+    from its main()) to init's exec in us, the whole run's wall time, {step: us} of its start."""
+    t0 = time.monotonic()
+    p, exec_at_us = popen_timed([helper[0], "-v"] + helper[1:] + [fixture, "--", "/bin/true"], stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    stderr = p.communicate()[1].decode(errors="replace")
+    wall = time.monotonic() - t0
+    from_exec, from_main = exec_overhead_us(stderr, exec_at_us)
+    if p.returncode != 0 or from_exec is None:
+        log("%s: exit %d, no exec line: %s" % (" ".join(helper), p.returncode, stderr[-300:]))
+        sys.exit(1)
+    return from_exec, from_main, wall, start_steps(stderr)
+
+
+def warm_up(helper, fixture):
+    """The fixture's and the helper's pages into the caches."""
+    for _ in range(3):
+        subprocess.run(helper + [fixture, "--", "/bin/true"], stdin=subprocess.DEVNULL,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for i in range(a.runs):
+
+
+class Starts:
+    """What the runs of one helper (and its options) measured."""
+
+    def __init__(self):
+        self.exec_us, self.main_us, self.wall, self.steps = [], [], [], {}
+
+    def add(self, from_exec, from_main, wall, steps):
+        self.exec_us.append(from_exec)
+        self.main_us.append(from_main)
+        self.wall.append(wall)
+        for step, us in steps.items():
+            self.steps.setdefault(step, []).append(us)
+
+    def report(self, prefix):
+        out(prefix + "runs", len(self.main_us))
+        out(prefix + "exec_us.median", median(self.exec_us))
+        out(prefix + "exec_us.min", min(self.exec_us))
+        out(prefix + "exec_us.max", max(self.exec_us))
+        out(prefix + "main_us.median", median(self.main_us))
+        out(prefix + "main_us.min", min(self.main_us))
+        out(prefix + "main_us.max", max(self.main_us))
+        out(prefix + "wall_s.median", median(self.wall))
+        out(prefix + "wall_s.min", min(self.wall))
+        # Each step's median, and their sum: what one start takes without the moments the
+        # machine was busy elsewhere, which hit one step of one run (helper/timeline.h).
+        if self.steps:
+            for step, values in self.steps.items():
+                out(prefix + "step.%s.median" % re.sub(r"[^a-z0-9]+", "_", step.lower()), median(values))
+            out(prefix + "steps_us.median_sum", sum(median(v) for v in self.steps.values()))
+
+
+def cmd_overhead(a):
+    helper = [a.helper] + a.helper_arg
+    starts, base = Starts(), []
+    warm_up(helper, a.fixture)
+    for _ in range(a.runs):
         # What the kernel still does for the run before (freeing its cgroups: RCU, workqueues)
         # must not be charged to this one.
         time.sleep(a.pause)
         t0 = time.monotonic()
         subprocess.run(["/bin/true"])
         base.append(time.monotonic() - t0)
-        t0 = time.monotonic()
-        p, exec_at_us = popen_timed([a.helper, "-v"] + a.helper_arg + [a.fixture, "--", "/bin/true"], stdin=subprocess.DEVNULL,
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        stderr = p.communicate()[1].decode(errors="replace")
-        wall.append(time.monotonic() - t0)
-        from_exec, from_main = exec_overhead_us(stderr, exec_at_us)
-        if p.returncode != 0 or from_exec is None:
-            log("run %d: exit %d, no exec line: %s" % (i + 1, p.returncode, stderr[-300:]))
-            sys.exit(1)
-        exec_us.append(from_exec)
-        main_us.append(from_main)
-    out("overhead.runs", a.runs)
-    out("overhead.exec_us.median", median(exec_us))
-    out("overhead.exec_us.min", min(exec_us))
-    out("overhead.exec_us.max", max(exec_us))
-    out("overhead.main_us.median", median(main_us))
-    out("overhead.main_us.min", min(main_us))
-    out("overhead.main_us.max", max(main_us))
-    out("overhead.wall_s.median", median(wall))
-    out("overhead.wall_s.min", min(wall))
+        starts.add(*one_start(helper, a.fixture))
+    starts.report("overhead.")
     out("overhead.true_s.median", median(base))
     log("exec-to-init: median %d us (min %d, max %d); main()-to-init: median %d us; wall median %.1f ms" % (
-        median(exec_us), min(exec_us), max(exec_us), median(main_us), median(wall) * 1000))
+        median(starts.exec_us), min(starts.exec_us), max(starts.exec_us), median(starts.main_us),
+        median(starts.wall) * 1000))
+
+
+def cmd_overhead_versus(a):
+    variants = {}
+    for spec in a.variant:
+        name, *helper = shlex.split(spec)
+        variants[name] = helper
+        warm_up(helper, a.fixture)
+    starts = {name: Starts() for name in variants}
+    names = list(variants)
+    for i in range(a.runs):
+        # Run by run, the variants in turn: the machine's speed drifts within seconds, and a
+        # block of runs of one variant would measure the drift. The order rotates, so that no
+        # variant always follows the same one.
+        for name in names[i % len(names):] + names[:i % len(names)]:
+            time.sleep(a.pause)
+            starts[name].add(*one_start(variants[name], a.fixture))
+    for name in names:
+        starts[name].report("overhead.%s." % name)
+        log("%s: main()-to-init median %d us; sum of the steps' medians %s" % (
+            name, median(starts[name].main_us),
+            "%d us" % sum(median(v) for v in starts[name].steps.values()) if starts[name].steps else "-"))
 
 
 # strace -f lines: "PID syscall(args) = result" (a call another process interrupted comes
@@ -922,6 +998,12 @@ def main():
     s.add_argument("--runs", type=int, default=30)
     s.add_argument("--pause", type=float, default=0.0)
     s.set_defaults(func=cmd_overhead)
+    s = sub.add_parser("overhead-versus")
+    s.add_argument("--variant", action="append", required=True, help="'NAME HELPER [OPTION...]'")
+    s.add_argument("--fixture", required=True)
+    s.add_argument("--runs", type=int, default=60)
+    s.add_argument("--pause", type=float, default=0.05)
+    s.set_defaults(func=cmd_overhead_versus)
     s = sub.add_parser("syscalls")
     s.add_argument("--helper", required=True)
     s.add_argument("--helper-arg", action="append", default=[])

@@ -183,7 +183,10 @@ if test "$( v meta.parts )" != testrecover ; then
         fi
     fi
     if test "$( v versus.anchor )" ; then
-        echo "| helper's start, main() to init / exec to init, busybox fixture ($( v versus.overhead_runs ) runs each, alternating): this tree (limits and private uid range off: $( ms_from_us "$( v versus.overhead.main_us.off )" ) / $( ms_from_us "$( v versus.overhead.exec_us.off )" )) | $( ms_from_us "$( v versus.overhead.main_us.new )" ) / $( ms_from_us "$( v versus.overhead.exec_us.new )" ) | 0.2.1 ($( v versus.anchor )): $( ms_from_us "$( v versus.overhead.main_us.old )" ) / $( ms_from_us "$( v versus.overhead.exec_us.old )" ) | $( v versus.overhead.main.ratio )× / $( v versus.overhead.exec.ratio )× (against itself without them: $( v versus.overhead.main.ratio_off )×) | ≤ 1.05× |"
+        echo "| helper's start, main() to init / exec to init, busybox fixture ($( v versus.overhead_runs ) runs each, run by run in turn): this tree (limits and private uid range off: $( ms_from_us "$( v versus.overhead.main_us.off )" ) / $( ms_from_us "$( v versus.overhead.exec_us.off )" )) | $( ms_from_us "$( v versus.overhead.main_us.new )" ) / $( ms_from_us "$( v versus.overhead.exec_us.new )" ) | 0.2.1 ($( v versus.anchor )): $( ms_from_us "$( v versus.overhead.main_us.old )" ) / $( ms_from_us "$( v versus.overhead.exec_us.old )" ) | $( v versus.overhead.main.ratio )× / $( v versus.overhead.exec.ratio )× (against itself without them: $( v versus.overhead.main.ratio_off )×) | ≤ 1.05× |"
+        if test "$( v versus.overhead.steps_us.new )" ; then
+            echo "| … the same as the sum of its steps' medians (\`-v\`'s \"start:\" line; a busy moment of the machine hits one step of one run) | $( ms_from_us "$( v versus.overhead.steps_us.new )" ) | without limits and uid range: $( ms_from_us "$( v versus.overhead.steps_us.off )" ) | $( v versus.overhead.steps.ratio_off )× against without | ≤ 1.05× |"
+        fi
         if test "$( v versus.syscalls.critical.new )" ; then
             echo "| … system calls on its critical path (main thread until init's exec, PID 1 until its exec; strace, one start each) | $( v versus.syscalls.critical.new ) | without limits and uid range: $( v versus.syscalls.critical.off ); 0.2.1: $( v versus.syscalls.critical.old ) | $( v versus.syscalls.critical.ratio_off )× against without | ≤ 1.05× |"
         fi

@@ -6,11 +6,15 @@
 # helper side by side with rescue-spawn 0.2.1 (commit 52f19ff, built in the scratch dir
 # from 'git archive'), in one run, alternating:
 #   - the helper's start, main() to init's exec and exec to exec, on the busybox fixture:
-#     OVERHEAD_RUNS (default 60) runs each, in blocks of 10 that alternate, 50 ms apart
-#     (measure.py overhead: the kernel frees a run's cgroups after it ended, which must
-#     not slow the next start); this tree also with the limits and the uid range switched off
-#     (--private-users=no --pids-max=0 --memory-max=0 --writable-max=0 --cpu-weight=0), to
-#     tell them apart
+#     OVERHEAD_RUNS (default 150) rounds of one run each, in turn, 50 ms apart (measure.py
+#     overhead-versus: the kernel frees a run's cgroups after it ended, which must not slow
+#     the next start; run by run, because the machine's speed drifts within seconds); this
+#     tree also with the limits and the uid range switched off (--private-users=no
+#     --pids-max=0 --memory-max=0 --writable-max=0 --cpu-weight=0), to tell them apart;
+#     and, for these two, the sum of the medians of the start's steps (the helper's -v line
+#     "start: ...", helper/timeline.h): on a virtual machine a start's wall time swings by a
+#     factor of two from one run to the next, the steps' medians leave out the moments the
+#     machine was busy elsewhere, which hit one step of one run
 #   - the system calls on the start's critical path (the main thread until PID 1 has
 #     exec'd, PID 1 until its exec) of one start each, counted by strace (measure.py
 #     syscalls; skipped without strace): a figure the machine's load does not change,
@@ -27,7 +31,7 @@ set -e -u -o pipefail
 source "$( dirname "${BASH_SOURCE[0]}" )/lib.bash"
 
 runs="${1:-5}"
-overhead_runs="${2:-60}"
+overhead_runs="${2:-150}"
 anchor_commit=52f19ff
 bench_require
 bench_scratch
@@ -69,18 +73,14 @@ function helper_of () {
 }
 
 load_before="$( cut -d ' ' -f 1-3 /proc/loadavg )"
-declare -a o_old=() o_new=() o_off=() e_old=() e_new=() e_off=()
-blocks=$(( (overhead_runs + 9) / 10 ))
-for (( b = 1 ; b <= blocks ; b++ )) ; do
-    for which in old new off ; do
-        helper_of "$which"
-        out="$( python3 "$BENCH_MEASURE" overhead "${measured[@]}" --fixture "$fixture" --runs 10 --pause 0.05 2>/dev/null )"
-        m="$( sed -n 's/^overhead.main_us.median=//p' <<<"$out" )"
-        e="$( sed -n 's/^overhead.exec_us.median=//p' <<<"$out" )"
-        eval "o_$which+=( $m ) ; e_$which+=( $e )"
-    done
-    bench_say "versus: overhead block $b: main() to init 0.2.1 ${o_old[-1]} us, now ${o_new[-1]} us (limits and uid range off: ${o_off[-1]} us)"
+variants=()
+for which in old new off ; do
+    helper_of "$which"
+    variants+=( --variant "$which $( printf '%q ' "${helper[@]}" )" )
 done
+starts="$( python3 "$BENCH_MEASURE" overhead-versus "${variants[@]}" --fixture "$fixture" --runs "$overhead_runs" --pause 0.05 )"
+# start KEY: the figure overhead.KEY of the starts measured
+function start () { sed -n "s/^overhead\.$1=//p" <<<"$starts" ; }
 
 declare -A syscalls=()
 for which in old new off ; do
@@ -116,16 +116,21 @@ load_after="$( cut -d ' ' -f 1-3 /proc/loadavg )"
 echo "versus.anchor=$anchor_commit"
 echo "versus.load_before=$load_before"
 echo "versus.load_after=$load_after"
-echo "versus.overhead_runs=$(( blocks * 10 ))"
-echo "versus.overhead.main_us.old=$( median "${o_old[@]}" )"
-echo "versus.overhead.main_us.new=$( median "${o_new[@]}" )"
-echo "versus.overhead.main_us.off=$( median "${o_off[@]}" )"
-echo "versus.overhead.exec_us.old=$( median "${e_old[@]}" )"
-echo "versus.overhead.exec_us.new=$( median "${e_new[@]}" )"
-echo "versus.overhead.exec_us.off=$( median "${e_off[@]}" )"
-echo "versus.overhead.main.ratio=$( ratio "$( median "${o_new[@]}" )" "$( median "${o_old[@]}" )" )"
-echo "versus.overhead.exec.ratio=$( ratio "$( median "${e_new[@]}" )" "$( median "${e_old[@]}" )" )"
-echo "versus.overhead.main.ratio_off=$( ratio "$( median "${o_new[@]}" )" "$( median "${o_off[@]}" )" )"
+echo "versus.overhead_runs=$( start new.runs )"
+for which in old new off ; do
+    echo "versus.overhead.main_us.$which=$( start "$which.main_us.median" )"
+    echo "versus.overhead.exec_us.$which=$( start "$which.exec_us.median" )"
+done
+echo "versus.overhead.main.ratio=$( ratio "$( start new.main_us.median )" "$( start old.main_us.median )" )"
+echo "versus.overhead.exec.ratio=$( ratio "$( start new.exec_us.median )" "$( start old.exec_us.median )" )"
+echo "versus.overhead.main.ratio_off=$( ratio "$( start new.main_us.median )" "$( start off.main_us.median )" )"
+echo "versus.overhead.steps_us.new=$( start new.steps_us.median_sum )"
+echo "versus.overhead.steps_us.off=$( start off.steps_us.median_sum )"
+echo "versus.overhead.steps.ratio_off=$( ratio "$( start new.steps_us.median_sum )" "$( start off.steps_us.median_sum )" )"
+# Each step's median with and without (0.2.1 has no steps), in the helper's order.
+while read -r step us ; do
+    echo "versus.step.$step=$us $( start "off.step.$step.median" )"
+done < <( sed -n 's/^overhead\.new\.step\.\(.*\)\.median=/\1 /p' <<<"$starts" )
 if test "${syscalls[new]}" -a "${syscalls[off]}" -a "${syscalls[old]}" ; then
     echo "versus.syscalls.critical.old=${syscalls[old]}"
     echo "versus.syscalls.critical.new=${syscalls[new]}"
@@ -148,9 +153,12 @@ for image in systemd plain ; do
 done
 
 bench_say "versus: load $load_before before, $load_after after"
-bench_say "versus: helper start main() to init: $( median "${o_new[@]}" ) us with the limits and uid range," \
-    "$( median "${o_off[@]}" ) us without: $( ratio "$( median "${o_new[@]}" )" "$( median "${o_off[@]}" )" )x (target <= 1.05);" \
-    "0.2.1 $( median "${o_old[@]}" ) us"
+bench_say "versus: helper start main() to init: $( start new.main_us.median ) us with the limits and uid range," \
+    "$( start off.main_us.median ) us without: $( ratio "$( start new.main_us.median )" "$( start off.main_us.median )" )x" \
+    "(target <= 1.05); 0.2.1 $( start old.main_us.median ) us"
+bench_say "versus: the same as the sum of its steps' medians: $( start new.steps_us.median_sum ) us with," \
+    "$( start off.steps_us.median_sum ) us without:" \
+    "$( ratio "$( start new.steps_us.median_sum )" "$( start off.steps_us.median_sum )" )x (target <= 1.05)"
 if test "${syscalls[new]}" -a "${syscalls[off]}" ; then
     bench_say "versus: system calls on the start's critical path: ${syscalls[new]} with, ${syscalls[off]} without:" \
         "$( ratio "${syscalls[new]}" "${syscalls[off]}" )x; 0.2.1 ${syscalls[old]}"
