@@ -22,8 +22,8 @@
 void blocktraps_ioctl(struct seccomp_listener *l, struct scratch_set *set);
 void blocktraps_swap(struct seccomp_listener *l, struct scratch_set *set);
 
-/* The trapped call's caller, for blockmounts.c: each returns -errno on failure. */
-/* Answer the call: r < 0 as its error, else 0. */
+/* The trapped call's caller, for blockmounts.c (an int result: -errno on failure).
+ * Answer the call: r < 0 as its error, else 0. */
 void blocktraps_reply(struct seccomp_listener *l, int r);
 /* A NUL-terminated string of the caller's at addr. */
 int blocktraps_read_string(struct seccomp_listener *l, uint64_t addr, char *buf, size_t size);

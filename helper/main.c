@@ -358,12 +358,9 @@ static int prepare_container(struct runtime *rt, const struct options *o, struct
                 return EXIT_CANNOT_RUN;
         }
         timeline_mark("prepare /dev");
-        long long scratch_us = now_us();
         if ((r = scratch_prepare(rt, o, scratch)) < 0)
                 return r == -EINVAL ? EXIT_BAD_INPUT : EXIT_CANNOT_RUN;
-        /* "make bench" reads this line (tests/bench/scratch.sh). */
-        if (o->scratch_count)
-                log_debug("%zu scratch disks set up in %lld us", o->scratch_count, now_us() - scratch_us);
+        /* "make bench" reads this step (tests/bench/scratch.sh). */
         timeline_mark("set up the scratch disks");
         /* Bound on the container's /dev before its first process starts. */
         if ((r = terminals_create(terminals, rt->root, o->ttys, ws, &rt->ids)) < 0) {
@@ -375,9 +372,9 @@ static int prepare_container(struct runtime *rt, const struct options *o, struct
                 log_error("cannot write tty logs to %s: %s", log_dir, strerror(-r));
                 return EXIT_CANNOT_RUN;
         }
+        timeline_mark("open the tty logs");
         /* The cgroups were made meanwhile; the tree's mounts decided the uid map
          * (ids_fall_back): now the cgroup's owner. */
-        timeline_mark("open the tty logs");
         cgroups_wait(rt);
         timeline_mark("wait for the cgroups");
         if (rt->cgroup_error < 0)

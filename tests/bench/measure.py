@@ -768,7 +768,11 @@ class Starts:
         if self.steps:
             for step, values in self.steps.items():
                 out(prefix + "step.%s.median" % re.sub(r"[^a-z0-9]+", "_", step.lower()), median(values))
-            out(prefix + "steps_us.median_sum", sum(median(v) for v in self.steps.values()))
+            out(prefix + "steps_us.median_sum", self.steps_sum())
+
+    def steps_sum(self):
+        """The sum of the steps' medians; None without the helper's "start:" line."""
+        return sum(median(v) for v in self.steps.values()) if self.steps else None
 
 
 def cmd_overhead(a):
@@ -809,7 +813,7 @@ def cmd_overhead_versus(a):
         starts[name].report("overhead.%s." % name)
         log("%s: main()-to-init median %d us; sum of the steps' medians %s" % (
             name, median(starts[name].main_us),
-            "%d us" % sum(median(v) for v in starts[name].steps.values()) if starts[name].steps else "-"))
+            "-" if starts[name].steps_sum() is None else "%d us" % starts[name].steps_sum()))
 
 
 # strace -f lines: "PID syscall(args) = result" (a call another process interrupted comes

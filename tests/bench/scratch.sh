@@ -5,8 +5,8 @@
 # What scratch disks cost (issue 11, point 6), side by side in one run:
 #   1. setting up a disk: RUNS (default 20) runs of
 #      'rescue-spawn -v --scratch-disk=sda:1G FIXTURE -- /bin/true', and as many with four
-#      disks; the medians of the helper's "N scratch disks set up in T us" line (target
-#      <= 50 ms a disk), after 3 warm-up runs
+#      disks; the medians of the step "T us set up the scratch disks" of the helper's -v
+#      line "start: ..." (helper/timeline.h; target <= 50 ms a disk), after 3 warm-up runs
 #   2. a mount made for the container against the same mount by root on the host:
 #      tests/bench/mount-timer.c mounts and unmounts an ext4 RUNS times (median of the
 #      mount(2) calls), inside the container on a scratch disk (the helper makes the
@@ -44,12 +44,12 @@ function cleanup () {
 trap cleanup EXIT
 sync
 
-# the helper's line "N scratch disks set up in T us", one number per run
+# the step "T us set up the scratch disks" of the helper's start, one number per run
 function setup_times () {
     local disks=( "$@" ) i
     for i in $( seq $(( runs + 3 )) ) ; do
         "$BENCH_HELPER" -v "${disks[@]}" "$fixture" -- /bin/true </dev/null 2>&1 >/dev/null |
-            sed -n 's/.* scratch disks set up in \([0-9]*\) us$/\1/p'
+            sed -n 's/^rescue-spawn: start: .*[ ;]\([0-9]*\) us set up the scratch disks;.*/\1/p'
     done | tail -n "$runs"
 }
 
