@@ -15,6 +15,7 @@
 #include "cgroup.h"
 #include "clone.h"
 #include "ids.h"
+#include "stale.h"
 #include "util.h"
 
 #define DESTROY_WAIT_MS 5000
@@ -95,40 +96,14 @@ int cgroup_create(char *path, size_t size)
                 return -ENAMETOOLONG;
         /* Known to the guard before it exists (see cgroup.h). */
         publish_path(path, made);
-        if (mkdir(made, 0755) < 0) {
-                r = negative_errno();
+        if ((r = cgroup_make(made)) < 0) {
                 publish_path(path, "");
                 return r;
         }
         return 0;
 }
 
-/* Subgroups first: rmdir only takes empty, childless groups. No malloc here or in
- * cgroup_destroy: the guard runs them in the memory of a helper that may have been
- * killed in the middle of a malloc (see guard_start). */
-static int remove_tree(const char *path)
-{
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        char entries[4096], child[PATH_MAX];
-        ssize_t n;
-
-        if (fd < 0)
-                return errno == ENOENT ? 0 : negative_errno();
-        while ((n = getdents64(fd, entries, sizeof(entries))) > 0)
-                for (ssize_t off = 0; off < n;) {
-                        const struct dirent64 *de = (const struct dirent64 *) (entries + off);
-                        off += de->d_reclen;
-                        if (de->d_type != DT_DIR || strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-                                continue;
-                        if (path_join(child, sizeof(child), path, de->d_name) == 0)
-                                (void) remove_tree(child);
-                }
-        if (rmdir(path) < 0 && errno != ENOENT)
-                return negative_errno();
-        return 0;
-}
-
-static bool cgroup_populated(const char *path)
+bool cgroup_is_populated(const char *path)
 {
         char file[PATH_MAX], events[512];
 
@@ -140,6 +115,23 @@ static bool cgroup_populated(const char *path)
                 return false;
         events[n] = '\0';
         return strstr(events, "populated 1") != NULL;
+}
+
+int cgroup_make(const char *path)
+{
+        int r;
+
+        if (mkdir(path, 0755) == 0)
+                return 0;
+        if (errno != EEXIST)
+                return negative_errno();
+        /* Nothing but a helper makes the name, and no live process but us has the PID:
+         * a helper of the same PID made it and died together with its guard. */
+        if (cgroup_is_populated(path))
+                return -EEXIST;
+        if ((r = rmdir_tree(path)) < 0)
+                return r;
+        return mkdir(path, 0755) < 0 ? negative_errno() : 0;
 }
 
 int cgroup_delegate(const char *path, const struct ids *ids)
@@ -158,6 +150,8 @@ int cgroup_delegate(const char *path, const struct ids *ids)
         return 0;
 }
 
+/* No malloc here or in cgroup_v1_destroy: the guard runs them in the memory of a helper
+ * that may have been killed in the middle of a malloc (see guard_start). */
 int cgroup_destroy(const char *path)
 {
         char file[PATH_MAX];
@@ -167,9 +161,9 @@ int cgroup_destroy(const char *path)
                 return r;
         /* cgroup.kill (Linux 5.14) SIGKILLs the whole subtree, including what escaped PID 1's watch. */
         (void) write_file(file, "1", 0);
-        for (long long deadline = now_ms() + DESTROY_WAIT_MS; cgroup_populated(path) && now_ms() < deadline;)
+        for (long long deadline = now_ms() + DESTROY_WAIT_MS; cgroup_is_populated(path) && now_ms() < deadline;)
                 usleep(2000);
-        return remove_tree(path);
+        return rmdir_tree(path);
 }
 
 /* A v1 group (the limits' controllers on a hybrid host, see limits.h): its processes
@@ -222,9 +216,9 @@ static int guard_main(void *data)
         }
         prctl(PR_SET_NAME, "rescue-spawn-gd");
 
-        /* Only system calls and libc functions that allocate nothing, here and in
-         * cgroup_destroy: the helper runs alongside, or has died, perhaps inside
-         * malloc. */
+        /* Only system calls and libc functions that allocate nothing, here, in
+         * cgroup_destroy and in stale_remove_beside: the helper runs alongside, or has
+         * died, perhaps inside malloc. */
         for (;;) {
                 char byte;
                 ssize_t n = read(3, &byte, 1);
@@ -238,6 +232,14 @@ static int guard_main(void *data)
                         (void) cgroup_v1_destroy(g->v1_paths[i]);
         if (g->runtime_dir && g->runtime_dir[0])
                 (void) rmdir(g->runtime_dir);
+        /* And what helpers killed together with their guards left beside ours. */
+        if (g->cgroup_path && g->cgroup_path[0])
+                stale_remove_beside(g->cgroup_path, STALE_GROUP);
+        for (size_t i = 0; i < g->n_v1; i++)
+                if (g->v1_paths[i][0])
+                        stale_remove_beside(g->v1_paths[i], STALE_GROUP);
+        if (g->runtime_dir && g->runtime_dir[0])
+                stale_remove_beside(g->runtime_dir, STALE_RUNTIME_DIR);
         return 0;
 }
 

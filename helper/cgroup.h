@@ -15,11 +15,18 @@ struct ids;
  * it exists: the guard may be watching path, see guard_start), "" on failure. It logs
  * nothing and may run in a thread of its own (main.c). */
 int cgroup_create(char *path, size_t size);
+/* mkdir of one of the helper's groups "rescue-spawn-PID" (v2 or v1). One that is there
+ * already is a dead helper's of the same PID (stale.h): removed first when nothing runs
+ * in it, else -EEXIST. */
+int cgroup_make(const char *path);
 /* Hand it to the container's root (ids.h), as systemd delegates a group: systemd inside
  * makes its own groups below it. -errno. */
 int cgroup_delegate(const char *path, const struct ids *ids);
 /* Kill every process in it, wait (bounded) until it is empty, remove it and its subgroups. */
 int cgroup_destroy(const char *path);
+
+/* Whether processes run in a v2 group or below it; false for a v1 group. */
+bool cgroup_is_populated(const char *path);
 
 /* Kill what is left in a cgroup v1 group and remove it (bounded wait). */
 int cgroup_v1_destroy(const char *path);
@@ -27,13 +34,14 @@ int cgroup_v1_destroy(const char *path);
 /* A process that outlives the helper: when the helper ends, however it ends
  * (even SIGKILL), it destroys the cgroup (cgroup_path, if not empty when it runs), the
  * v1 groups of the limits (those of v1_paths that are not empty) and removes the runtime
- * directory. The paths may be filled in after it started (publish_path, util.h), even
- * by a thread of the helper (the guard starts its cleanup once every thread is gone).
+ * directory, then what dead helpers left beside them (stale.h). The paths may be filled
+ * in after it started (publish_path, util.h), even by a thread of the helper (the guard
+ * starts its cleanup once every thread is gone).
  * It runs in the helper's memory (see clone.h): starting it costs no copy of
  * the helper. The helper is made non-dumpable so that a crash of the helper
  * does not take the guard with it on kernels before 5.16. (An out-of-memory
  * kill of the helper would: the kernel kills every process that shares the
- * memory.) */
+ * memory. What that leaves, the next helper's guard removes: stale.h.) */
 struct guard {
         pid_t pid;
         int fd;                         /* the helper's end of the pipe */

@@ -259,6 +259,10 @@ static int child_main(void *data)
         if (setns(ctx->user_ns_fd, CLONE_NEWUSER) < 0)
                 fail(to_parent, STEP_USER_NS, errno, NULL);
         become_root(to_parent);
+        /* New IDs (the private range's root is another host uid) clear the parent-death
+         * signal (prctl(2)): set it again, or a helper killed with its guard would leave
+         * the image running. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
         timeline_mark(step_names[STEP_USER_NS]);
 
         /* Owned by the new user namespace: every mount inherited here is locked. */

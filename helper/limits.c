@@ -9,6 +9,7 @@
 #include <sys/vfs.h>
 #include <sys/sysinfo.h>
 
+#include "cgroup.h"
 #include "limits.h"
 #include "log.h"
 #include "util.h"
@@ -254,8 +255,7 @@ static int make_v1_group(struct limits_cgroups *lc, enum limit_kind k, const cha
         if ((r = path_join(path, sizeof(path), own, name)) < 0)
                 return r;
         publish_path(lc->v1_path[k], path);
-        if (mkdir(path, 0755) < 0) {
-                r = negative_errno();
+        if ((r = cgroup_make(path)) < 0) {
                 publish_path(lc->v1_path[k], "");
                 return r;
         }

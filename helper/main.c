@@ -128,7 +128,8 @@ static int runtime_prepare(struct runtime *rt, const struct options *o)
 
         rt->dir[0] = '\0';
         for (size_t i = 0; i < ARRAY_SIZE(bases) && !rt->dir[0]; i++) {
-                snprintf(rt->dir, sizeof(rt->dir), "%s/rescue-spawn.XXXXXX", bases[i]);
+                /* The PID in the name: a dead helper's is known as such (stale.h). */
+                snprintf(rt->dir, sizeof(rt->dir), "%s/rescue-spawn.%d.XXXXXX", bases[i], (int) getpid());
                 if (!mkdtemp(rt->dir))
                         rt->dir[0] = '\0';
         }

@@ -1,3 +1,4 @@
+#include <dirent.h>
 #include <fcntl.h>
 #include <string.h>
 #include <time.h>
@@ -74,4 +75,26 @@ int path_join(char *buf, size_t size, const char *a, const char *b)
 {
         int n = snprintf(buf, size, "%s/%s", a, b);
         return n < 0 || (size_t) n >= size ? -ENAMETOOLONG : 0;
+}
+
+int rmdir_tree(const char *path)
+{
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        char entries[4096], child[PATH_MAX];
+        ssize_t n;
+
+        if (fd < 0)
+                return errno == ENOENT ? 0 : negative_errno();
+        while ((n = getdents64(fd, entries, sizeof(entries))) > 0)
+                for (ssize_t off = 0; off < n;) {
+                        const struct dirent64 *de = (const struct dirent64 *) (entries + off);
+                        off += de->d_reclen;
+                        if (de->d_type != DT_DIR || strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                                continue;
+                        if (path_join(child, sizeof(child), path, de->d_name) == 0)
+                                (void) rmdir_tree(child);
+                }
+        if (rmdir(path) < 0 && errno != ENOENT)
+                return negative_errno();
+        return 0;
 }

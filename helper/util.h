@@ -83,3 +83,7 @@ static inline void publish_path(char *slot, const char *path)
 
 /* buf = "a/b"; -ENAMETOOLONG when it does not fit. */
 int path_join(char *buf, size_t size, const char *a, const char *b);
+/* rmdir of path and of its subdirectories, deepest first: what holds a file (or, a
+ * cgroup, a process) stays. 0 when path is gone, else -errno of its rmdir. No malloc:
+ * the guard runs it (cgroup.h). */
+int rmdir_tree(const char *path);

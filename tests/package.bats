@@ -124,7 +124,9 @@ teardown_file () {
     fi
     [ ! -e /usr/sbin/rescue-spawn ] || skip "a rescue-spawn is installed by hand in /usr/sbin"
     rootfs=$(tests/fixtures/build-rear-image.sh systemd)
-    export SPAWN_SCOPE=/usr/sbin/rescue-spawn
+    # The installed helper's leftovers: made by its run, and never what was there before.
+    export SPAWN_SCOPE=/usr/sbin/rescue-spawn SPAWN_SINCE="$BATS_TEST_TMPDIR/since"
+    touch "$SPAWN_SINCE"
     local places=( /usr/sbin /usr/share/rear /etc/rear /usr/share/man/man8 /etc/cron.d /etc/systemd
                    /lib/systemd/system /usr/lib/rear-testrescue /usr/share/rear-testrescue
                    /var/lib/systemd/deb-systemd-helper-enabled )

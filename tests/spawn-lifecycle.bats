@@ -6,7 +6,7 @@
 # container may remain. The helper runs interactively on a pty driven by
 # tests/lib/pty-drive.py, whose step "container" records the running container (its PID 1,
 # PID/mount/user namespaces, the helper's mount namespace, the cleanup guard, the cgroup
-# rescue-spawn-PID, the runtime directory /run/rescue-spawn.XXXXXX, the devpts instance
+# rescue-spawn-PID, the runtime directory /run/rescue-spawn.PID.XXXXXX, the devpts instance
 # of its ptys) and whose step "gone" fails while any of it is left: a process in one of
 # those namespaces (ps -e -o pid,pidns,mntns,userns), the guard, the cgroup, the directory or
 # a mount of it, a pty left in the container's devpts instance. When the helper has

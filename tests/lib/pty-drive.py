@@ -38,7 +38,7 @@ Steps:
                            devpts instance of its ptys are held open, so that their numbers
                            stay ours), the helper's mount namespace, the cleanup guard
                            (comm rescue-spawn-gd), the cgroup rescue-spawn-PID and the
-                           runtime directory /run/rescue-spawn.XXXXXX
+                           runtime directory /run/rescue-spawn.PID.XXXXXX
   gone [TIMEOUT]           fail unless, within TIMEOUT (default 5 s), nothing recorded by
                            "container" remains: the helper and PID 1 ended, no process in
                            the container's PID or user namespace and none whose mount
