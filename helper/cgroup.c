@@ -225,21 +225,20 @@ static int guard_main(void *data)
                 if (n == 0 || (n < 0 && errno != EINTR))
                         break;
         }
-        if (g->cgroup_path && g->cgroup_path[0])
+        /* Each of ours, then what helpers killed together with their guards left beside it. */
+        if (g->cgroup_path && g->cgroup_path[0]) {
                 (void) cgroup_destroy(g->cgroup_path);
-        for (size_t i = 0; i < g->n_v1; i++)
-                if (g->v1_paths[i][0])
-                        (void) cgroup_v1_destroy(g->v1_paths[i]);
-        if (g->runtime_dir && g->runtime_dir[0])
-                (void) rmdir(g->runtime_dir);
-        /* And what helpers killed together with their guards left beside ours. */
-        if (g->cgroup_path && g->cgroup_path[0])
                 stale_remove_beside(g->cgroup_path, STALE_GROUP);
+        }
         for (size_t i = 0; i < g->n_v1; i++)
-                if (g->v1_paths[i][0])
+                if (g->v1_paths[i][0]) {
+                        (void) cgroup_v1_destroy(g->v1_paths[i]);
                         stale_remove_beside(g->v1_paths[i], STALE_GROUP);
-        if (g->runtime_dir && g->runtime_dir[0])
+                }
+        if (g->runtime_dir && g->runtime_dir[0]) {
+                (void) rmdir(g->runtime_dir);
                 stale_remove_beside(g->runtime_dir, STALE_RUNTIME_DIR);
+        }
         return 0;
 }
 

@@ -77,23 +77,33 @@ int path_join(char *buf, size_t size, const char *a, const char *b)
         return n < 0 || (size_t) n >= size ? -ENAMETOOLONG : 0;
 }
 
+const char *subdirs_next(struct subdirs *d)
+{
+        for (;;) {
+                if (d->off >= d->len) {
+                        d->len = getdents64(d->fd, d->buf, sizeof(d->buf));
+                        d->off = 0;
+                        if (d->len <= 0)
+                                return NULL;
+                }
+                const struct dirent64 *de = (const struct dirent64 *) (d->buf + d->off);
+                d->off += de->d_reclen;
+                if (de->d_type == DT_DIR && strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+                        return de->d_name;
+        }
+}
+
 int rmdir_tree(const char *path)
 {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        char entries[4096], child[PATH_MAX];
-        ssize_t n;
+        struct subdirs d = { .fd = fd };
+        char child[PATH_MAX];
 
         if (fd < 0)
                 return errno == ENOENT ? 0 : negative_errno();
-        while ((n = getdents64(fd, entries, sizeof(entries))) > 0)
-                for (ssize_t off = 0; off < n;) {
-                        const struct dirent64 *de = (const struct dirent64 *) (entries + off);
-                        off += de->d_reclen;
-                        if (de->d_type != DT_DIR || strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-                                continue;
-                        if (path_join(child, sizeof(child), path, de->d_name) == 0)
-                                (void) rmdir_tree(child);
-                }
+        for (const char *name; (name = subdirs_next(&d));)
+                if (path_join(child, sizeof(child), path, name) == 0)
+                        (void) rmdir_tree(child);
         if (rmdir(path) < 0 && errno != ENOENT)
                 return negative_errno();
         return 0;

@@ -83,7 +83,15 @@ static inline void publish_path(char *slot, const char *path)
 
 /* buf = "a/b"; -ENAMETOOLONG when it does not fit. */
 int path_join(char *buf, size_t size, const char *a, const char *b);
-/* rmdir of path and of its subdirectories, deepest first: what holds a file (or, a
- * cgroup, a process) stays. 0 when path is gone, else -errno of its rmdir. No malloc:
- * the guard runs it (cgroup.h). */
+/* The subdirectories of the open directory fd, read with getdents64: no malloc, for the
+ * guard's code (cgroup.h). */
+struct subdirs {
+        int fd;
+        char buf[4096];
+        ssize_t len, off;
+};
+/* The next one's name ("." and ".." left out), NULL at the end or on an error. */
+const char *subdirs_next(struct subdirs *d);
+/* rmdir of path and of its subdirectories, deepest first: what holds a file (in a
+ * cgroup: a process) stays. 0 when path is gone, else -errno of its rmdir. No malloc. */
 int rmdir_tree(const char *path);
